@@ -1,0 +1,60 @@
+package dev.tcpdial;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * One connect of one socket to one address, and how it ended.
+ *
+ * @param index 0 for the dial's first attempt, then 1, 2, ...
+ * @param remote the address this attempt connected to
+ * @param local the local address of the socket when known, else {@code null}
+ * @param outcome how the attempt ended
+ * @param errno the kernel's errno when it gave one, else {@code null} (always {@code null} for
+ *     {@link Outcome#CONNECTED}, and for a {@link Outcome#TIMEOUT} that our deadline fired)
+ * @param start when the attempt started, counted from the start of the dial
+ * @param elapsed how long the attempt took
+ * @param reason why the attempt started
+ */
+public record Attempt(
+    int index,
+    InetSocketAddress remote,
+    InetSocketAddress local,
+    Outcome outcome,
+    Errno errno,
+    Duration start,
+    Duration elapsed,
+    Reason reason) {
+
+  /** Why an attempt started. */
+  public enum Reason {
+    /** The first attempt of the dial. */
+    FIRST,
+    /** The previous attempt was still in flight when the connection attempt delay elapsed (RFC 8305). */
+    DELAY_ELAPSED,
+    /** The previous attempt failed. */
+    PREVIOUS_FAILED,
+    /** A retry after every address had failed. */
+    RETRY;
+
+    /** The lower-case name used in JSON ({@code delay_elapsed}). */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Checks the components. */
+  public Attempt {
+    Objects.requireNonNull(remote, "remote");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(start, "start");
+    Objects.requireNonNull(elapsed, "elapsed");
+    Objects.requireNonNull(reason, "reason");
+  }
+
+  /** True when this attempt timed out because our deadline fired (not the kernel's ETIMEDOUT). */
+  public boolean deadlineExpired() {
+    return outcome == Outcome.TIMEOUT && errno == null;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.tcpdial;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a dial ended: the outcome, the exact errno and every attempt. A value: {@link Dialer#probe}
+ * returns it, {@link DialException#result()} carries it.
+ *
+ * @param target what was dialed
+ * @param outcome the dial's outcome: that of the winning attempt, or of the most relevant failed one
+ * @param errno the errno of that attempt when the kernel gave one, else {@code null}
+ * @param remote the address of that attempt; {@code null} when no attempt was made (resolution
+ *     failed, cancelled early)
+ * @param local the local address of that attempt's socket when known, else {@code null}
+ * @param elapsed from the start of the dial to its end, resolution included
+ * @param resolution how long resolving the name took ({@link Duration#ZERO} for a literal)
+ * @param addresses every address the name resolved to, in the order they were dialed
+ * @param mode the dialer's mode
+ * @param engine the engine that performed the connects
+ * @param attempts every attempt, in the order they started
+ */
+public record DialResult(
+    Target target,
+    Outcome outcome,
+    Errno errno,
+    InetSocketAddress remote,
+    InetSocketAddress local,
+    Duration elapsed,
+    Duration resolution,
+    List<InetAddress> addresses,
+    Mode mode,
+    Engine engine,
+    List<Attempt> attempts) {
+
+  /** Checks the components and copies the lists. */
+  public DialResult {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(elapsed, "elapsed");
+    Objects.requireNonNull(resolution, "resolution");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(engine, "engine");
+    addresses = List.copyOf(addresses);
+    attempts = List.copyOf(attempts);
+  }
+
+  /** True when the dial connected. */
+  public boolean connected() {
+    return outcome == Outcome.CONNECTED;
+  }
+
+  /** True when the dial timed out because a deadline of ours fired (not the kernel's ETIMEDOUT). */
+  public boolean deadlineExpired() {
+    return outcome == Outcome.TIMEOUT && errno == null;
+  }
+
+  /** One sentence on what the outcome means, with the errno's detail when it adds something. */
+  public String explanation() {
+    if (outcome == Outcome.TIMEOUT) {
+      return errno != null
+          ? "the kernel gave up (ETIMEDOUT) after its SYN retries went unanswered: host down or a"
+              + " firewall dropping the SYN"
+          : outcome.explanation() + "; our deadline fired first";
+    }
+    if (errno != null && errno.number() == Errno.EINVAL.number()
+        && outcome == Outcome.NETWORK_UNREACHABLE) {
+      return "a blackhole route discards traffic to this destination (EINVAL on connect)";
+    }
+    if (errno != null && errno.number() == Errno.EPERM.number()) {
+      return "a local firewall rule (netfilter OUTPUT) dropped the SYN (EPERM)";
+    }
+    return outcome.explanation();
+  }
+
+  /** {@code 198.18.1.2:81 refused ECONNREFUSED(111) 0.4 ms async}. */
+  @Override
+  public String toString() {
+    return target + (remote != null ? " (" + remote + ")" : "") + " " + outcome.label()
+        + (errno != null ? " " + errno : "") + " " + elapsed.toNanos() / 1e6 + " ms " + mode.label();
+  }
+}
