@@ -58,6 +58,14 @@ public final class Errnos {
    * errno. Never looks at anything but the exception's type and its {@code strerror} text.
    */
   public static Classified classify(Throwable t) {
+    return classify(t, true);
+  }
+
+  /**
+   * Like {@link #classify(Throwable)}; {@code connecting} false for failures while opening,
+   * configuring or binding the socket, where EINVAL is a plain error, not a blackhole route.
+   */
+  public static Classified classify(Throwable t, boolean connecting) {
     if (t instanceof SocketTimeoutException) {
       return new Classified(Outcome.TIMEOUT, null); // our deadline: the kernel did not give up
     }
@@ -70,7 +78,11 @@ public final class Errnos {
     }
     Errno e = errnoOf(t);
     if (e != null) {
-      return new Classified(outcomeOf(e), e);
+      Outcome o = outcomeOf(e);
+      if (!connecting && e.number() == Errno.EINVAL.number()) {
+        o = Outcome.ERROR;
+      }
+      return new Classified(o, e);
     }
     if (t instanceof NoRouteToHostException) {
       return new Classified(Outcome.HOST_UNREACHABLE, Errno.EHOSTUNREACH);

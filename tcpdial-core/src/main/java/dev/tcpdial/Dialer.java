@@ -1,0 +1,342 @@
+package dev.tcpdial;
+
+import dev.tcpdial.internal.DialEngine;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Opens TCP connections and says exactly why one failed. Configured once through {@link #builder()}
+ * and immutable after; thread-safe. A dialer in {@link Mode#ASYNC} owns an event-loop thread,
+ * started on first use: {@link #close()} it when done.
+ *
+ * <p>Three ways to dial the same {@link Target}:
+ *
+ * <ul>
+ *   <li>{@link #dial(Target)}: a connected {@link SocketChannel} in blocking mode, or a {@link
+ *       DialException} carrying the classified failure;
+ *   <li>{@link #dialAsync(Target)}: a future of a connected channel in non-blocking mode, ready to
+ *       register with a selector of yours; never blocks the caller;
+ *   <li>{@link #probe(Target)} and {@link #probeAsync(Target)}: connect, learn the outcome, close;
+ *       a {@link DialResult} value, never an exception. For health checks and scans.
+ * </ul>
+ *
+ * <p>A name resolves to all its addresses, which are dialed with Happy Eyeballs (RFC 8305): families
+ * interleaved, the next attempt started after {@link Builder#attemptDelay} or as soon as one fails,
+ * the first connection wins and the others are closed. All of it fits in one {@link
+ * Builder#deadline}.
+ */
+public final class Dialer implements AutoCloseable {
+
+  private final Builder config;
+  private final DialEngine engine;
+
+  private Dialer(Builder b) {
+    this.config = b.copy();
+    this.engine = new DialEngine(new DialEngine.Settings(
+        config.mode, config.connectTimeout, config.deadline, config.attemptDelay,
+        config.resolveTimeout, config.family, config.local, config.configurer, config.resolver,
+        config.retry, config.listener, config.executor, config.engine, config.synRetries,
+        config.userTimeout, config.bindAddressNoPort));
+  }
+
+  /** A builder with every option at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A dialer with every option at its default ({@link Mode#SYNC}, 10 s per attempt). */
+  public static Dialer ofDefaults() {
+    return builder().build();
+  }
+
+  /** A builder holding this dialer's options, to derive another dialer. */
+  public Builder toBuilder() {
+    return config.copy();
+  }
+
+  /** This dialer's mode. */
+  public Mode mode() {
+    return config.mode;
+  }
+
+  /**
+   * Connects to {@code target}. In {@link Mode#SYNC} the connect runs on the calling thread (a
+   * virtual thread parks); interrupting it cancels the dial. Either way the channel comes back in
+   * blocking mode.
+   *
+   * @throws DialException when the dial did not connect; its {@link DialException#result()} says
+   *     why. An interrupt ends the dial as {@link Outcome#CANCELLED} and leaves the thread's
+   *     interrupt status set.
+   */
+  public SocketChannel dial(Target target) throws DialException {
+    Objects.requireNonNull(target, "target");
+    return engine.dial(target);
+  }
+
+  /** {@code dial(Target.parse(hostPort))}. */
+  public SocketChannel dial(String hostPort) throws DialException {
+    return dial(Target.parse(hostPort));
+  }
+
+  /**
+   * Starts connecting to {@code target} and returns at once. The future completes with a connected
+   * channel in non-blocking mode, registered with no selector, or exceptionally with a {@link
+   * DialException}. It is completed on the dialer's executor, never on the event-loop thread
+   * (unless the executor runs tasks inline). {@code cancel} on the future cancels the dial and
+   * closes its sockets; a channel that arrives after the future was completed otherwise is closed.
+   */
+  public CompletableFuture<SocketChannel> dialAsync(Target target) {
+    Objects.requireNonNull(target, "target");
+    return engine.dialAsync(target);
+  }
+
+  /**
+   * Connects to {@code target}, closes the connection, and says how it went. Never throws for a
+   * network outcome; an interrupt ends it as {@link Outcome#CANCELLED}.
+   */
+  public DialResult probe(Target target) {
+    Objects.requireNonNull(target, "target");
+    return engine.probe(target);
+  }
+
+  /**
+   * {@link #probe} without blocking: the future always completes normally with the result (unless
+   * cancelled). Completed like {@link #dialAsync}'s.
+   */
+  public CompletableFuture<DialResult> probeAsync(Target target) {
+    Objects.requireNonNull(target, "target");
+    return engine.probeAsync(target);
+  }
+
+  /** The engine {@link #probe} uses: {@link Engine#NATIVE} where available, unless forced. */
+  public Engine probeEngine() {
+    return engine.probeEngine();
+  }
+
+  /**
+   * Fails every dial in flight as {@link Outcome#CANCELLED}, closes their sockets and stops the
+   * event loop. Later dials fail as cancelled. Idempotent.
+   */
+  @Override
+  public void close() {
+    engine.close();
+  }
+
+  /** Options of a {@link Dialer}. Not thread-safe; {@link #build()} copies them. */
+  public static final class Builder {
+    private Mode mode = Mode.SYNC;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration deadline = Duration.ZERO;
+    private Duration attemptDelay = Duration.ofMillis(250);
+    private Duration resolveTimeout = Duration.ZERO;
+    private Family family = Family.ANY;
+    private InetSocketAddress local;
+    private SocketConfigurer configurer = SocketConfigurer.NONE;
+    private Resolver resolver = Resolver.system();
+    private RetryPolicy retry = RetryPolicy.none();
+    private DialListener listener = DialListener.NONE;
+    private Executor executor = ForkJoinPool.commonPool();
+    private Engine engine;
+    private int synRetries;
+    private Duration userTimeout = Duration.ZERO;
+    private boolean bindAddressNoPort = true;
+
+    private Builder() {}
+
+    private Builder copy() {
+      Builder b = new Builder();
+      b.mode = mode;
+      b.connectTimeout = connectTimeout;
+      b.deadline = deadline;
+      b.attemptDelay = attemptDelay;
+      b.resolveTimeout = resolveTimeout;
+      b.family = family;
+      b.local = local;
+      b.configurer = configurer;
+      b.resolver = resolver;
+      b.retry = retry;
+      b.listener = listener;
+      b.executor = executor;
+      b.engine = engine;
+      b.synRetries = synRetries;
+      b.userTimeout = userTimeout;
+      b.bindAddressNoPort = bindAddressNoPort;
+      return b;
+    }
+
+    /** {@link Mode#SYNC} (default) or {@link Mode#ASYNC}. */
+    public Builder mode(Mode mode) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * How long one attempt (one socket, one address) may take. Default 10 s. Zero means no limit of
+     * ours: the kernel gives up after its SYN retries (127 s with {@code tcp_syn_retries=6}). Always
+     * capped by what is left of the {@link #deadline}.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = nonNegative(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * How long the whole dial may take: resolution, every attempt, every retry and backoff. Default
+     * zero: no overall limit (each attempt still has its {@link #connectTimeout}).
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder deadline(Duration deadline) {
+      this.deadline = nonNegative(deadline, "deadline");
+      return this;
+    }
+
+    /**
+     * Happy Eyeballs' Connection Attempt Delay (RFC 8305 section 5): how long an attempt may stay
+     * unanswered before the next address is tried beside it. Default 250 ms; clamped to 10 ms - 2 s.
+     * Zero disables it: addresses are tried strictly one after another.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder attemptDelay(Duration delay) {
+      nonNegative(delay, "attemptDelay");
+      if (!delay.isZero()) {
+        Duration min = Duration.ofMillis(10);
+        Duration max = Duration.ofSeconds(2);
+        delay = delay.compareTo(min) < 0 ? min : delay.compareTo(max) > 0 ? max : delay;
+      }
+      this.attemptDelay = delay;
+      return this;
+    }
+
+    /**
+     * How long resolving a name may take. Default zero: limited only by the {@link #deadline}.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder resolveTimeout(Duration timeout) {
+      this.resolveTimeout = nonNegative(timeout, "resolveTimeout");
+      return this;
+    }
+
+    /** Which address families to dial; default {@link Family#ANY}. */
+    public Builder family(Family family) {
+      this.family = Objects.requireNonNull(family, "family");
+      return this;
+    }
+
+    /**
+     * The local address to bind before connecting (port 0: the kernel picks). Default none. Only
+     * addresses of its family are dialed. {@code null} removes it.
+     */
+    public Builder localAddress(InetAddress address) {
+      this.local = address == null ? null : new InetSocketAddress(address, 0);
+      return this;
+    }
+
+    /** The local address and port to bind before connecting; {@code null} removes it. */
+    public Builder localAddress(InetSocketAddress address) {
+      this.local = address;
+      return this;
+    }
+
+    /** Sets socket options on each fresh socket before it binds and connects. Default none. */
+    public Builder socketConfigurer(SocketConfigurer configurer) {
+      this.configurer = Objects.requireNonNull(configurer, "configurer");
+      return this;
+    }
+
+    /** Resolves names; default {@link Resolver#system()}. */
+    public Builder resolver(Resolver resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
+
+    /** When to try again; default {@link RetryPolicy#none()}. */
+    public Builder retry(RetryPolicy retry) {
+      this.retry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    /** Receives every dial's events; default none. */
+    public Builder listener(DialListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Completes futures and delivers listener events. Default {@link ForkJoinPool#commonPool()};
+     * {@code Runnable::run} completes them inline, on the event-loop thread in {@link Mode#ASYNC}
+     * (fast, but a slow callback then stalls every dial).
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Forces the engine of {@link #probe}: {@link Engine#NATIVE} fails every probe with {@code
+     * error} where it is not available. Default (null): native where available, else JDK. {@link
+     * #dial} always uses the JDK engine, which returns channels.
+     */
+    public Builder engine(Engine engine) {
+      this.engine = engine;
+      return this;
+    }
+
+    /**
+     * SYN retransmissions per attempt ({@code TCP_SYNCNT}, Linux, 1 to 127), so one attempt gives up
+     * with ETIMEDOUT after 1+2+... s without touching the global sysctl: 1 gives ~3 s, 2 ~7 s.
+     * Default 0: the system's {@code net.ipv4.tcp_syn_retries}. Where it cannot be set, attempts fail
+     * with {@code error} rather than silently ignoring it.
+     */
+    public Builder synRetries(int count) {
+      if (count < 0 || count > 127) {
+        throw new IllegalArgumentException("synRetries must be 0 (system default) to 127: " + count);
+      }
+      this.synRetries = count;
+      return this;
+    }
+
+    /**
+     * {@code TCP_USER_TIMEOUT} (Linux): how long sent data may stay unacknowledged before the kernel
+     * drops the connection; also bounds the connect. Default zero: the system's behaviour.
+     */
+    public Builder userTimeout(Duration timeout) {
+      this.userTimeout = nonNegative(timeout, "userTimeout");
+      return this;
+    }
+
+    /**
+     * With a {@link #localAddress} of port 0, set {@code IP_BIND_ADDRESS_NO_PORT} (Linux) so the
+     * port is chosen at connect time for the 4-tuple and many connections from one source address
+     * do not run out of ports at bind time. Default true.
+     */
+    public Builder bindAddressNoPort(boolean enabled) {
+      this.bindAddressNoPort = enabled;
+      return this;
+    }
+
+    /** A dialer with these options. */
+    public Dialer build() {
+      return new Dialer(this);
+    }
+
+    private static Duration nonNegative(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(what + " must not be negative: " + d);
+      }
+      return d;
+    }
+  }
+
+}

@@ -1,0 +1,43 @@
+package dev.tcpdial;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a host name into addresses. The default asks the JDK ({@link InetAddress#getAllByName}),
+ * which reads {@code /etc/hosts} and the system's resolver; tests inject their own.
+ */
+@FunctionalInterface
+public interface Resolver {
+
+  /**
+   * Every address of {@code host}, best first. Blocks while it asks; the dialer bounds the wait
+   * with its deadline.
+   *
+   * @throws UnknownHostException when the name does not exist or has no address
+   */
+  List<InetAddress> resolve(String host) throws UnknownHostException;
+
+  /** The JDK's resolver: {@code /etc/hosts}, then DNS, as the system is configured. */
+  static Resolver system() {
+    return host -> List.of(InetAddress.getAllByName(host));
+  }
+
+  /**
+   * A resolver that knows only {@code table} (names compared ignoring case) and fails every
+   * other name. It never touches the network.
+   */
+  static Resolver of(Map<String, List<InetAddress>> table) {
+    Map<String, List<InetAddress>> copy = new java.util.HashMap<>();
+    table.forEach((k, v) -> copy.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+    return host -> {
+      List<InetAddress> found = copy.get(host.toLowerCase(java.util.Locale.ROOT));
+      if (found == null || found.isEmpty()) {
+        throw new UnknownHostException(host + ": no such name");
+      }
+      return found;
+    };
+  }
+}

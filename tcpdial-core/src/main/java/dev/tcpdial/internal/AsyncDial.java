@@ -1,0 +1,235 @@
+package dev.tcpdial.internal;
+
+import dev.tcpdial.Attempt;
+import dev.tcpdial.Errno;
+import dev.tcpdial.Outcome;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One dial driven by the event loop: the {@link Race}'s actions carried out with non-blocking
+ * channels. Every method runs on the loop thread, so the race, the attempts, their keys and timers
+ * have one owner and need no locks; exactly-once follows from the race ignoring late reports.
+ */
+final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoop.Abortable {
+
+  private final DialCall call;
+  private final EventLoop loop;
+  private final List<Connect> connects = new ArrayList<>(2);
+  private final ArrayDeque<Connect> reports = new ArrayDeque<>(2);
+  private boolean driving;
+  private Race race;
+
+  AsyncDial(DialCall call, EventLoop loop) {
+    this.call = call;
+    this.loop = loop;
+  }
+
+  /** Starts the race over {@code addresses}; loop thread. */
+  void begin(List<InetSocketAddress> addresses) {
+    if (loop.closing()) {
+      call.finishWithoutAttempts(Outcome.CANCELLED, null);
+      return;
+    }
+    race = call.newRace(addresses, this);
+    driving = true;
+    race.begin(loop.clock().nanoTime());
+    drain();
+  }
+
+  /** The caller cancelled; any thread. */
+  void cancel() {
+    loop.execute(() -> {
+      if (race != null) {
+        driving = true;
+        race.cancel(loop.clock().nanoTime());
+        drain();
+      }
+    });
+  }
+
+  @Override
+  public void abort() {
+    if (race != null) {
+      driving = true;
+      race.cancel(loop.clock().nanoTime());
+      drain();
+    }
+  }
+
+  @Override
+  protected void expired() {
+    driving = true;
+    race.timerFired(loop.clock().nanoTime());
+    drain();
+  }
+
+  // Reports that arrive while the race is deciding (a connect that finished at once) wait here,
+  // so the race is never entered twice.
+  private void report(Connect c) {
+    reports.add(c);
+    if (!driving) {
+      driving = true;
+      drain();
+    }
+  }
+
+  private void drain() {
+    Connect c;
+    while ((c = reports.poll()) != null) {
+      long now = loop.clock().nanoTime();
+      if (!race.attemptEnded(c.index, c.outcome, c.errno, c.local, c.cause, now)) {
+        c.release(); // the race was decided without it: a late connection is closed
+      }
+    }
+    driving = false;
+  }
+
+  @Override
+  public void startAttempt(int index, InetSocketAddress remote, Attempt.Reason reason, long deadlineNanos) {
+    Connect c = new Connect(index, remote, deadlineNanos);
+    connects.add(c);
+    call.events().attemptStart(index, remote, reason, call.offset(loop.clock().nanoTime()));
+    c.start();
+  }
+
+  @Override
+  public void stopAttempt(int index) {
+    connects.get(index).release();
+  }
+
+  @Override
+  public void attemptRecorded(int index) {
+    call.attemptRecorded(race, index);
+  }
+
+  @Override
+  public void armTimer(long atNanos) {
+    if (atNanos == Long.MAX_VALUE) {
+      loop.timers().remove(this);
+    } else {
+      loop.timers().schedule(this, atNanos);
+    }
+  }
+
+  @Override
+  public void finished() {
+    if (race.outcome() == Outcome.CONNECTED) {
+      Connect w = connects.get(race.relevant());
+      SocketChannel ch = w.channel;
+      w.channel = null;
+      if (!call.keep()) {
+        JdkConnect.closeQuietly(ch);
+        call.finish(race, null);
+      } else if (w.key != null) {
+        // The caller gets the channel unregistered: wait for the selector to drop the key.
+        w.key.cancel();
+        w.key = null;
+        loop.afterDeregistration(() -> call.finish(race, ch));
+      } else {
+        call.finish(race, ch);
+      }
+    } else {
+      call.finish(race, null);
+    }
+  }
+
+  /** One attempt: a non-blocking channel, its key and its deadline. */
+  private final class Connect extends TimerQueue.Timer implements EventLoop.Ready, EventLoop.Abortable {
+    final int index;
+    final InetSocketAddress remote;
+    final long deadlineNanos;
+    SocketChannel channel;
+    SelectionKey key;
+    Outcome outcome;
+    Errno errno;
+    InetSocketAddress local;
+    Throwable cause;
+
+    Connect(int index, InetSocketAddress remote, long deadlineNanos) {
+      this.index = index;
+      this.remote = remote;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    void start() {
+      try {
+        channel = JdkConnect.open(remote, call.setup(), false);
+      } catch (IOException | RuntimeException e) {
+        fail(e, false);
+        return;
+      }
+      try {
+        if (channel.connect(remote)) {
+          succeed();
+          return;
+        }
+        key = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
+        if (deadlineNanos != Long.MAX_VALUE) {
+          loop.timers().schedule(this, deadlineNanos);
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(e, true);
+      }
+    }
+
+    @Override
+    public void ready(SelectionKey k) {
+      try {
+        if (channel.finishConnect()) {
+          succeed();
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(e, true);
+      }
+    }
+
+    @Override
+    protected void expired() {
+      local = JdkConnect.localOf(channel);
+      release();
+      outcome = Outcome.TIMEOUT; // our deadline; the kernel was still trying
+      report(this);
+    }
+
+    @Override
+    public void abort() {
+      AsyncDial.this.abort();
+    }
+
+    private void succeed() {
+      loop.timers().remove(this);
+      outcome = Outcome.CONNECTED;
+      local = JdkConnect.localOf(channel);
+      report(this);
+    }
+
+    private void fail(Throwable e, boolean connecting) {
+      Errnos.Classified c = Errnos.classify(e, connecting);
+      outcome = c.outcome();
+      errno = c.errno();
+      cause = e;
+      if (channel != null) {
+        local = JdkConnect.localOf(channel);
+      }
+      release();
+      report(this);
+    }
+
+    /** Closes the channel (if still ours) and drops the key and the timer. */
+    void release() {
+      loop.timers().remove(this);
+      if (key != null) {
+        key.cancel();
+        key = null;
+      }
+      JdkConnect.closeQuietly(channel);
+      channel = null;
+    }
+  }
+}

@@ -1,0 +1,448 @@
+package dev.tcpdial.internal;
+
+import dev.tcpdial.DialException;
+import dev.tcpdial.DialListener;
+import dev.tcpdial.DialResult;
+import dev.tcpdial.Engine;
+import dev.tcpdial.Family;
+import dev.tcpdial.Mode;
+import dev.tcpdial.Outcome;
+import dev.tcpdial.Resolver;
+import dev.tcpdial.RetryPolicy;
+import dev.tcpdial.SocketConfigurer;
+import dev.tcpdial.Target;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The engine behind {@link dev.tcpdial.Dialer}: resolution, address planning, and the race driven
+ * either by the caller's thread ({@link SyncDial}) or by the event loop ({@link AsyncDial}).
+ */
+public final class DialEngine {
+
+  /** Every option of a dialer, validated by its builder. */
+  public record Settings(Mode mode, Duration connectTimeout, Duration deadline,
+      Duration attemptDelay, Duration resolveTimeout, Family family, InetSocketAddress local,
+      SocketConfigurer configurer, Resolver resolver, RetryPolicy retry, DialListener listener,
+      Executor executor, Engine engine, int synRetries, Duration userTimeout,
+      boolean bindAddressNoPort) {}
+
+  private final Settings settings;
+  private final Clock clock;
+  private final JdkConnect.SocketSetup setup;
+  private final Executor events;
+  private final Set<SyncDial> syncDials = ConcurrentHashMap.newKeySet();
+  private final Object lock = new Object();
+  private EventLoop loop;
+  private volatile boolean closed;
+
+  /** An engine for {@code settings}. */
+  public DialEngine(Settings settings) {
+    this(settings, Clock.SYSTEM);
+  }
+
+  DialEngine(Settings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+    this.setup = new JdkConnect.SocketSetup(settings.configurer(), settings.local(),
+        new KernelKnobs(settings.synRetries(), (int) Math.min(Integer.MAX_VALUE,
+            settings.userTimeout().toMillis()), settings.bindAddressNoPort()));
+    this.events = settings.mode() == Mode.SYNC
+        ? Runnable::run : new SerialExecutor(settings.executor());
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  JdkConnect.SocketSetup setup() {
+    return setup;
+  }
+
+  /** The engine probes use. */
+  public Engine probeEngine() {
+    return Engine.JDK;
+  }
+
+  // ---- blocking ----
+
+  /** See {@link dev.tcpdial.Dialer#dial}. */
+  public SocketChannel dial(Target target) throws DialException {
+    if (settings.mode() == Mode.ASYNC) {
+      CompletableFuture<SocketChannel> f = dialAsync(target);
+      SocketChannel ch = await(f);
+      try {
+        ch.configureBlocking(true);
+      } catch (IOException e) {
+        JdkConnect.closeQuietly(ch);
+        throw new IllegalStateException("cannot make the connected channel blocking", e);
+      }
+      return ch;
+    }
+    Holder h = new Holder();
+    runSync(target, true, h);
+    if (h.channel != null) {
+      return h.channel;
+    }
+    throw exception(h.result, h.cause, h.suppressed);
+  }
+
+  /** See {@link dev.tcpdial.Dialer#probe}. */
+  public DialResult probe(Target target) {
+    if (settings.mode() == Mode.ASYNC) {
+      CompletableFuture<DialResult> f = probeAsync(target);
+      try {
+        return f.get();
+      } catch (InterruptedException e) {
+        f.cancel(false);
+        Thread.currentThread().interrupt();
+        return f.exceptionNow() instanceof DialException de ? de.result() : cancelledResult(target);
+      } catch (ExecutionException | CancellationException e) {
+        return cancelledResult(target);
+      }
+    }
+    Holder h = new Holder();
+    runSync(target, false, h);
+    return h.result;
+  }
+
+  private static final class Holder implements DialCall.Sink {
+    DialResult result;
+    SocketChannel channel;
+    Throwable cause;
+    List<Throwable> suppressed;
+
+    @Override
+    public void done(DialResult r, SocketChannel ch, Throwable c, List<Throwable> s) {
+      result = r;
+      channel = ch;
+      cause = c;
+      suppressed = s;
+    }
+  }
+
+  private void runSync(Target target, boolean keep, DialCall.Sink sink) {
+    long start = clock.nanoTime();
+    Events ev = new Events(settings.listener(), events, target);
+    DialCall call = new DialCall(this, target, keep, start, ev);
+    call.sink(sink);
+    ev.dialStart();
+    if (closed) {
+      call.finishWithoutAttempts(Outcome.CANCELLED, null);
+      return;
+    }
+    List<InetSocketAddress> plan;
+    try {
+      plan = resolve(call);
+    } catch (UnknownHostException e) {
+      call.finishWithoutAttempts(Outcome.RESOLUTION_FAILED, e);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call.finishWithoutAttempts(Outcome.CANCELLED, e);
+      return;
+    }
+    SyncDial d = new SyncDial(call, clock);
+    syncDials.add(d);
+    try {
+      if (closed) {
+        d.close();
+      }
+      d.run(plan);
+    } finally {
+      syncDials.remove(d);
+    }
+    SocketChannel ch = d.winner();
+    if (ch != null && !keep) {
+      JdkConnect.closeQuietly(ch);
+      ch = null;
+    }
+    call.finish(d.race(), ch);
+  }
+
+  // ---- non-blocking ----
+
+  /** See {@link dev.tcpdial.Dialer#dialAsync}. */
+  public CompletableFuture<SocketChannel> dialAsync(Target target) {
+    DialFuture<SocketChannel> f = new DialFuture<>();
+    start(target, true, f, (r, ch, cause, suppressed) -> {
+      if (r.connected()) {
+        if (!f.complete(ch)) {
+          JdkConnect.closeQuietly(ch); // cancelled meanwhile: the loser closes
+        }
+      } else {
+        f.completeExceptionally(exception(r, cause, suppressed));
+      }
+    });
+    return f;
+  }
+
+  /** See {@link dev.tcpdial.Dialer#probeAsync}. */
+  public CompletableFuture<DialResult> probeAsync(Target target) {
+    DialFuture<DialResult> f = new DialFuture<>();
+    start(target, false, f, (r, ch, cause, suppressed) -> f.complete(r));
+    return f;
+  }
+
+  private void start(Target target, boolean keep, DialFuture<?> f, DialCall.Sink complete) {
+    if (settings.mode() == Mode.SYNC) {
+      // Blocking mode, asked not to block: the blocking dial runs on a virtual thread.
+      DialCall.Sink nonBlocking = (r, ch, cause, suppressed) -> {
+        if (ch != null) {
+          try {
+            ch.configureBlocking(false); // the same contract as the event loop's channels
+          } catch (IOException e) {
+            JdkConnect.closeQuietly(ch);
+            complete.done(r, null, e, suppressed);
+            return;
+          }
+        }
+        complete.done(r, ch, cause, suppressed);
+      };
+      Thread t = Thread.ofVirtual().name("tcpdial-dial").unstarted(
+          () -> runSync(target, keep, nonBlocking));
+      f.onCancel(t::interrupt);
+      t.start();
+      return;
+    }
+    long startNanos = clock.nanoTime();
+    Events ev = new Events(settings.listener(), events, target);
+    DialCall call = new DialCall(this, target, keep, startNanos, ev);
+    Executor exec = settings.listener() == DialListener.NONE ? settings.executor() : events;
+    call.sink((r, ch, cause, suppressed) -> exec.execute(() -> complete.done(r, ch, cause, suppressed)));
+    ev.dialStart();
+    EventLoop l = loop();
+    if (l == null) {
+      call.finishWithoutAttempts(Outcome.CANCELLED, null);
+      return;
+    }
+    AsyncDial d = new AsyncDial(call, l);
+    f.onCancel(d::cancel);
+    if (target.isLiteral()) {
+      List<InetSocketAddress> plan;
+      try {
+        plan = planLiteral(call);
+      } catch (UnknownHostException e) {
+        call.finishWithoutAttempts(Outcome.RESOLUTION_FAILED, e);
+        return;
+      }
+      if (l.inLoop()) {
+        d.begin(plan);
+      } else {
+        l.execute(() -> d.begin(plan));
+      }
+      return;
+    }
+    Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
+      try {
+        List<InetSocketAddress> plan = resolve(call);
+        l.execute(() -> d.begin(plan));
+      } catch (UnknownHostException e) {
+        call.finishWithoutAttempts(Outcome.RESOLUTION_FAILED, e);
+      } catch (InterruptedException e) {
+        call.finishWithoutAttempts(Outcome.CANCELLED, e);
+      }
+    });
+  }
+
+  private EventLoop loop() {
+    synchronized (lock) {
+      if (closed) {
+        return null;
+      }
+      if (loop == null) {
+        loop = EventLoop.start("tcpdial-loop", clock);
+      }
+      return loop;
+    }
+  }
+
+  // ---- resolution ----
+
+  private List<InetSocketAddress> planLiteral(DialCall call) throws UnknownHostException {
+    InetAddress a = call.target().literal().orElseThrow();
+    call.resolved(List.of(a), 0);
+    List<InetSocketAddress> plan = AddressOrder.plan(List.of(a), settings.family(), call.target().port());
+    plan = bindable(plan);
+    if (plan.isEmpty()) {
+      throw new UnknownHostException(call.target().host() + ": not an address of the wanted family");
+    }
+    return plan;
+  }
+
+  private List<InetSocketAddress> resolve(DialCall call)
+      throws UnknownHostException, InterruptedException {
+    Target target = call.target();
+    if (target.isLiteral()) {
+      return planLiteral(call);
+    }
+    long start = clock.nanoTime();
+    List<InetAddress> found = lookup(target.host(), call.deadline(), start);
+    List<InetSocketAddress> plan = bindable(AddressOrder.plan(found, settings.family(), target.port()));
+    call.resolved(plan.stream().map(InetSocketAddress::getAddress).toList(), clock.nanoTime() - start);
+    call.events().resolved(plan.stream().map(InetSocketAddress::getAddress).toList(),
+        Duration.ofNanos(clock.nanoTime() - start));
+    if (plan.isEmpty()) {
+      throw new UnknownHostException(target.host() + ": no address of the wanted family");
+    }
+    return plan;
+  }
+
+  // With a source address bound, only addresses of its family can be reached from it.
+  private List<InetSocketAddress> bindable(List<InetSocketAddress> plan) {
+    InetSocketAddress local = settings.local();
+    if (local == null || local.getAddress() == null || local.getAddress().isAnyLocalAddress()) {
+      return plan;
+    }
+    Family f = local.getAddress() instanceof java.net.Inet6Address ? Family.IPV6 : Family.IPV4;
+    return plan.stream().filter(a -> f.allows(a.getAddress())).toList();
+  }
+
+  private List<InetAddress> lookup(String host, Deadline dialDeadline, long start)
+      throws UnknownHostException, InterruptedException {
+    Deadline d = dialDeadline.min(Deadline.after(start, settings.resolveTimeout()));
+    if (d.isNone()) {
+      return callResolver(host);
+    }
+    CompletableFuture<List<InetAddress>> f = new CompletableFuture<>();
+    Thread t = Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
+      try {
+        f.complete(callResolver(host));
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    });
+    try {
+      return f.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      t.interrupt();
+      throw new UnknownHostException(host + ": resolution timed out after "
+          + Duration.ofNanos(clock.nanoTime() - start).toMillis() + " ms");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownHostException u) {
+        throw u;
+      }
+      UnknownHostException u = new UnknownHostException(host + ": resolver failed: " + e.getCause());
+      u.initCause(e.getCause());
+      throw u;
+    } catch (InterruptedException e) {
+      t.interrupt();
+      throw e;
+    }
+  }
+
+  private List<InetAddress> callResolver(String host) throws UnknownHostException {
+    try {
+      List<InetAddress> found = settings.resolver().resolve(host);
+      if (found == null || found.isEmpty()) {
+        throw new UnknownHostException(host + ": no address");
+      }
+      return found;
+    } catch (UnknownHostException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      UnknownHostException u = new UnknownHostException(host + ": resolver failed: " + e);
+      u.initCause(e);
+      throw u;
+    }
+  }
+
+  // ---- results ----
+
+  private static DialException exception(DialResult r, Throwable cause, List<Throwable> suppressed) {
+    DialException e = new DialException(r, cause);
+    if (suppressed != null) {
+      suppressed.forEach(e::addSuppressed);
+    }
+    return e;
+  }
+
+  private DialResult cancelledResult(Target target) {
+    return new DialResult(target, Outcome.CANCELLED, null, null, null, Duration.ZERO, Duration.ZERO,
+        List.of(), settings.mode(), Engine.JDK, List.of());
+  }
+
+  private SocketChannel await(CompletableFuture<SocketChannel> f) throws DialException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(false);
+      Thread.currentThread().interrupt();
+      try {
+        f.join();
+      } catch (RuntimeException ignored) {
+        // cancelled, as asked
+      }
+      throw new DialException(cancelledResult(null == f ? null : targetOf(f)), e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof DialException de) {
+        throw de;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private static Target targetOf(CompletableFuture<?> f) {
+    return ((DialFuture<?>) f).target;
+  }
+
+  /** Cancels every dial in flight, closes their sockets, stops the loop. */
+  public void close() {
+    EventLoop l;
+    synchronized (lock) {
+      closed = true;
+      l = loop;
+    }
+    for (SyncDial d : syncDials) {
+      d.close();
+    }
+    if (l != null) {
+      l.close();
+    }
+  }
+
+  /** A future whose {@code cancel} reaches the dial. */
+  static final class DialFuture<T> extends CompletableFuture<T> {
+    private volatile Runnable onCancel;
+    Target target;
+
+    void onCancel(Runnable r) {
+      onCancel = r;
+      if (isCancelled()) {
+        r.run();
+      }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean c = super.cancel(mayInterruptIfRunning);
+      Runnable r = onCancel;
+      if (c && r != null) {
+        r.run();
+      }
+      return c;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.tcpdial.internal;
+
+import dev.tcpdial.Errno;
+import dev.tcpdial.Outcome;
+import dev.tcpdial.SocketConfigurer;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
+
+/** One attempt with the JDK's {@link SocketChannel}: open, configure, bind, connect. */
+final class JdkConnect {
+  private JdkConnect() {}
+
+  /** How one attempt ended; {@code channel} is set, open and connected only for CONNECTED. */
+  record End(Outcome outcome, Errno errno, SocketChannel channel, InetSocketAddress local,
+      Throwable cause) {
+
+    static End failed(Throwable t, boolean connecting) {
+      Errnos.Classified c = Errnos.classify(t, connecting);
+      return new End(c.outcome(), c.errno(), null, null, t);
+    }
+  }
+
+  /** Per-socket settings shared by every attempt of a dialer. */
+  record SocketSetup(SocketConfigurer configurer, InetSocketAddress local, KernelKnobs knobs) {}
+
+  /**
+   * A fresh socket of {@code remote}'s family, configured and bound; closed again if any step
+   * fails. IPv4 targets get an AF_INET socket, not a dual-stack one, so the kernel's answer is
+   * exactly that of IPv4.
+   */
+  static SocketChannel open(InetSocketAddress remote, SocketSetup setup, boolean blocking)
+      throws IOException {
+    SocketChannel ch = SocketChannel.open(remote.getAddress() instanceof Inet6Address
+        ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+    try {
+      if (!blocking) {
+        ch.configureBlocking(false);
+      }
+      setup.configurer().configure(ch);
+      setup.knobs().apply(ch, setup.local() != null);
+      if (setup.local() != null) {
+        ch.bind(setup.local());
+      }
+      return ch;
+    } catch (IOException | RuntimeException | Error e) {
+      closeQuietly(ch);
+      throw e;
+    }
+  }
+
+  /**
+   * A blocking attempt on the calling thread, ending by {@code deadlineNanos} (MAX_VALUE: the
+   * kernel's own limit). An interrupt, or another thread closing the channel handed to {@code
+   * opened}, ends it {@code cancelled}.
+   */
+  static End blocking(InetSocketAddress remote, SocketSetup setup, long deadlineNanos, Clock clock,
+      java.util.function.Consumer<SocketChannel> opened) {
+    SocketChannel ch;
+    try {
+      ch = open(remote, setup, true);
+    } catch (IOException | RuntimeException e) {
+      return End.failed(e, false);
+    }
+    opened.accept(ch); // from here on another thread may close it to stop the attempt
+    try {
+      long timeoutMs = 0;
+      if (deadlineNanos != Long.MAX_VALUE) {
+        long left = deadlineNanos - clock.nanoTime();
+        if (left <= 0) {
+          closeQuietly(ch);
+          return new End(Outcome.TIMEOUT, null, null, null, null);
+        }
+        timeoutMs = Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
+      }
+      ch.socket().connect(remote, (int) timeoutMs);
+      return new End(Outcome.CONNECTED, null, ch, localOf(ch), null);
+    } catch (IOException | RuntimeException e) {
+      InetSocketAddress local = localOf(ch);
+      closeQuietly(ch);
+      End f = End.failed(e, true);
+      return new End(f.outcome(), f.errno(), null, local, e);
+    }
+  }
+
+  static InetSocketAddress localOf(SocketChannel ch) {
+    try {
+      return (InetSocketAddress) ch.getLocalAddress();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  static void closeQuietly(SocketChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // closing a socket that failed to connect: nothing to report
+      }
+    }
+  }
+}

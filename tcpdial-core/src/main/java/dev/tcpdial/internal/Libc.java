@@ -1,0 +1,93 @@
+package dev.tcpdial.internal;
+
+import dev.tcpdial.Errno;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The few C-library calls the JDK engine needs beyond the JDK: {@code setsockopt} for options the
+ * JDK does not expose. Available on Linux with native access granted and, to reach a channel's
+ * descriptor, {@code --add-exports java.base/sun.nio.ch=dev.tcpdial} (or {@code =ALL-UNNAMED}).
+ */
+final class Libc {
+  private Libc() {}
+
+  private static final MethodHandle SETSOCKOPT;
+  private static final MethodHandle GET_FD;
+  private static final VarHandle ERRNO;
+  private static final long STATE_SIZE;
+  private static final String UNAVAILABLE;
+
+  static {
+    MethodHandle setsockopt = null;
+    MethodHandle getFd = null;
+    VarHandle errno = null;
+    long size = 0;
+    String why = null;
+    if (!Platform.linux()) {
+      why = "socket options beyond the JDK's need Linux";
+    } else if (!Platform.nativeAccess()) {
+      why = "socket options beyond the JDK's need native access: run java with"
+          + " --enable-native-access=dev.tcpdial (or =ALL-UNNAMED on the class path)";
+    } else {
+      try {
+        Linker linker = Linker.nativeLinker();
+        Linker.Option ccs = Linker.Option.captureCallState("errno");
+        var layout = Linker.Option.captureStateLayout();
+        errno = layout.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+        size = layout.byteSize();
+        setsockopt = linker.downcallHandle(linker.defaultLookup().findOrThrow("setsockopt"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ccs);
+        Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
+        getFd = MethodHandles.publicLookup().findVirtual(selCh, "getFDVal",
+            java.lang.invoke.MethodType.methodType(int.class));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        why = "socket options beyond the JDK's need the channel's descriptor: run java with"
+            + " --add-exports java.base/sun.nio.ch=dev.tcpdial (or =ALL-UNNAMED on the class path)";
+        setsockopt = null;
+      }
+    }
+    SETSOCKOPT = setsockopt;
+    GET_FD = getFd;
+    ERRNO = errno;
+    STATE_SIZE = size;
+    UNAVAILABLE = why;
+  }
+
+  /** Null when {@link #setIntOption} works here, else why not, in one line. */
+  static String unavailable() {
+    return UNAVAILABLE;
+  }
+
+  /** {@code setsockopt(fd(ch), level, name, &value, 4)}; fails with the errno's name. */
+  static void setIntOption(SocketChannel ch, int level, int name, int value, String what)
+      throws IOException {
+    if (UNAVAILABLE != null) {
+      throw new IOException(what + ": " + UNAVAILABLE);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      int fd = (int) GET_FD.invoke(ch);
+      MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
+      v.set(ValueLayout.JAVA_INT, 0, value);
+      MemorySegment state = arena.allocate(STATE_SIZE);
+      int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, name, v, 4);
+      if (rc != 0) {
+        int err = (int) ERRNO.get(state, 0L);
+        throw new IOException("setsockopt " + what + "=" + value + ": " + Errno.of(err));
+      }
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IOException("setsockopt " + what + ": " + t, t);
+    }
+  }
+}
