@@ -23,10 +23,12 @@ final class Loopback {
   static final class Open implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread acceptor;
+    private final int port;
 
     Open() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 512);
+      port = ((InetSocketAddress) server.getLocalAddress()).getPort();
       acceptor = Thread.ofVirtual().name("tcpdial-demo-accept").start(() -> {
         while (server.isOpen()) {
           try (SocketChannel ignored = server.accept()) {
@@ -38,8 +40,8 @@ final class Loopback {
       });
     }
 
-    int port() throws IOException {
-      return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    int port() {
+      return port;
     }
 
     @Override
@@ -64,11 +66,13 @@ final class Loopback {
   static final class FullBacklog implements AutoCloseable {
     private final ServerSocketChannel server;
     private final List<SocketChannel> fillers = new ArrayList<>();
+    private final int port;
 
     FullBacklog() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 1);
       InetSocketAddress to = (InetSocketAddress) server.getLocalAddress();
+      port = to.getPort();
       try (Selector selector = Selector.open()) {
         for (int i = 0; i < 64; i++) {
           SocketChannel c = SocketChannel.open();
@@ -97,8 +101,8 @@ final class Loopback {
       throw new IOException("could not fill the backlog of a loopback listener");
     }
 
-    int port() throws IOException {
-      return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    int port() {
+      return port;
     }
 
     @Override

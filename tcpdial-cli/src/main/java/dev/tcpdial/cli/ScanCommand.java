@@ -170,6 +170,7 @@ final class ScanCommand implements Callable<Integer> {
     AtomicLong inflight = new AtomicLong();
     AtomicLong done = new AtomicLong();
     AtomicLong localBackoffs = new AtomicLong();
+    AtomicLong selfConnects = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
@@ -239,6 +240,12 @@ final class ScanCommand implements Callable<Integer> {
             permits.backoff();
             localBackoffs.incrementAndGet();
             retry.add(new Pending(launched.entry, launched.tries + 1));
+          } else if (selfConnect(res) && launched.tries < LOCAL_RETRIES && !stop.get()) {
+            // the kernel picked the target's own port as the source port on this machine and
+            // the socket connected to itself (TCP simultaneous open): says nothing about the
+            // port, dial again from another source port
+            selfConnects.incrementAndGet();
+            retry.add(new Pending(launched.entry, launched.tries + 1));
           } else {
             permits.recover();
             results.add(new Row(res, launched.entry.expected(), -1, null));
@@ -270,6 +277,7 @@ final class ScanCommand implements Callable<Integer> {
     fields.put("concurrency", window);
     fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
     fields.put("local_backoffs", localBackoffs.get());
+    fields.put("self_connects_redialed", selfConnects.get());
     fields.put("shard", shard == null ? null : shard.toString());
     if (report.total() < entries.size()) {
       report.exitAtLeast(ExitCodes.LOCAL);
@@ -284,6 +292,11 @@ final class ScanCommand implements Callable<Integer> {
     }
     report.summary(fields, text);
     return report.exitCode();
+  }
+
+  /** A connection from a socket to itself: same local and remote address and port. */
+  static boolean selfConnect(DialResult r) {
+    return r.connected() && r.local() != null && r.local().equals(r.remote());
   }
 
   private static DialResult failed(Pending p, Throwable ex) {

@@ -9,6 +9,13 @@ import java.util.List;
 final class SystemLimits {
   private SystemLimits() {}
 
+  /**
+   * The default window's ceiling. More in flight does not go faster on loopback or a LAN: beyond
+   * it a burst of SYNs overflows the kernel's per-CPU input queue (net.core.netdev_max_backlog,
+   * 1000), the dropped SYNs are retransmitted a second later and closed ports look filtered.
+   */
+  static final int MAX_DEFAULT_CONCURRENCY = 512;
+
   /** Descriptors the JVM and the tool itself keep open besides the scan's sockets. */
   static final int RESERVED_FDS = 128;
 
@@ -46,9 +53,9 @@ final class SystemLimits {
 
   /**
    * The default in-flight window: within the descriptor budget, at most half the ephemeral ports,
-   * at most 4096.
+   * at most {@link #MAX_DEFAULT_CONCURRENCY}.
    */
   static int defaultConcurrency() {
-    return Math.max(1, Math.min(Math.min(fdBudget(), ephemeralPorts() / 2), 4096));
+    return Math.max(1, Math.min(Math.min(fdBudget(), ephemeralPorts() / 2), MAX_DEFAULT_CONCURRENCY));
   }
 }
