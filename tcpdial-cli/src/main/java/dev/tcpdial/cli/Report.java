@@ -166,8 +166,23 @@ final class Report {
 
   // ---- text ----
 
+  /** Milliseconds with three decimals ({@code 12.345}), rounded; no String.format on the hot path. */
   static String ms(Duration d) {
-    return String.format(Locale.ROOT, "%.3f", d.toNanos() / 1e6);
+    long micros = (d.toNanos() + 500) / 1000;
+    StringBuilder sb = new StringBuilder(12);
+    if (micros < 0) {
+      sb.append('-');
+      micros = -micros;
+    }
+    long frac = micros % 1000;
+    sb.append(micros / 1000).append('.');
+    if (frac < 100) {
+      sb.append('0');
+    }
+    if (frac < 10) {
+      sb.append('0');
+    }
+    return sb.append(frac).toString();
   }
 
   /** {@code 1s}, {@code 250ms}, {@code 1.5s}: the way durations are written on the command line. */
@@ -241,57 +256,80 @@ final class Report {
 
   String json(Row row) {
     DialResult r = row.result();
-    StringWriter sw = new StringWriter(256);
-    try (JsonGenerator g = JSON.createGenerator(sw)) {
-      g.writeStartObject();
-      if (row.label() != null) {
-        g.writeStringField("case", row.label());
-      }
-      if (row.seq() >= 0) {
-        g.writeNumberField("seq", row.seq());
-      }
-      g.writeStringField("target", r.target().toString());
-      g.writeStringField("host", r.target().host());
-      g.writeNumberField("port", r.target().port());
-      g.writeStringField("address", Addresses.host(r.remote()));
-      g.writeStringField("local", Addresses.hostPort(r.local()));
-      g.writeStringField("outcome", r.outcome().label());
-      g.writeStringField("errno", r.errno() == null ? null : r.errno().name());
-      if (r.errno() == null) {
-        g.writeNullField("errno_number");
-      } else {
-        g.writeNumberField("errno_number", r.errno().number());
-      }
-      g.writeFieldName("time_ms");
-      g.writeNumber(ms(r.elapsed()));
-      g.writeFieldName("resolution_ms");
-      g.writeNumber(ms(r.resolution()));
-      g.writeStringField("mode", r.mode().label());
-      g.writeStringField("engine", r.engine().label());
-      g.writeStringField("explanation", r.explanation());
-      g.writeArrayFieldStart("attempts");
-      for (Attempt a : r.attempts()) {
-        g.writeStartObject();
-        g.writeStringField("address", Addresses.host(a.remote()));
-        g.writeStringField("outcome", a.outcome().label());
-        g.writeStringField("errno", a.errno() == null ? null : a.errno().name());
-        g.writeFieldName("start_ms");
-        g.writeNumber(ms(a.start()));
-        g.writeFieldName("time_ms");
-        g.writeNumber(ms(a.elapsed()));
-        g.writeStringField("reason", a.reason().label());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      if (row.expected() != null) {
-        g.writeStringField("expected", row.expected().label());
-        g.writeBooleanField("matched", row.matched());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    StringBuilder sb = new StringBuilder(512);
+    sb.append('{');
+    if (row.label() != null) {
+      field(sb, "case").append(quote(row.label())).append(',');
     }
-    return sw.toString();
+    if (row.seq() >= 0) {
+      field(sb, "seq").append(row.seq()).append(',');
+    }
+    field(sb, "target").append(quote(r.target().toString())).append(',');
+    field(sb, "host").append(quote(r.target().host())).append(',');
+    field(sb, "port").append(r.target().port()).append(',');
+    field(sb, "address").append(quote(Addresses.host(r.remote()))).append(',');
+    field(sb, "local").append(quote(Addresses.hostPort(r.local()))).append(',');
+    field(sb, "outcome").append(quote(r.outcome().label())).append(',');
+    field(sb, "errno").append(r.errno() == null ? "null" : quote(r.errno().name())).append(',');
+    field(sb, "errno_number").append(r.errno() == null ? "null" : Integer.toString(r.errno().number())).append(',');
+    field(sb, "time_ms").append(ms(r.elapsed())).append(',');
+    field(sb, "resolution_ms").append(ms(r.resolution())).append(',');
+    field(sb, "mode").append(quote(r.mode().label())).append(',');
+    field(sb, "engine").append(quote(r.engine().label())).append(',');
+    field(sb, "explanation").append(quote(r.explanation())).append(',');
+    field(sb, "attempts").append('[');
+    boolean first = true;
+    for (Attempt a : r.attempts()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      sb.append('{');
+      field(sb, "address").append(quote(Addresses.host(a.remote()))).append(',');
+      field(sb, "outcome").append(quote(a.outcome().label())).append(',');
+      field(sb, "errno").append(a.errno() == null ? "null" : quote(a.errno().name())).append(',');
+      field(sb, "start_ms").append(ms(a.start())).append(',');
+      field(sb, "time_ms").append(ms(a.elapsed())).append(',');
+      field(sb, "reason").append(quote(a.reason().label()));
+      sb.append('}');
+    }
+    sb.append(']');
+    if (row.expected() != null) {
+      sb.append(',');
+      field(sb, "expected").append(quote(row.expected().label())).append(',');
+      field(sb, "matched").append(row.matched());
+    }
+    return sb.append('}').toString();
+  }
+
+  private static StringBuilder field(StringBuilder sb, String name) {
+    return sb.append('"').append(name).append("\":");
+  }
+
+  /** A JSON string literal (RFC 8259 escapes), or {@code null}. */
+  static String quote(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
   }
 
   // ---- CSV ----

@@ -69,6 +69,16 @@ class UnitsTest {
   }
 
   @Test
+  void jsonQuotingRoundTrips() throws Exception {
+    String nasty = "a\"b\\c\nd\te\u0001f\u2028g é";
+    assertThat(Cli.JSON.readTree(Report.quote(nasty)).asText()).isEqualTo(nasty);
+    assertThat(Report.quote(null)).isEqualTo("null");
+    assertThat(Report.ms(Duration.ofNanos(1_234_567))).isEqualTo("1.235");
+    assertThat(Report.ms(Duration.ofNanos(5_000))).isEqualTo("0.005");
+    assertThat(Report.ms(Duration.ofSeconds(2))).isEqualTo("2000.000");
+  }
+
+  @Test
   void ipv6Formatting() throws Exception {
     assertThat(Addresses.format(InetAddress.getByName("fd00:0:0:2:0:0:0:2"))).isEqualTo("fd00:0:0:2::2");
     assertThat(Addresses.format(InetAddress.getByName("::1"))).isEqualTo("::1");
