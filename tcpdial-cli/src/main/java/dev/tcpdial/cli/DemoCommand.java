@@ -204,7 +204,9 @@ final class DemoCommand implements Callable<Integer> {
         {"198.18.1.2:81", "refused: nothing listens on 81"},
         {"198.18.2.1:80", "host_unreachable: the router answers ICMP host-unreachable"},
         {"198.18.3.1:80", "network_unreachable: the router has no route (ICMP net-unreachable)"},
-        {"198.18.5.1:80", "prohibited: the router answers ICMP administratively prohibited"},
+        {"198.18.5.1:80", "host_unreachable: the router answers ICMP admin-prohibited, which Linux"
+            + " reports as EHOSTUNREACH for IPv4"},
+        {"[fd00:5::1]:80", "prohibited: the router answers ICMPv6 administratively prohibited (EACCES)"},
         {"198.18.4.1:80", "timeout: the router drops the SYN silently"},
         {"198.18.0.99:80", "host_unreachable: nobody answers ARP on the client's link (~3 s)"},
         {"198.18.10.1:80", "host_unreachable: a local 'unreachable' route"},

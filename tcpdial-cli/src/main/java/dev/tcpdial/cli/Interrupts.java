@@ -16,30 +16,33 @@ final class Interrupts {
   @SuppressWarnings("removal")
   static Interrupts install(Runnable onInterrupt) {
     Interrupts i = new Interrupts();
+    boolean hookNeeded = false;
     for (String name : new String[] {"INT", "TERM"}) {
       try {
         sun.misc.Signal sig = new sun.misc.Signal(name);
         sun.misc.SignalHandler old = sun.misc.Signal.handle(sig, s -> onInterrupt.run());
         i.undo.add(() -> sun.misc.Signal.handle(sig, old));
-      } catch (Throwable e) { // signal in use by the JVM (-Xrs), or not supported
-        Thread hook = new Thread(() -> {
-          onInterrupt.run();
-          try {
-            Thread.sleep(300);
-          } catch (InterruptedException ignored) {
-            // exit
-          }
-        }, "tcpdial-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        i.undo.add(() -> {
-          try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-          } catch (IllegalStateException ignored) {
-            // shutting down
-          }
-        });
-        break;
+      } catch (Throwable e) { // ignored by the parent shell, used by the JVM (-Xrs), unsupported
+        hookNeeded = true;
       }
+    }
+    if (hookNeeded) {
+      Thread hook = new Thread(() -> {
+        onInterrupt.run();
+        try {
+          Thread.sleep(500); // time for the summary
+        } catch (InterruptedException ignored) {
+          // exit
+        }
+      }, "tcpdial-interrupt");
+      Runtime.getRuntime().addShutdownHook(hook);
+      i.undo.add(() -> {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+          // shutting down
+        }
+      });
     }
     return i;
   }
