@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,12 +70,18 @@ final class CheckCommand implements Callable<Integer> {
       }
       report.begin();
       if (mode == Mode.ASYNC) {
+        // every target at once, within the descriptor budget; lines in argument order
+        Semaphore window = new Semaphore(SystemLimits.defaultConcurrency());
         List<CompletableFuture<DialResult>> futures = new ArrayList<>(targets.size());
+        int printed = 0;
         for (Target t : targets) {
-          futures.add(dialer.probeAsync(t));
+          while (!window.tryAcquire()) {
+            report.row(Row.of(futures.get(printed++).join()));
+          }
+          futures.add(dialer.probeAsync(t).whenComplete((r, e) -> window.release()));
         }
-        for (CompletableFuture<DialResult> f : futures) {
-          report.row(Row.of(f.join()));
+        while (printed < futures.size()) {
+          report.row(Row.of(futures.get(printed++).join()));
         }
       } else {
         for (Target t : targets) {
