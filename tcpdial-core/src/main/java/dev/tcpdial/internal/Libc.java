@@ -48,7 +48,7 @@ final class Libc {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ccs);
         Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
-        getFd = MethodHandles.publicLookup().findVirtual(selCh, "getFDVal",
+        getFd = MethodHandles.lookup().findVirtual(selCh, "getFDVal",
             java.lang.invoke.MethodType.methodType(int.class));
       } catch (ReflectiveOperationException | RuntimeException e) {
         why = "socket options beyond the JDK's need the channel's descriptor: run java with"
