@@ -218,7 +218,11 @@ public final class DialEngine {
       };
       Thread t = Thread.ofVirtual().name("tcpdial-dial").unstarted(() -> {
         if (!f.isDone()) { // an interrupt before the start is lost: look first
-          runSync(target, keep, nonBlocking);
+          try {
+            runSync(target, keep, nonBlocking);
+          } catch (RuntimeException | Error e) {
+            f.completeExceptionally(e); // never leave the caller waiting on a broken dial
+          }
         }
       });
       f.onCancel(t::interrupt);
