@@ -152,7 +152,25 @@ public final class Lab implements AutoCloseable {
       throw new AssertionError("LabProbe in " + namespace + " exited with " + r.exit + "\nstdout:\n"
           + r.out + "\nstderr:\n" + r.err);
     }
+    keep(namespace, cmd, r);
     return ProbeRun.of(namespace, r.out, r.err);
+  }
+
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
+  /** Keeps a probe's output in target/lab-probes/ for whoever reads a failed build. */
+  private void keep(String namespace, List<String> cmd, Result r) {
+    Path dir = Path.of("target");
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      dir = Files.createDirectories(dir.resolve("lab-probes"));
+      Files.writeString(dir.resolve(namespace + "-" + RUNS.incrementAndGet() + ".txt"),
+          "# " + String.join(" ", cmd) + "\n" + r.out + (r.err.isEmpty() ? "" : "# stderr:\n" + r.err));
+    } catch (IOException e) {
+      // only a convenience
+    }
   }
 
   /** {@link #probe} on a thread of its own, to run probes in several namespaces at once. */
