@@ -23,9 +23,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * of a namespace run at once in one {@link LabProbe} process, the namespaces side by side, so the
  * class takes about as long as its slowest scenario (ARP failure, kernel ETIMEDOUT: ~3 s) plus
  * two JVM starts. Root only: skipped otherwise.
+ *
+ * <p>{@code -Dtcpdial.lab.engine=native} (or {@code jdk}) forces the engine of every probe and
+ * checks that the results say so; by default the dialer picks.
  */
 class LabOutcomesTest {
   private static final String WARMUP = "198.18.1.2:80";
+
+  private static final String ENGINE = System.getProperty("tcpdial.lab.engine", "");
 
   private static Lab lab;
   private static final Map<String, ProbeLine> results = new HashMap<>();
@@ -37,10 +42,14 @@ class LabOutcomesTest {
     for (LabScenario s : LabScenario.load()) {
       jobs.computeIfAbsent(s.ns(), k -> new ArrayList<>()).add(s.jobLine());
     }
+    List<String> args = new ArrayList<>(List.of("--warmup", WARMUP, "--warmup", "198.18.1.2:81",
+        "--timeout-s", "30"));
+    if (!ENGINE.isEmpty()) {
+      args.addAll(List.of("--engine", ENGINE));
+    }
     List<CompletableFuture<Lab.ProbeRun>> runs = new ArrayList<>();
     for (var e : jobs.entrySet()) {
-      runs.add(lab.probeAsync(lab.namespace(e.getKey()), List.of("--warmup", WARMUP, "--warmup", "198.18.1.2:81", "--timeout-s",
-          "30"), e.getValue(), Duration.ofSeconds(60)));
+      runs.add(lab.probeAsync(lab.namespace(e.getKey()), args, e.getValue(), Duration.ofSeconds(60)));
     }
     for (CompletableFuture<Lab.ProbeRun> r : runs) {
       results.putAll(r.join().results());
@@ -66,6 +75,9 @@ class LabOutcomesTest {
     assertThat(r).as("a result for %s in mode %s", s.id(), mode).isNotNull();
     String what = s.description() + "\n  got: " + r.raw();
     assertThat(r.mode()).isEqualTo(mode);
+    if (!ENGINE.isEmpty()) {
+      assertThat(r.engine()).as("engine: " + what).isEqualTo(ENGINE);
+    }
     assertThat(r.outcome()).as("outcome: " + what).isEqualTo(s.outcome());
     assertThat(r.errno()).as("errno: " + what).isEqualTo(s.errno());
     assertThat(r.elapsedMs()).as("elapsed ms: " + what).isBetween(s.minMs(), s.maxMs());
