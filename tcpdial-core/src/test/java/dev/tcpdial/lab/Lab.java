@@ -249,7 +249,8 @@ public final class Lab implements AutoCloseable {
     }
     Result list = run(List.of("ip", "netns", "list"), null, Duration.ofSeconds(10));
     for (String line : list.out.split("\n")) {
-      if (line.startsWith(prefix)) {
+      String name = line.strip().split(" ")[0];
+      if (List.of(client(), shortSynClient(), router(), server()).contains(name)) {
         throw new IllegalStateException("namespace left after lab.sh down: " + line);
       }
     }
