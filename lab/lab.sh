@@ -102,6 +102,20 @@ EOF
   printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$ns/resolv.conf"
 }
 
+# Neighbour resolution on DEV gives up after 3 unanswered probes 800 ms apart: an address on the
+# link that nobody owns fails with EHOSTUNREACH after 2.4 s. (The kernel's 1 s would end it at 3 s,
+# exactly when TCP retransmits the SYN for the second time: a SYN arriving just after the failure
+# starts a new lookup, and that dial then fails only after 6 s.)
+set_neigh() {
+  local ns=$1 dev=$2 fam
+  for fam in ipv4 ipv6; do
+    nsctl "$ns" "net.$fam.neigh.$dev.mcast_solicit" 3
+    nsctl "$ns" "net.$fam.neigh.$dev.ucast_solicit" 3
+    nsctl "$ns" "net.$fam.neigh.$dev.app_solicit" 0
+    nsctl "$ns" "net.$fam.neigh.$dev.retrans_time_ms" 800
+  done
+}
+
 # A client namespace: lo, eth0 to the router on NET (IPv4 /24 prefix "198.18.N") and V6NET
 # ("fd00:0:0:M"), routes to the lab only.
 make_client() {
@@ -113,15 +127,7 @@ make_client() {
   ip -n "$NS_R" addr add "$net6::1/64" dev "$rif" nodad
   ip -n "$ns" link set eth0 up
   ip -n "$NS_R" link set "$rif" up
-  # Neighbour resolution gives up after 3 unanswered probes 1 s apart (the kernel defaults, made
-  # explicit): an address on the link that nobody owns fails with EHOSTUNREACH after ~3 s.
-  local fam
-  for fam in ipv4 ipv6; do
-    nsctl "$ns" "net.$fam.neigh.eth0.mcast_solicit" 3
-    nsctl "$ns" "net.$fam.neigh.eth0.ucast_solicit" 3
-    nsctl "$ns" "net.$fam.neigh.eth0.app_solicit" 0
-    nsctl "$ns" "net.$fam.neigh.eth0.retrans_time_ms" 1000
-  done
+  set_neigh "$ns" eth0
   # No default route: anything outside 198.18.0.0/16 and fd00::/16 is ENETUNREACH right here.
   ip -n "$ns" route add 198.18.0.0/16 via "$net4.1" dev eth0
   ip -n "$ns" -6 route add fd00::/16 via "$net6::1" dev eth0
@@ -234,11 +240,7 @@ cmd_up() {
   ip -n "$NS_R" addr add fd00:0:0:2::1/64 dev tos nodad
   ip -n "$NS_S" link set eth0 up
   ip -n "$NS_R" link set tos up
-  local fam
-  for fam in ipv4 ipv6; do
-    nsctl "$NS_R" "net.$fam.neigh.tos.mcast_solicit" 3
-    nsctl "$NS_R" "net.$fam.neigh.tos.retrans_time_ms" 1000
-  done
+  set_neigh "$NS_R" tos
 
   # Router policy: ICMP host-unreachable, (no route: net-unreachable), silent drop, prohibited.
   ip -n "$NS_R" route add unreachable 198.18.2.0/24
