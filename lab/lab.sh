@@ -9,16 +9,16 @@
 #   lab/lab.sh down   [PREFIX]            kill every process in its namespaces, remove them and
 #                                          /etc/netns/PREFIX{c,r,s,k}; never fails when absent
 #   lab/lab.sh status [PREFIX]            what exists; exit status 0 only when the lab is complete
-#   lab/lab.sh serve  [PREFIX] CMD ARG... run CMD in the server namespace in the background (its
+#   lab/lab.sh serve  PREFIX|-- CMD ARG... run CMD in the server namespace in the background (its
 #                                          output in /run/tcpdial-lab/PREFIX-server.log) and wait
-#                                          until something listens on port 80
+#                                          until something listens on port 80; "--" for tdl
 #
 # PREFIX (default tdl; lower-case letters and digits, at most 12) prefixes the namespace names, so
 # labs with different prefixes coexist. Interface names live inside the namespaces only.
 set -Eeuo pipefail
 
 usage() {
-  sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,17p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -31,7 +31,7 @@ die() {
 CMD=$1
 shift
 P=tdl
-if [[ $# -ge 1 && $1 != -- ]]; then
+if [[ $# -ge 1 && $1 != -* ]]; then
   P=$1
   shift
 fi
@@ -337,12 +337,15 @@ cmd_serve() {
   lab_complete || die "lab $P is not up"
   mkdir -p "$LOG_DIR"
   local log=$LOG_DIR/$P-server.log i
+  local pid
   setsid ip netns exec "$NS_S" "$@" </dev/null >"$log" 2>&1 &
+  pid=$!
   for i in $(seq 1 100); do
     if ip netns exec "$NS_S" ss -Hltn 'sport = :80' | grep LISTEN >/dev/null; then
-      echo "server in $NS_S listens on port 80 (log: $log)"
+      echo "server in $NS_S listens on port 80 (pid $pid, log: $log)"
       return 0
     fi
+    kill -0 "$pid" 2>/dev/null || die "the server command ended before listening on port 80; see $log"
     sleep 0.1
   done
   die "nothing listens on port 80 in $NS_S after 10 s; see $log"
