@@ -13,9 +13,10 @@ import java.util.List;
  * The lab's listeners: accepts connections on the given ports and closes them at once. Binds the
  * IPv6 wildcard with IPv4 mapped in, so one socket per port serves both families. Prints {@code
  * READY port...} once every port listens. Runs until its standard input ends (the process that
- * started it went away) or it is killed; run it inside the server namespace:
+ * started it went away) or it is killed; with {@code -Dlab.server.detached=true} it ignores its
+ * input and runs until killed ({@code lab.sh down} does). Run it inside the server namespace:
  *
- * <pre>ip netns exec tdls java -cp CLASSES dev.tcpdial.lab.LabServer 80</pre>
+ * <pre>lab/lab.sh serve tdl java -Dlab.server.detached=true -cp CLASSES dev.tcpdial.lab.LabServer 80</pre>
  */
 public final class LabServer {
   private LabServer() {}
