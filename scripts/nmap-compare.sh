@@ -63,7 +63,12 @@ trap 'exit 130' INT TERM
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 
-TCPDIAL=("$JAVA" --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED -jar "$JAR")
+# The launcher's own JVM flags when it is there, else the flags tcpdial needs.
+if [[ -x $ROOT/tcpdial ]]; then
+  TCPDIAL=("$ROOT/tcpdial")
+else
+  TCPDIAL=("$JAVA" --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED -jar "$JAR")
+fi
 for p in "${OPEN_PORTS[@]}"; do
   ip netns exec "$NS" "${TCPDIAL[@]}" demo --serve "$p" </dev/null >/dev/null 2>&1 &
   disown
@@ -117,7 +122,7 @@ done
 t_med=$(printf '%s\n' "${tcpdial_times[@]}" | median)
 n_med=$(printf '%s\n' "${nmap_times[@]}" | median)
 ratio=$(awk -v a="$t_med" -v b="$n_med" 'BEGIN { printf "%.2f", a / b }')
-echo "tcpdial scan 127.0.0.1 -p 1-65535 --format json: median ${t_med} ms of $RUNS (${tcpdial_times[*]}), JVM start included"
+echo "${TCPDIAL[0]##*/} scan 127.0.0.1 -p 1-65535 --format json: median ${t_med} ms of $RUNS (${tcpdial_times[*]}), JVM start included"
 echo "nmap -sT -n -Pn -p 1-65535 127.0.0.1 --min-rate 5000: median ${n_med} ms of $RUNS (${nmap_times[*]})"
 echo "ratio tcpdial/nmap: ${ratio}"
 echo "checked: 65535 results per tcpdial run, ${#OPEN_PORTS[@]} connected (ports ${expected_open% }), the rest refused"

@@ -185,8 +185,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** The namespace lab part. */
-  private static final class LabDemo {
+  /** The namespace lab part: built by lab/lab.sh, cases from lab/demo-targets.txt. */
+  static final class LabDemo {
     private final DemoCommand cmd;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -197,24 +197,59 @@ final class DemoCommand implements Callable<Integer> {
       this.err = cmd.spec.commandLine().getErr();
     }
 
-    /** Cases the lab produces: target, what it shows. */
-    static final String[][] CASES = {
-        {"198.18.1.2:80", "connected: the lab server listens"},
-        {"[fd00:0:0:2::2]:80", "connected over IPv6"},
-        {"198.18.1.2:81", "refused: nothing listens on 81"},
-        {"198.18.2.1:80", "host_unreachable: the router answers ICMP host-unreachable"},
-        {"198.18.3.1:80", "network_unreachable: the router has no route (ICMP net-unreachable)"},
-        {"198.18.5.1:80", "host_unreachable: the router answers ICMP admin-prohibited, which Linux"
-            + " reports as EHOSTUNREACH for IPv4"},
-        {"[fd00:5::1]:80", "prohibited: the router answers ICMPv6 administratively prohibited (EACCES)"},
-        {"198.18.4.1:80", "timeout: the router drops the SYN silently"},
-        {"198.18.0.99:80", "host_unreachable: nobody answers ARP on the client's link (~3 s)"},
-        {"198.18.10.1:80", "host_unreachable: a local 'unreachable' route"},
-        {"198.18.11.1:80", "prohibited: a local 'prohibit' route"},
-        {"198.18.12.1:80", "network_unreachable: a local 'blackhole' route (EINVAL)"},
-        {"198.19.255.1:80", "network_unreachable: no route in the client"},
-        {"nosuch.lab:80", "resolution_failed: the name is in no hosts file"},
-    };
+    /** One line of demo-targets.txt. */
+    record Scenario(String ns, String target, String outcome, String errno, long minMs, long maxMs,
+        String options, String description) {}
+
+    static List<Scenario> scenarios(Path file) throws IOException {
+      List<Scenario> list = new ArrayList<>();
+      int n = 0;
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        n++;
+        String l = line.strip();
+        if (l.isEmpty() || l.startsWith("#")) {
+          continue;
+        }
+        String[] f = l.split("\\s+", 8);
+        if (f.length < 7) {
+          throw new UsageException(file + ":" + n + ": expected 'ns target outcome errno min_ms"
+              + " max_ms options description'");
+        }
+        try {
+          list.add(new Scenario(f[0], f[1], f[2], f[3], Long.parseLong(f[4]), Long.parseLong(f[5]),
+              f[6], f.length > 7 ? f[7] : ""));
+        } catch (NumberFormatException e) {
+          throw new UsageException(file + ":" + n + ": min_ms and max_ms must be numbers");
+        }
+      }
+      return list;
+    }
+
+    /** Dialer options of a scenario as check options. */
+    static List<String> checkOptions(String options) {
+      List<String> o = new ArrayList<>();
+      boolean timeout = false;
+      if (!options.equals("-")) {
+        for (String kv : options.split(",")) {
+          String[] p = kv.split("=", 2);
+          String v = p.length > 1 ? p[1] : "";
+          switch (p[0]) {
+            case "connect-timeout" -> {
+              o.addAll(List.of("--timeout", v + "ms"));
+              timeout = true;
+            }
+            case "deadline" -> o.addAll(List.of("--deadline", v + "ms"));
+            case "attempt-delay" -> o.addAll(List.of("--attempt-delay", v + "ms"));
+            case "syn-retries" -> o.addAll(List.of("--syn-retries", v));
+            default -> throw new UsageException("demo-targets.txt: unknown option '" + kv + "'");
+          }
+        }
+      }
+      if (!timeout) {
+        o.addAll(List.of("--timeout", "10s")); // the dialer's default, which the list assumes
+      }
+      return o;
+    }
 
     int run() throws IOException, InterruptedException {
       if (!isRoot()) {
@@ -230,54 +265,169 @@ final class DemoCommand implements Callable<Integer> {
         err.flush();
         return ExitCodes.LOCAL;
       }
+      Path list = script.resolveSibling("demo-targets.txt");
+      if (!Files.isRegularFile(list)) {
+        err.println("tcpdial demo --lab: " + list + " not found (the lab's scenario list)");
+        err.flush();
+        return ExitCodes.LOCAL;
+      }
+      List<Scenario> scenarios = scenarios(list);
       String prefix = "tdd" + (ProcessHandle.current().pid() % 100000);
       List<String> java = javaCommand();
+      boolean text = cmd.output.format == OutputOptions.Format.TEXT;
       try {
-        if (exec(List.of("bash", script.toString(), "up", prefix), true) != 0) {
+        if (exec(List.of("bash", script.toString(), "up", prefix, "--owner",
+            Long.toString(ProcessHandle.current().pid())), null) != 0) {
           err.println("tcpdial demo --lab: '" + script + " up " + prefix + "' failed");
           return ExitCodes.LOCAL;
         }
         List<String> serve = new ArrayList<>(List.of("bash", script.toString(), "serve", prefix));
         serve.addAll(java);
         serve.addAll(List.of("demo", "--serve", "80"));
-        if (exec(serve, true) != 0) {
+        if (exec(serve, null) != 0) {
           err.println("tcpdial demo --lab: could not start the lab server in " + prefix + "s");
           return ExitCodes.LOCAL;
         }
-        if (cmd.output.format == OutputOptions.Format.TEXT && !cmd.output.quiet) {
-          out.println("tcpdial demo --lab: namespace lab " + prefix + " (client " + prefix
-              + "c, router " + prefix + "r, server " + prefix + "s)");
-          for (String[] c : CASES) {
-            out.println(String.format(Locale.ROOT, "  %-20s %s", c[0], c[1]));
-          }
+        if (text && !cmd.output.quiet) {
+          out.println("tcpdial demo --lab: lab " + prefix + " (client " + prefix + "c, second"
+              + " client " + prefix + "k with tcp_syn_retries=1, router " + prefix + "r, server "
+              + prefix + "s); " + scenarios.size() + " cases from " + list.getFileName()
+              + ", each dialed in sync and async mode from inside the lab");
           out.flush();
         }
+        // group by namespace and options: one check per group and mode, all of a group at once
+        Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < scenarios.size(); i++) {
+          Scenario sc = scenarios.get(i);
+          groups.computeIfAbsent(sc.ns() + " " + sc.options(), k -> new ArrayList<>()).add(i);
+        }
+        com.fasterxml.jackson.databind.JsonNode[][] results =
+            new com.fasterxml.jackson.databind.JsonNode[scenarios.size()][2];
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         for (Mode mode : Mode.values()) {
-          if (cmd.output.format == OutputOptions.Format.TEXT && !cmd.output.quiet) {
-            out.println();
-            out.println("== " + mode.label() + " mode, from inside " + prefix + "c:");
-            out.flush();
+          for (List<Integer> group : groups.values()) {
+            Scenario first = scenarios.get(group.getFirst());
+            List<String> check = new ArrayList<>(List.of("ip", "netns", "exec", prefix + first.ns()));
+            check.addAll(java);
+            check.addAll(List.of("check", "--mode", mode.label(), "--format", "json"));
+            check.addAll(checkOptions(first.options()));
+            for (int i : group) {
+              check.add(scenarios.get(i).target());
+            }
+            List<String> lines = new ArrayList<>();
+            exec(check, lines); // its exit code reflects the failures the lab exists to show
+            int k = 0;
+            for (String line : lines) {
+              com.fasterxml.jackson.databind.JsonNode node;
+              try {
+                node = mapper.readTree(line);
+              } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                continue;
+              }
+              if (node.has("summary") || k >= group.size()) {
+                continue;
+              }
+              results[group.get(k++)][mode.ordinal()] = node;
+            }
           }
-          List<String> check = new ArrayList<>(List.of("ip", "netns", "exec", prefix + "c"));
-          check.addAll(java);
-          check.addAll(List.of("check", "--mode", mode.label(), "--timeout",
-              Report.ms(cmd.timeout.multipliedBy(2).plusSeconds(2)) + "ms",
-              "--format", cmd.output.format.name().toLowerCase(Locale.ROOT)));
-          if (cmd.output.verbose) {
-            check.add("-v");
+        }
+        return report(scenarios, results, prefix);
+      } finally {
+        exec(List.of("bash", script.toString(), "down", prefix), null);
+      }
+    }
+
+    private int report(List<Scenario> scenarios, com.fasterxml.jackson.databind.JsonNode[][] results,
+        String prefix) {
+      int matched = 0;
+      int mismatched = 0;
+      int slow = 0;
+      OutputOptions.Format format = cmd.output.format;
+      if (format == OutputOptions.Format.CSV && !cmd.output.quiet) {
+        out.println("namespace,target,mode,outcome,errno,time_ms,expected_outcome,expected_errno,"
+            + "matched,in_time,description");
+      }
+      for (int i = 0; i < scenarios.size(); i++) {
+        Scenario sc = scenarios.get(i);
+        String expErrno = sc.errno().equals("-") ? null : sc.errno();
+        StringBuilder line = new StringBuilder();
+        boolean allOk = true;
+        for (Mode mode : Mode.values()) {
+          com.fasterxml.jackson.databind.JsonNode r = results[i][mode.ordinal()];
+          String outcome = r == null ? "missing" : r.get("outcome").asText();
+          String errno = r == null || r.get("errno").isNull() ? null : r.get("errno").asText();
+          double ms = r == null ? -1 : r.get("time_ms").asDouble();
+          boolean ok = outcome.equals(sc.outcome()) && java.util.Objects.equals(errno, expErrno);
+          boolean inTime = ms >= sc.minMs() && ms <= sc.maxMs();
+          if (ok) {
+            matched++;
+          } else {
+            mismatched++;
+            allOk = false;
+          }
+          if (ok && !inTime) {
+            slow++;
           }
           if (cmd.output.quiet) {
-            check.add("-q");
+            continue;
           }
-          for (String[] c : CASES) {
-            check.add(c[0]);
+          switch (format) {
+            case TEXT -> line.append(line.isEmpty() ? "" : "\n").append(String.format(Locale.ROOT, "    %-5s %-19s %-13s %11s ms%s",
+                mode.label(), outcome, errno == null ? "-" : errno, r == null ? "-" : Report.ms(
+                    Duration.ofNanos((long) (ms * 1e6))), ok ? (inTime ? "" : " (outside "
+                    + sc.minMs() + "-" + sc.maxMs() + " ms)") : " MISMATCH"));
+            case JSON -> {
+              com.fasterxml.jackson.databind.node.ObjectNode o = r == null
+                  ? new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                  : ((com.fasterxml.jackson.databind.node.ObjectNode) r).deepCopy();
+              o.put("case", sc.description());
+              o.put("namespace", prefix + sc.ns());
+              o.put("expected", sc.outcome());
+              o.put("expected_errno", expErrno);
+              o.put("matched", ok);
+              o.put("in_time", inTime);
+              out.println(o.toString());
+            }
+            case CSV -> out.println(String.join(",", Report.csvField(sc.ns()),
+                Report.csvField(sc.target()), mode.label(), outcome, errno == null ? "" : errno,
+                r == null ? "" : Report.ms(Duration.ofNanos((long) (ms * 1e6))), sc.outcome(),
+                expErrno == null ? "" : expErrno, Boolean.toString(ok), Boolean.toString(inTime),
+                Report.csvField(sc.description())));
           }
-          exec(check, false); // its exit code reflects the failures the lab exists to show
         }
-        return ExitCodes.OK;
-      } finally {
-        exec(List.of("bash", script.toString(), "down", prefix), true);
+        if (format == OutputOptions.Format.TEXT && !cmd.output.quiet) {
+          out.println();
+          out.println(String.format(Locale.ROOT, "%s %-20s expected %s %s%s", sc.ns(), sc.target(),
+              sc.outcome(), expErrno == null ? "-" : expErrno, allOk ? "" : "   <- MISMATCH"));
+          out.println("    " + sc.description());
+          out.println(line);
+        }
       }
+      int code = mismatched == 0 ? ExitCodes.OK : ExitCodes.MISMATCH;
+      if (!cmd.output.quiet) {
+        String summary = scenarios.size() + " cases x 2 modes: " + matched + " as expected, "
+            + mismatched + " not" + (slow > 0 ? ", " + slow + " outside their time bounds" : "");
+        switch (format) {
+          case TEXT -> {
+            out.println();
+            out.println(summary);
+          }
+          case JSON -> {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("command", "demo --lab");
+            m.put("total", (long) matched + mismatched);
+            m.put("matched", (long) matched);
+            m.put("mismatched", (long) mismatched);
+            m.put("outside_time_bounds", (long) slow);
+            m.put("exit_code", code);
+            out.println(Report.jsonLine(Map.of("summary", m)));
+          }
+          case CSV -> err.println(summary);
+        }
+      }
+      out.flush();
+      err.flush();
+      return code;
     }
 
     private static boolean isRoot() {
@@ -295,7 +445,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private Path findScript() {
       if (cmd.labScript != null) {
-        return Files.isRegularFile(cmd.labScript) ? cmd.labScript : null;
+        return Files.isRegularFile(cmd.labScript) ? cmd.labScript.toAbsolutePath() : null;
       }
       List<Path> candidates = new ArrayList<>();
       candidates.add(Path.of("lab", "lab.sh"));
@@ -322,28 +472,33 @@ final class DemoCommand implements Callable<Integer> {
       String java = ProcessHandle.current().info().command()
           .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       return List.of(java, "--enable-native-access=ALL-UNNAMED",
-          "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+          "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv6Addresses=system",
           "-cp", System.getProperty("java.class.path"), Main.class.getName());
     }
 
-    /** Runs {@code command}; its output goes to our stdout ({@code toErr}: stderr). */
-    private int exec(List<String> command, boolean toErr) throws IOException, InterruptedException {
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(toErr)
+    /**
+     * Runs {@code command}; its stdout lines go into {@code lines}, or (null) to our stderr with
+     * its stderr, unless quiet.
+     */
+    private int exec(List<String> command, List<String> lines) throws IOException, InterruptedException {
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(lines == null)
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      if (!toErr) {
+      if (lines != null) {
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
       }
       Process p = pb.start();
-      PrintWriter to = toErr ? err : out;
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
-          if (!cmd.output.quiet || !toErr) {
-            to.println(line);
+          if (lines != null) {
+            lines.add(line);
+          } else if (!cmd.output.quiet) {
+            err.println(line);
           }
         }
       }
-      to.flush();
+      err.flush();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         return -1;
