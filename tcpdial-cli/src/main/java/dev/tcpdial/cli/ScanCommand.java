@@ -290,6 +290,12 @@ final class ScanCommand implements Callable<Integer> {
     if (report.total() < entries.size()) {
       text.add("interrupted: " + (entries.size() - report.total()) + " targets not scanned");
     }
+    long local = report.count(Outcome.NO_LOCAL_ADDRESS) + report.count(Outcome.LOCAL_RESOURCES);
+    if (local > 0 && !output.quiet) {
+      report.err().println("tcpdial scan: " + local + " target" + (local == 1 ? "" : "s")
+          + " failed for local reasons (no_local_address, local_resources) even after backing off:"
+          + " a problem of this machine, not of the targets; lower --concurrency or --rate");
+    }
     report.summary(fields, text);
     return report.exitCode();
   }
