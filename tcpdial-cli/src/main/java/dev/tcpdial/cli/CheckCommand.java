@@ -22,10 +22,9 @@ import picocli.CommandLine.Spec;
     name = "check",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = {
-        "Dials each target once and prints one line per target: target, address used, outcome,",
-        "errno and time. -v adds the explanation and every attempt.",
-    },
+    header = "Dial each target once: outcome, errno, time.",
+    description = "Dials each target once and prints one line per target: target, address used,"
+        + " outcome, errno and time. -v adds the explanation and every attempt.",
     footerHeading = "%nExamples:%n",
     footer = {
         "  tcpdial check 127.0.0.1:22",
@@ -34,9 +33,9 @@ import picocli.CommandLine.Spec;
         "  tcpdial check --syn-retries 1 --timeout 0 198.18.4.1:80   # the kernel gives up after ~3 s",
         "  tcpdial check --format json 127.0.0.1:80 | jq .outcome",
         "",
-        "Exit code: 0 when every target connected, else the most severe failure's code",
-        "(see tcpdial --help: 3 refused, 4 timeout, 5 unreachable, 6 prohibited, 7 resolution,",
-        "8 local, 1 other error, 2 usage).",
+        "Exit code: 0 when every target connected, else the most severe failure's code (see",
+        "tcpdial --help: 3 refused, 4 timeout, 5 unreachable, 6 prohibited, 7 resolution, 8 local,",
+        "1 other error, 2 usage).",
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec

@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
     name = "completion",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    header = "Print the bash completion script.",
     description = "Prints a bash (and zsh, with bashcompinit) completion script for tcpdial.",
     footerHeading = "%nExamples:%n",
     footer = {

@@ -33,13 +33,14 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    header = "Show the outcomes: loopback cases, or the namespace lab (--lab).",
     description = {
-        "Shows the outcomes without any setup: starts its own loopback targets (a listener, a",
-        "closed port, a listener whose backlog is full so SYNs are dropped) and dials each in sync",
-        "and async mode side by side, then explains every outcome.",
-        "--lab (root): builds the network-namespace lab (lab/lab.sh) and shows unreachable,",
-        "prohibited, blackhole and silent-drop cases from inside its client namespace; the lab",
-        "is always removed afterwards.",
+        "Shows the outcomes without any setup: starts its own loopback targets (a listener, a"
+            + " closed port, a listener whose backlog is full so SYNs are dropped) and dials each"
+            + " in sync and async mode side by side, then explains every outcome.",
+        "--lab (root): builds the network-namespace lab (lab/lab.sh up), dials every case of"
+            + " lab/demo-targets.txt from inside its client namespaces in both modes and compares"
+            + " with the expected outcome and errno; the lab is always removed afterwards.",
     },
     footerHeading = "%nExamples:%n",
     footer = {

@@ -22,11 +22,9 @@ import picocli.CommandLine.Spec;
     name = "tcpdial",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = {
-        "Opens TCP connections and says exactly how each one ended: connected, refused, timeout,",
-        "host/network unreachable, prohibited, no local address, local resources, resolution",
-        "failed, with the kernel's errno and the timing of every attempt.",
-    },
+    description = "Opens TCP connections and says exactly how each one ended: connected, refused,"
+        + " timeout, host/network unreachable, prohibited, no local address, local resources,"
+        + " resolution failed; with the kernel's errno and the timing of every attempt.",
     subcommands = {
         CheckCommand.class, PingCommand.class, ScanCommand.class, DemoCommand.class,
         CompletionCommand.class, CommandLine.HelpCommand.class,
@@ -68,7 +66,9 @@ public final class Main implements Runnable {
 
   /** Installs the handlers and settings on {@code cl} and its subcommands. */
   public static CommandLine configure(CommandLine cl) {
+    System.setProperty("tcpdial.defaultConcurrency", Integer.toString(SystemLimits.defaultConcurrency()));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setUsageHelpWidth(100);
     cl.setParameterExceptionHandler(Main::onBadInput);
     cl.setExecutionExceptionHandler(Main::onFailure);
     return cl;

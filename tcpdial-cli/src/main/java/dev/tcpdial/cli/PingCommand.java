@@ -26,11 +26,11 @@ import picocli.CommandLine.Spec;
     name = "ping",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = {
-        "Dials the target again and again and prints one line per probe (seq, outcome, errno,",
-        "time); on exit or Ctrl-C a summary: sent/connected/failed by outcome, loss, min/avg/max/",
-        "mdev, p50/p90/p99, jitter (connected probes only) and the outage log.",
-    },
+    header = "Dial a target again and again; statistics and outages at the end.",
+    description = "Dials the target again and again and prints one line per probe (seq, outcome,"
+        + " errno, time); on exit or Ctrl-C a summary: sent/connected/failed by outcome, loss,"
+        + " min/avg/max/mdev, p50/p90/p99 and jitter (of connected probes only) and the outage"
+        + " log: when it went down, why, when it came back.",
     footerHeading = "%nExamples:%n",
     footer = {
         "  tcpdial ping 127.0.0.1:8080",

@@ -37,11 +37,15 @@ import picocli.CommandLine.Spec;
     name = "scan",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    header = "Dial many targets at once; results as they complete.",
     description = {
         "Dials many targets at once on the event loop and prints each result as it completes.",
-        "Targets: host:port, hosts and CIDR blocks with the ports of -p, from the arguments, -f FILE",
-        "or - (stdin): one per line, # comments, an optional =open|closed|filtered expectation.",
-        "open = connected, closed = refused, filtered = timeout, unreachable or prohibited.",
+        "Targets: host:port, hosts and CIDR blocks with the ports of -p, from the arguments, -f"
+            + " FILE or - (stdin): one per line, # comments, an optional =open|closed|filtered"
+            + " expectation. open = connected, closed = refused, filtered = timeout, unreachable"
+            + " or prohibited.",
+        "A progress line (rate, ETA) goes to stderr when it is a terminal and the results go"
+            + " elsewhere.",
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -51,8 +55,8 @@ import picocli.CommandLine.Spec;
         "  printf '127.0.0.1:22=open\\n127.0.0.1:23=closed\\n' | tcpdial scan -",
         "  tcpdial scan 127.0.0.1 -p 1-65535 --shard 2/4 --format csv",
         "",
-        "Exit code: 0 when every target connected or every expectation held, else the most",
-        "severe code (see tcpdial --help); 9 when an expectation did not hold.",
+        "Exit code: 0 when every target connected or every expectation held, else the most severe",
+        "code (see tcpdial --help); 9 when an expectation did not hold.",
     })
 final class ScanCommand implements Callable<Integer> {
   @Spec
@@ -78,7 +82,7 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = {"-n", "--concurrency"}, paramLabel = "N",
       description = "Connects in flight at most. Default: from the descriptor limit and the"
-          + " ephemeral port range, with headroom (here: ${sys:tcpdial.defaultConcurrency:-auto}).")
+          + " ephemeral port range, with headroom (here: ${sys:tcpdial.defaultConcurrency:-at most 512}).")
   Integer concurrency;
 
   @Option(names = "--rate", paramLabel = "N/s", converter = Converters.RateConverter.class,
