@@ -181,6 +181,15 @@ class ScanCommandTest {
   }
 
   @Test
+  void tooLargeAWindowIsClampedToTheDescriptorBudget() {
+    Cli.Run r = Cli.run("scan", "127.0.0.1:" + closed.get(0), "--concurrency", "100000000",
+        "--format", "json");
+    assertThat(r.err()).contains("exceeds the descriptor budget");
+    assertThat(r.summary().get("concurrency").asInt()).isEqualTo(SystemLimits.fdBudget());
+    assertThat(r.code()).isEqualTo(ExitCodes.REFUSED);
+  }
+
+  @Test
   void defaultConcurrencyStaysWithinTheDescriptorBudget() {
     int c = SystemLimits.defaultConcurrency();
     assertThat(c).isBetween(1, SystemLimits.MAX_DEFAULT_CONCURRENCY);
