@@ -48,6 +48,7 @@ public final class DialEngine {
   private final Object lock = new Object();
   private EventLoop loop;
   private volatile boolean closed;
+  private final dev.tcpdial.internal.nat.NativeProbes natives; // null: probes use the JDK engine
 
   /** An engine for {@code settings}. */
   public DialEngine(Settings settings) {
@@ -62,6 +63,7 @@ public final class DialEngine {
             settings.userTimeout().toMillis()), settings.bindAddressNoPort()));
     this.events = settings.mode() == Mode.SYNC
         ? Runnable::run : new SerialExecutor(settings.executor());
+    this.natives = dev.tcpdial.internal.nat.NativeProbes.choose(settings, clock);
   }
 
   Settings settings() {
@@ -78,7 +80,7 @@ public final class DialEngine {
 
   /** The engine probes use. */
   public Engine probeEngine() {
-    return Engine.JDK;
+    return natives != null ? Engine.NATIVE : Engine.JDK;
   }
 
   // ---- blocking ----
@@ -106,6 +108,9 @@ public final class DialEngine {
 
   /** See {@link dev.tcpdial.Dialer#probe}. */
   public DialResult probe(Target target) {
+    if (natives != null) {
+      return natives.probe(target);
+    }
     if (settings.mode() == Mode.ASYNC) {
       CompletableFuture<DialResult> f = probeAsync(target);
       try {
@@ -196,6 +201,9 @@ public final class DialEngine {
 
   /** See {@link dev.tcpdial.Dialer#probeAsync}. */
   public CompletableFuture<DialResult> probeAsync(Target target) {
+    if (natives != null) {
+      return natives.probeAsync(target);
+    }
     DialFuture<DialResult> f = new DialFuture<>();
     start(target, false, f, (r, ch, cause, suppressed) -> f.complete(r));
     return f;
@@ -412,6 +420,9 @@ public final class DialEngine {
     }
     for (SyncDial d : syncDials) {
       d.close();
+    }
+    if (natives != null) {
+      natives.close();
     }
     if (l != null) {
       l.close();

@@ -1,0 +1,326 @@
+package dev.tcpdial.internal.nat;
+
+import dev.tcpdial.DialListener;
+import dev.tcpdial.DialResult;
+import dev.tcpdial.Engine;
+import dev.tcpdial.Family;
+import dev.tcpdial.Outcome;
+import dev.tcpdial.SocketConfigurer;
+import dev.tcpdial.Target;
+import dev.tcpdial.internal.AddressOrder;
+import dev.tcpdial.internal.Clock;
+import dev.tcpdial.internal.DialEngine;
+import dev.tcpdial.internal.Deadline;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The probes of one dialer on the native engine: resolution (names on a virtual thread, literals
+ * inline), one {@link NativeLoop} started on first use, and the {@link DialResult}s, which carry
+ * {@link Engine#NATIVE}. Where the engine was forced but cannot run, every probe ends {@code
+ * error} with no attempt, and {@link #unavailableReason()} says why.
+ */
+public final class NativeProbes implements AutoCloseable {
+
+  private final DialEngine.Settings settings;
+  private final Clock clock;
+  private final String unavailable;
+  private final NativeDial.Events events;
+  private final Executor complete;
+  private final Object lock = new Object();
+  private NativeLoop loop;
+  private boolean closed;
+
+  private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable) {
+    this.settings = settings;
+    this.clock = clock;
+    this.unavailable = unavailable;
+    boolean listening = settings.listener() != DialListener.NONE;
+    Executor serial = listening ? new Serial(settings.executor()) : settings.executor();
+    this.events = new NativeDial.Events(settings.listener(), serial);
+    this.complete = serial;
+  }
+
+  /**
+   * The native probes for a dialer with {@code settings}, or null when its probes use the JDK
+   * engine: {@link Engine#JDK} was asked for, or nothing was asked for and the native engine cannot
+   * run here or cannot honour a {@link SocketConfigurer}. {@link Engine#NATIVE} always gets native
+   * probes, failing ones where they cannot run.
+   */
+  public static NativeProbes choose(DialEngine.Settings settings, Clock clock) {
+    if (settings.engine() == Engine.JDK) {
+      return null;
+    }
+    String why = whyNot(settings);
+    if (settings.engine() == null && why != null) {
+      return null;
+    }
+    return new NativeProbes(settings, clock, why);
+  }
+
+  /** Null when the native engine can carry out probes with {@code settings}, else why not. */
+  public static String whyNot(DialEngine.Settings settings) {
+    if (NativeLoop.unavailable() != null) {
+      return NativeLoop.unavailable();
+    }
+    if (settings.configurer() != SocketConfigurer.NONE) {
+      return "a socket configurer works on JDK channels: the native engine cannot apply it";
+    }
+    return null;
+  }
+
+  /** Null when these probes run, else why every one of them ends {@code error}. */
+  public String unavailableReason() {
+    return unavailable;
+  }
+
+  DialEngine.Settings settings() {
+    return settings;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  NativeDial.Events events() {
+    return events;
+  }
+
+  long connectTimeoutNanos() {
+    Duration d = settings.connectTimeout();
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** A probe, waiting for its result; an interrupt cancels it and stays set. */
+  public DialResult probe(Target target) {
+    CompletableFuture<DialResult> f = new CompletableFuture<>();
+    NativeDial d = start(target, f::complete, null);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          if (!interrupted) {
+            interrupted = true;
+            if (d != null) {
+              d.cancel();
+            }
+          }
+        } catch (ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** A probe; the future completes on the dialer's executor; cancelling it cancels the probe. */
+  public CompletableFuture<DialResult> probeAsync(Target target) {
+    ProbeFuture f = new ProbeFuture();
+    NativeDial d = start(target, f::complete, complete);
+    if (d != null) {
+      f.onCancel(d::cancel);
+    }
+    return f;
+  }
+
+  // exec: where the result is handed over, null for inline (on the loop thread)
+  private NativeDial start(Target target, java.util.function.Consumer<DialResult> done,
+      Executor exec) {
+    long startNanos = clock.nanoTime();
+    java.util.function.Consumer<DialResult> sink = exec == null
+        ? done : r -> exec.execute(() -> done.accept(r));
+    if (events.on()) {
+      sink = r -> complete.execute(() -> done.accept(r)); // after the events, in order
+    }
+    events.dialStart(target);
+    if (unavailable != null) {
+      DialResult r = new DialResult(target, Outcome.ERROR, null, null, null,
+          Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
+          settings.mode(), Engine.NATIVE, List.of());
+      events.finished(r);
+      sink.accept(r);
+      return null;
+    }
+    NativeLoop l = loop();
+    NativeDial d = new NativeDial(this, l, target, startNanos,
+        Deadline.after(startNanos, settings.deadline()), sink);
+    if (l == null) {
+      d.finishWithoutAttempts(Outcome.CANCELLED);
+      return null;
+    }
+    if (target.isLiteral()) {
+      InetAddress a = target.literal().orElse(null);
+      List<InetSocketAddress> plan = a == null ? List.of() : bindable(
+          AddressOrder.plan(List.of(a), settings.family(), target.port()));
+      d.resolved(a == null ? List.of() : List.of(a), 0);
+      if (plan.isEmpty()) {
+        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED);
+        return null;
+      }
+      if (l.inLoop()) {
+        d.begin(plan);
+      } else {
+        l.execute(() -> d.begin(plan));
+      }
+      return d;
+    }
+    Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
+      List<InetSocketAddress> plan;
+      try {
+        plan = resolve(d);
+      } catch (UnknownHostException e) {
+        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED);
+        return;
+      } catch (InterruptedException e) {
+        d.finishWithoutAttempts(Outcome.CANCELLED);
+        return;
+      }
+      l.execute(() -> d.begin(plan));
+    });
+    return d;
+  }
+
+  private NativeLoop loop() {
+    synchronized (lock) {
+      if (closed) {
+        return null;
+      }
+      if (loop == null) {
+        KnobsView k = new KnobsView(settings);
+        loop = NativeLoop.start("tcpdial-native", new NativeLoop.Options(settings.local(),
+            k.synCount, k.userTimeoutMillis, settings.bindAddressNoPort(), true), clock);
+      }
+      return loop;
+    }
+  }
+
+  private record KnobsView(int synCount, int userTimeoutMillis) {
+    KnobsView(DialEngine.Settings s) {
+      this(s.synRetries(), (int) Math.min(Integer.MAX_VALUE, s.userTimeout().toMillis()));
+    }
+  }
+
+  // ---- resolution, as the JDK engine does it ----
+
+  private List<InetSocketAddress> resolve(NativeDial d)
+      throws UnknownHostException, InterruptedException {
+    Target target = d.target();
+    long start = clock.nanoTime();
+    List<InetAddress> found = lookup(target.host(), d.deadline(), start);
+    List<InetSocketAddress> plan = bindable(AddressOrder.plan(found, settings.family(), target.port()));
+    List<InetAddress> inOrder = plan.stream().map(InetSocketAddress::getAddress).toList();
+    long took = clock.nanoTime() - start;
+    d.resolved(inOrder, took);
+    events.resolved(target, inOrder, Duration.ofNanos(took));
+    if (plan.isEmpty()) {
+      throw new UnknownHostException(target.host() + ": no address of the wanted family");
+    }
+    return plan;
+  }
+
+  private List<InetSocketAddress> bindable(List<InetSocketAddress> plan) {
+    InetSocketAddress local = settings.local();
+    if (local == null || local.getAddress() == null || local.getAddress().isAnyLocalAddress()) {
+      return plan;
+    }
+    Family f = local.getAddress() instanceof Inet6Address ? Family.IPV6 : Family.IPV4;
+    return plan.stream().filter(a -> f.allows(a.getAddress())).toList();
+  }
+
+  private List<InetAddress> lookup(String host, Deadline dialDeadline, long start)
+      throws UnknownHostException, InterruptedException {
+    Deadline d = dialDeadline.min(Deadline.after(start, settings.resolveTimeout()));
+    if (d.isNone()) {
+      return callResolver(host);
+    }
+    CompletableFuture<List<InetAddress>> f = new CompletableFuture<>();
+    Thread t = Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
+      try {
+        f.complete(callResolver(host));
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    });
+    try {
+      return f.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      t.interrupt();
+      throw new UnknownHostException(host + ": resolution timed out");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownHostException u) {
+        throw u;
+      }
+      throw new UnknownHostException(host + ": resolver failed: " + e.getCause());
+    }
+  }
+
+  private List<InetAddress> callResolver(String host) throws UnknownHostException {
+    try {
+      List<InetAddress> found = settings.resolver().resolve(host);
+      if (found == null || found.isEmpty()) {
+        throw new UnknownHostException(host + ": no address");
+      }
+      return found;
+    } catch (RuntimeException e) {
+      throw new UnknownHostException(host + ": resolver failed: " + e);
+    }
+  }
+
+  /** Cancels every probe in flight (they end {@code cancelled}) and stops the loop. Idempotent. */
+  @Override
+  public void close() {
+    NativeLoop l;
+    synchronized (lock) {
+      closed = true;
+      l = loop;
+    }
+    if (l != null) {
+      l.close();
+    }
+  }
+
+  /** A future whose {@code cancel} reaches the probe. */
+  private static final class ProbeFuture extends CompletableFuture<DialResult> {
+    private volatile Runnable onCancel;
+
+    void onCancel(Runnable r) {
+      onCancel = r;
+      if (isCancelled()) {
+        r.run();
+      }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean c = super.cancel(mayInterruptIfRunning);
+      Runnable r = onCancel;
+      if (c && r != null) {
+        r.run();
+      }
+      return c;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
+    }
+  }
+}
