@@ -118,7 +118,7 @@ public final class DialEngine {
       } catch (InterruptedException e) {
         f.cancel(false);
         Thread.currentThread().interrupt();
-        return f.exceptionNow() instanceof DialException de ? de.result() : cancelledResult(target);
+        return cancelledResult(target); // exceptionNow() throws on a cancelled future
       } catch (ExecutionException | CancellationException e) {
         return cancelledResult(target);
       }

@@ -133,7 +133,9 @@ final class NativeDial extends TimerQueue.Timer
 
   @Override
   public void completed(int index, Outcome outcome, int errno, long elapsedNanos) {
-    InetSocketAddress local = loop.localAddress();
+    // the local address where the JDK engine knows one too: connected, or stopped by our deadline
+    InetSocketAddress local = outcome == Outcome.CONNECTED || (outcome == Outcome.TIMEOUT && errno == 0)
+        ? loop.localAddress() : null;
     if (single) {
       singleEnded(outcome, errno, local, singleStart + elapsedNanos);
       return;
