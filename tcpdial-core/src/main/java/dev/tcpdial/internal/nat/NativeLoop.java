@@ -260,6 +260,9 @@ public final class NativeLoop implements AutoCloseable {
   public long submit(InetAddress address, int port, long deadlineNanos, int cookie,
       Completion completion) {
     checkArgs(address, port, completion);
+    if (state != RUNNING) {
+      return start(0, 0, deadlineNanos, cookie, completion); // ends cancelled, no memory touched
+    }
     int len = writeSockaddr(sa, address, port);
     return start(len == 16 ? Abi.AF_INET : Abi.AF_INET6, len, deadlineNanos, cookie, completion);
   }
@@ -272,6 +275,9 @@ public final class NativeLoop implements AutoCloseable {
     checkPort(port);
     Objects.requireNonNull(completion, "completion");
     checkThread();
+    if (state != RUNNING) {
+      return start(0, 0, deadlineNanos, cookie, completion); // ends cancelled, no memory touched
+    }
     sa.fill((byte) 0);
     sa.set(ValueLayout.JAVA_SHORT, 0, (short) Abi.AF_INET);
     sa.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN_PORT,
@@ -405,7 +411,7 @@ public final class NativeLoop implements AutoCloseable {
    * or it is asked at another time. One {@code getsockname} call.
    */
   public InetSocketAddress localAddress() {
-    if (current < 0 || fd[current] < 0) {
+    if (current < 0 || fd[current] < 0 || state == TERMINATED) {
       return null;
     }
     lenVal.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
