@@ -70,6 +70,10 @@ public record DialResult(
         && outcome == Outcome.NETWORK_UNREACHABLE) {
       return "a blackhole route discards traffic to this destination (EINVAL on connect)";
     }
+    if (errno != null && errno.number() == Errno.ECONNRESET.number()) {
+      return "the handshake completed, then the peer reset the connection at once (ECONNRESET):"
+          + " something listens but drops new connections";
+    }
     if (errno != null && errno.number() == Errno.EPERM.number()) {
       return "a local firewall rule (netfilter OUTPUT) dropped the SYN (EPERM)";
     }

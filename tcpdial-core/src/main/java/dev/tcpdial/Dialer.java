@@ -45,6 +45,16 @@ public final class Dialer implements AutoCloseable {
         config.userTimeout, config.bindAddressNoPort));
   }
 
+  /**
+   * Why the Linux socket options beyond the JDK's ({@link Builder#synRetries}, {@link
+   * Builder#userTimeout}, {@link Builder#bindAddressNoPort}) cannot be set in this JVM, or empty
+   * when they can. They need Linux, native access ({@code --enable-native-access=dev.tcpdial}) and
+   * the channel's descriptor ({@code --add-exports java.base/sun.nio.ch=dev.tcpdial}).
+   */
+  public static java.util.Optional<String> socketOptionsUnavailable() {
+    return java.util.Optional.ofNullable(dev.tcpdial.internal.KernelKnobs.unavailable());
+  }
+
   /** A builder with every option at its default. */
   public static Builder builder() {
     return new Builder();
@@ -339,8 +349,19 @@ public final class Dialer implements AutoCloseable {
       return this;
     }
 
-    /** A dialer with these options. */
+    /**
+     * A dialer with these options.
+     *
+     * @throws IllegalStateException when {@link #synRetries} or {@link #userTimeout} was asked for
+     *     and this JVM cannot set them (see {@link Dialer#socketOptionsUnavailable()})
+     */
     public Dialer build() {
+      if (synRetries > 0 || !userTimeout.isZero()) {
+        socketOptionsUnavailable().ifPresent(why -> {
+          throw new IllegalStateException(
+              (synRetries > 0 ? "synRetries" : "userTimeout") + " cannot be set: " + why);
+        });
+      }
       return new Dialer(this);
     }
 

@@ -63,7 +63,7 @@ public final class DialEngine {
             settings.userTimeout().toMillis()), settings.bindAddressNoPort()));
     this.events = settings.mode() == Mode.SYNC
         ? Runnable::run : new SerialExecutor(settings.executor());
-    this.natives = dev.tcpdial.internal.nat.NativeProbes.choose(settings, clock);
+    this.natives = dev.tcpdial.internal.nat.NativeProbes.choose(settings, clock, JfrEvents::record);
   }
 
   Settings settings() {
@@ -186,7 +186,7 @@ public final class DialEngine {
 
   /** See {@link dev.tcpdial.Dialer#dialAsync}. */
   public CompletableFuture<SocketChannel> dialAsync(Target target) {
-    DialFuture<SocketChannel> f = new DialFuture<>();
+    DialFuture<SocketChannel> f = new DialFuture<>(target);
     start(target, true, f, (r, ch, cause, suppressed) -> {
       if (r.connected()) {
         if (!f.complete(ch)) {
@@ -204,7 +204,7 @@ public final class DialEngine {
     if (natives != null) {
       return natives.probeAsync(target);
     }
-    DialFuture<DialResult> f = new DialFuture<>();
+    DialFuture<DialResult> f = new DialFuture<>(target);
     start(target, false, f, (r, ch, cause, suppressed) -> f.complete(r));
     return f;
   }
@@ -224,8 +224,15 @@ public final class DialEngine {
         }
         complete.done(r, ch, cause, suppressed);
       };
-      Thread t = Thread.ofVirtual().name("tcpdial-dial").unstarted(
-          () -> runSync(target, keep, nonBlocking));
+      Thread t = Thread.ofVirtual().name("tcpdial-dial").unstarted(() -> {
+        if (!f.isDone()) { // an interrupt before the start is lost: look first
+          try {
+            runSync(target, keep, nonBlocking);
+          } catch (RuntimeException | Error e) {
+            f.completeExceptionally(e); // never leave the caller waiting on a broken dial
+          }
+        }
+      });
       f.onCancel(t::interrupt);
       t.start();
       return;
@@ -398,7 +405,7 @@ public final class DialEngine {
       } catch (RuntimeException ignored) {
         // cancelled, as asked
       }
-      throw new DialException(cancelledResult(null == f ? null : targetOf(f)), e);
+      throw new DialException(cancelledResult(targetOf(f)), e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof DialException de) {
         throw de;
@@ -432,7 +439,11 @@ public final class DialEngine {
   /** A future whose {@code cancel} reaches the dial. */
   static final class DialFuture<T> extends CompletableFuture<T> {
     private volatile Runnable onCancel;
-    Target target;
+    final Target target;
+
+    DialFuture(Target target) {
+      this.target = target;
+    }
 
     void onCancel(Runnable r) {
       onCancel = r;

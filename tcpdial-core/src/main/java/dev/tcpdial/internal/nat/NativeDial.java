@@ -230,10 +230,7 @@ final class NativeDial extends TimerQueue.Timer
   }
 
   private void deliver(DialResult r) {
-    Events ev = owner.events();
-    if (ev.on()) {
-      ev.finished(r);
-    }
+    owner.finished(r);
     sink.accept(r);
   }
 

@@ -35,13 +35,16 @@ public final class NativeProbes implements AutoCloseable {
   private final Clock clock;
   private final String unavailable;
   private final NativeDial.Events events;
+  private final java.util.function.Consumer<DialResult> recorder;
   private final Executor complete;
   private final Object lock = new Object();
   private NativeLoop loop;
   private boolean closed;
 
-  private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable) {
+  private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable,
+      java.util.function.Consumer<DialResult> recorder) {
     this.settings = settings;
+    this.recorder = recorder;
     this.clock = clock;
     this.unavailable = unavailable;
     boolean listening = settings.listener() != DialListener.NONE;
@@ -54,9 +57,11 @@ public final class NativeProbes implements AutoCloseable {
    * The native probes for a dialer with {@code settings}, or null when its probes use the JDK
    * engine: {@link Engine#JDK} was asked for, or nothing was asked for and the native engine cannot
    * run here or cannot honour a {@link SocketConfigurer}. {@link Engine#NATIVE} always gets native
-   * probes, failing ones where they cannot run.
+   * probes, failing ones where they cannot run. {@code recorder} sees every result first (the
+   * flight recorder's events).
    */
-  public static NativeProbes choose(DialEngine.Settings settings, Clock clock) {
+  public static NativeProbes choose(DialEngine.Settings settings, Clock clock,
+      java.util.function.Consumer<DialResult> recorder) {
     if (settings.engine() == Engine.JDK) {
       return null;
     }
@@ -64,7 +69,7 @@ public final class NativeProbes implements AutoCloseable {
     if (settings.engine() == null && why != null) {
       return null;
     }
-    return new NativeProbes(settings, clock, why);
+    return new NativeProbes(settings, clock, why, recorder);
   }
 
   /** Null when the native engine can carry out probes with {@code settings}, else why not. */
@@ -93,6 +98,14 @@ public final class NativeProbes implements AutoCloseable {
 
   NativeDial.Events events() {
     return events;
+  }
+
+  /** Hands a finished probe's result to the recorder and the listener, in that order. */
+  void finished(DialResult r) {
+    recorder.accept(r);
+    if (events.on()) {
+      events.finished(r);
+    }
   }
 
   long connectTimeoutNanos() {
@@ -155,7 +168,7 @@ public final class NativeProbes implements AutoCloseable {
       DialResult r = new DialResult(target, Outcome.ERROR, null, null, null,
           Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
           settings.mode(), Engine.NATIVE, List.of());
-      events.finished(r);
+      finished(r);
       sink.accept(r);
       return null;
     }
