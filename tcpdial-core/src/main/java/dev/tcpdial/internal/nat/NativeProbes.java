@@ -80,6 +80,9 @@ public final class NativeProbes implements AutoCloseable {
     if (settings.configurer() != SocketConfigurer.NONE) {
       return "a socket configurer works on JDK channels: the native engine cannot apply it";
     }
+    if (settings.local() != null && settings.local().isUnresolved()) {
+      return "the local address " + settings.local() + " is not resolved";
+    }
     return null;
   }
 
