@@ -291,4 +291,21 @@ class NativeEngineOutcomesTest {
       assertThat(seen).containsExactly("start", "attempt 0", "failed refused", "dial refused");
     }
   }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("engines")
+  void sourceAddressIsBound(Engine engine, Mode mode) throws Exception {
+    InetAddress source = InetAddress.getByName("127.0.0.2"); // on lo: all of 127/8 is local
+    try (Dialer d = builder(engine, mode).localAddress(source).build()) {
+      DialResult r = d.probe(new Target("127.0.0.1", open4));
+      assertThat(r.outcome().label()).isEqualTo("connected");
+      assertThat(r.local().getAddress()).isEqualTo(source);
+      assertThat(r.local().getPort()).isPositive();
+      // an IPv6 target cannot be reached from an IPv4 source: left out, nothing to dial
+      DialResult v6 = d.probe(new Target("::1", open6));
+      assertThat(v6.outcome().label()).isEqualTo("resolution_failed");
+      assertThat(v6.attempts()).isEmpty();
+      sameEngine(v6, engine, mode);
+    }
+  }
 }
