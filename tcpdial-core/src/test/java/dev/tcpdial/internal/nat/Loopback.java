@@ -64,9 +64,14 @@ public final class Loopback implements AutoCloseable {
    * accepted: the kernel drops every further SYN, so a connect to it stays in SYN_SENT.
    */
   public int full(InetAddress on) {
+    return full(on, 0);
+  }
+
+  /** {@link #full(InetAddress)} on {@code port} (0: any); fails when the port is taken there. */
+  public int full(InetAddress on, int port0) {
     try {
       ServerSocketChannel s = ServerSocketChannel.open(family(on))
-          .bind(new InetSocketAddress(on, 0), 1);
+          .bind(new InetSocketAddress(on, port0), 1);
       open.add(s);
       int port = port(s);
       for (int i = 0; i < 2; i++) {
