@@ -76,8 +76,11 @@ class NativeEngineFdTest {
     }
     String e = engine.label();
     assertThat(counts).hasSize(3);
-    assertThat(counts.get("connected - " + e)).hasValue(N * 7 / 10);
+    // a loaded machine may let a connect to an accepting listener outlast the 100 ms: timeout
+    assertThat(counts.get("connected - " + e).get() + counts.get("timeout - " + e).get())
+        .isEqualTo(N * 8 / 10);
+    assertThat(counts.get("connected - " + e).get()).isGreaterThan(N * 6 / 10);
     assertThat(counts.get("refused ECONNREFUSED " + e)).hasValue(N * 2 / 10);
-    assertThat(counts.get("timeout - " + e)).hasValue(N / 10);
+    assertThat(counts.get("timeout - " + e).get()).isGreaterThanOrEqualTo(N / 10);
   }
 }

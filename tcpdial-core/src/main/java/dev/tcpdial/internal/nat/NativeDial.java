@@ -41,8 +41,10 @@ final class NativeDial extends TimerQueue.Timer
   private long[] handles = new long[2];
   private final ArrayDeque<Report> reports = new ArrayDeque<>(2);
   private boolean driving;
-  private boolean cancelRequested;
   private boolean done;
+  private final java.util.concurrent.atomic.AtomicBoolean delivered =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile Thread resolving;
   // the single-address path
   private boolean single;
   private long singleHandle = -1;
@@ -73,6 +75,11 @@ final class NativeDial extends TimerQueue.Timer
     return deadline;
   }
 
+  /** The thread resolving the name; a cancel interrupts it. */
+  void resolving(Thread t) {
+    resolving = t;
+  }
+
   void resolved(List<InetAddress> inOrder, long tookNanos) {
     addresses = List.copyOf(inOrder);
     resolutionNanos = tookNanos;
@@ -80,7 +87,10 @@ final class NativeDial extends TimerQueue.Timer
 
   /** Starts the attempts over {@code plan}; loop thread. */
   void begin(List<InetSocketAddress> plan) {
-    if (loop.closing() || cancelRequested) {
+    if (delivered.get()) {
+      return; // cancelled while resolving
+    }
+    if (loop.closing()) {
       finishWithoutAttempts(Outcome.CANCELLED);
       return;
     }
@@ -113,7 +123,7 @@ final class NativeDial extends TimerQueue.Timer
 
   @Override
   public void abort() {
-    if (done) {
+    if (done || delivered.get()) {
       return;
     }
     if (race != null) {
@@ -125,7 +135,12 @@ final class NativeDial extends TimerQueue.Timer
         singleEnded(Outcome.CANCELLED, 0, null, loop.clock().nanoTime());
       }
     } else {
-      cancelRequested = true; // still resolving: begin() ends it
+      // still resolving: end now; begin() and the resolver's own end find it delivered
+      finishWithoutAttempts(Outcome.CANCELLED);
+      Thread t = resolving;
+      if (t != null) {
+        t.interrupt();
+      }
     }
   }
 
@@ -230,6 +245,9 @@ final class NativeDial extends TimerQueue.Timer
   }
 
   private void deliver(DialResult r) {
+    if (!delivered.compareAndSet(false, true)) {
+      return;
+    }
     owner.finished(r);
     sink.accept(r);
   }

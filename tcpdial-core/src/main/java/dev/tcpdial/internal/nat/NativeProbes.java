@@ -198,7 +198,7 @@ public final class NativeProbes implements AutoCloseable {
       }
       return d;
     }
-    Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
+    Thread r = Thread.ofVirtual().name("tcpdial-resolve").unstarted(() -> {
       List<InetSocketAddress> plan;
       try {
         plan = resolve(d);
@@ -211,6 +211,8 @@ public final class NativeProbes implements AutoCloseable {
       }
       l.execute(() -> d.begin(plan));
     });
+    d.resolving(r);
+    r.start();
     return d;
   }
 
