@@ -446,7 +446,7 @@ public final class NativeLoop implements AutoCloseable {
     st8[slot] = FREE;
     fd[slot] = -1;
     handler[slot] = null;
-    gen[slot]++;
+    gen[slot] = (gen[slot] + 1) & 0x7fff_ffff; // handles stay non-negative, never WAKE
     cookie[slot] = freeHead;
     freeHead = slot;
     pending--;
