@@ -38,12 +38,21 @@ final class NativeDial extends TimerQueue.Timer
   private List<InetAddress> addresses = List.of();
   private long resolutionNanos;
   private Race race;
-  private long[] handles = new long[2];
-  private final ArrayDeque<Report> reports = new ArrayDeque<>(2);
+  private long[] handles; // race path only, like reports
+  private ArrayDeque<Report> reports;
   private boolean driving;
   private boolean done;
-  private final java.util.concurrent.atomic.AtomicBoolean delivered =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile int delivered; // 1 once the result went out (the resolver's thread may race)
+  private static final java.lang.invoke.VarHandle DELIVERED;
+
+  static {
+    try {
+      DELIVERED = java.lang.invoke.MethodHandles.lookup()
+          .findVarHandle(NativeDial.class, "delivered", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   private volatile Thread resolving;
   // the single-address path
   private boolean single;
@@ -87,7 +96,7 @@ final class NativeDial extends TimerQueue.Timer
 
   /** Starts the attempts over {@code plan}; loop thread. */
   void begin(List<InetSocketAddress> plan) {
-    if (delivered.get()) {
+    if (delivered != 0) {
       return; // cancelled while resolving
     }
     if (loop.closing()) {
@@ -108,6 +117,8 @@ final class NativeDial extends TimerQueue.Timer
       singleHandle = loop.submit(singleRemote.getAddress(), singleRemote.getPort(), timeout, 0, this);
       return;
     }
+    handles = new long[Math.max(2, plan.size())];
+    reports = new ArrayDeque<>(2);
     race = new Race(plan, new Race.Config(owner.settings().attemptDelay().toNanos(),
         owner.connectTimeoutNanos(), owner.settings().retry()), startNanos, deadline, this,
         ThreadLocalRandom.current());
@@ -123,7 +134,7 @@ final class NativeDial extends TimerQueue.Timer
 
   @Override
   public void abort() {
-    if (done || delivered.get()) {
+    if (done || delivered != 0) {
       return;
     }
     if (race != null) {
@@ -245,7 +256,7 @@ final class NativeDial extends TimerQueue.Timer
   }
 
   private void deliver(DialResult r) {
-    if (!delivered.compareAndSet(false, true)) {
+    if (!DELIVERED.compareAndSet(this, 0, 1)) {
       return;
     }
     owner.finished(r);

@@ -37,6 +37,15 @@ public final class NativeLoopBench {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int pending = args.length > 1 ? Integer.parseInt(args[1]) : 19_000;
+    if (seconds > 0) {
+      rates(seconds);
+    }
+    if (pending > 0) {
+      heapPerPending(pending);
+    }
+  }
+
+  static void rates(int seconds) throws Exception {
     try (Loopback lo = new Loopback()) {
       int[] ports = {lo.accepting(Loopback.V4), lo.accepting(Loopback.V4),
           lo.accepting(Loopback.V4), lo.accepting(Loopback.V4)};
@@ -54,9 +63,6 @@ public final class NativeLoopBench {
         measure("native loop (bulk API), refused    ", () -> nativeRate(refusing, seconds));
         measure("JDK NIO selector loop, refused     ", () -> jdkRate(refusing, seconds));
       }
-    }
-    if (pending > 0) {
-      heapPerPending(pending);
     }
   }
 
@@ -264,6 +270,27 @@ public final class NativeLoopBench {
           pc[0], pc[1], Loopback.fds() - fdsBefore, after - before, (after - before) / (double) pc[0]);
       loop.close();
       Thread.sleep(200);
+      for (Engine engine : Engine.values()) {
+        Target[] targets = new Target[ports.length];
+        for (int k = 0; k < ports.length; k++) {
+          targets[k] = new Target("127.0.0.1", ports[k]);
+        }
+        Dialer d = Dialer.builder().mode(Mode.ASYNC).engine(engine)
+            .connectTimeout(java.time.Duration.ZERO).build();
+        d.probe(new Target("127.0.0.1", lo.refusing(Loopback.V4))); // starts the loop
+        long db = heapUsed();
+        List<CompletableFuture<DialResult>> fs = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+          fs.add(d.probeAsync(targets[k % targets.length]));
+        }
+        Thread.sleep(2000);
+        long da = heapUsed();
+        System.out.printf("Dialer.probeAsync %s: %,d pending, heap +%,d bytes = %.1f B/pending%n",
+            engine, fs.size(), da - db, (da - db) / (double) fs.size());
+        d.close();
+        fs.clear();
+        Thread.sleep(500);
+      }
       // the same with JDK channels registered with a selector, for comparison
       List<SocketChannel> chans = new ArrayList<>(n);
       try (Selector sel = Selector.open()) {
