@@ -246,7 +246,7 @@ class LoopbackDialTest {
     long baseline = Loopback.openFds();
     Target[] targets = {lo.ok(), lo.refused(), lo.ok(), lo.silentTarget()};
     Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
-    try (Dialer d = Dialer.builder().mode(mode).connectTimeout(Duration.ofMillis(50))
+    try (Dialer d = Dialer.builder().mode(mode).connectTimeout(Duration.ofSeconds(1))
         .socketConfigurer(ch -> ch.setOption(StandardSocketOptions.SO_LINGER, 0)).build()) {
       Semaphore window = new Semaphore(256);
       List<CompletableFuture<?>> all = new ArrayList<>(10_000);
