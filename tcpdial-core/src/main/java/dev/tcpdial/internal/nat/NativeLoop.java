@@ -147,14 +147,14 @@ public final class NativeLoop implements AutoCloseable {
     if (ep < 0) {
       int e = Sys.errno(st);
       arena.close();
-      throw new IllegalStateException("epoll_create1: " + dev.tcpdial.Errno.of(e));
+      throw new StartFailed("epoll_create1", e);
     }
     int ev = Sys.eventfd(st, 0, Abi.EFD_NONBLOCK | Abi.EFD_CLOEXEC);
     if (ev < 0) {
       int e = Sys.errno(st);
       Sys.close(ep);
       arena.close();
-      throw new IllegalStateException("eventfd: " + dev.tcpdial.Errno.of(e));
+      throw new StartFailed("eventfd", e);
     }
     ev1.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLIN);
     ev1.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, WAKE);
@@ -163,23 +163,104 @@ public final class NativeLoop implements AutoCloseable {
       Sys.close(ev);
       Sys.close(ep);
       arena.close();
-      throw new IllegalStateException("epoll_ctl(eventfd): " + dev.tcpdial.Errno.of(e));
+      throw new StartFailed("epoll_ctl(eventfd)", e);
     }
     epfd = ep;
     efd = ev;
     thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
   }
 
-  /** Null when the native engine runs here, else why not, in one line. */
+  /** Null when the native engine runs here, else why not, in one line. Links the C calls. */
   public static String unavailable() {
-    return Sys.UNAVAILABLE;
+    return Precheck.WHY != null ? Precheck.WHY : Sys.UNAVAILABLE;
+  }
+
+  /**
+   * Like {@link #unavailable()} but without linking (which takes a while, once): the platform,
+   * the architecture and native access. The C calls may still fail to link, which {@link #start}
+   * reports.
+   */
+  public static String unavailableBeforeLinking() {
+    return Precheck.WHY;
+  }
+
+  /** The loop could not be set up: the kernel refused an epoll instance or an eventfd. */
+  public static final class StartFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int errno;
+
+    StartFailed(String what, int errno) {
+      super(what + ": " + dev.tcpdial.Errno.of(errno));
+      this.errno = errno;
+    }
+
+    /** The errno of the failed call. */
+    public int errno() {
+      return errno;
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Once per JVM, on a virtual thread: calls every system call of the probe path once on a socket
+   * that never connects (and an epoll instance and an eventfd of its own), so the first real probe
+   * does not pay for the first invocation of each downcall. Sends nothing.
+   */
+  public static void warmUpInBackground() {
+    if (Precheck.WHY != null || !WARMED.compareAndSet(false, true)) {
+      return;
+    }
+    Thread.ofVirtual().name("tcpdial-native-warmup").start(NativeLoop::warmUp);
+  }
+
+  private static void warmUp() {
+    if (Sys.UNAVAILABLE != null) { // links the C calls, off the caller's path
+      return;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(Sys.STATE_SIZE);
+      MemorySegment sa = a.allocate(Abi.SOCKADDR_IN6);
+      MemorySegment v = a.allocate(Abi.LINGER);
+      MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+      MemorySegment ev = a.allocate(Abi.EPOLL_EVENT);
+      MemorySegment buf = a.allocate(ValueLayout.JAVA_LONG);
+      int ep = Sys.epollCreate1(st, Abi.EPOLL_CLOEXEC);
+      int efd = Sys.eventfd(st, 0, Abi.EFD_NONBLOCK | Abi.EFD_CLOEXEC);
+      int s = Sys.socket(st, Abi.AF_INET, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
+      Sys.errno(st);
+      writeSockaddr(sa, InetAddress.getByAddress(new byte[16]), 1);
+      writeSockaddr(sa, InetAddress.getByAddress(new byte[4]), 1);
+      Sys.connect(st, -1, sa, 16); // EBADF: no socket, nothing sent
+      Sys.bind(st, -1, sa, 16);
+      v.set(ValueLayout.JAVA_INT, 0, 1);
+      Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, v, 8);
+      len.set(ValueLayout.JAVA_INT, 0, 4);
+      Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, v, len);
+      len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
+      Sys.getsockname(st, s, sa, len);
+      readSockaddr(sa);
+      ev.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
+      ev.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, 0L);
+      Sys.epollCtl(st, ep, Abi.EPOLL_CTL_ADD, s, ev);
+      Sys.epollWait(st, ep, ev, 1, 0);
+      buf.set(ValueLayout.JAVA_LONG, 0, 1L);
+      Sys.write(efd, buf, 8);
+      Sys.read(efd, buf, 8);
+      Sys.close(s);
+      Sys.close(efd);
+      Sys.close(ep);
+    } catch (java.net.UnknownHostException | RuntimeException e) {
+      // only a warm-up
+    }
   }
 
   /**
    * Starts a loop on a new daemon thread.
    *
    * @throws UnsupportedOperationException where {@link #unavailable()} is non-null
-   * @throws IllegalStateException when the kernel refuses an epoll instance or an eventfd
+   * @throws StartFailed when the kernel refuses an epoll instance or an eventfd
    */
   public static NativeLoop start(String name, Options options, Clock clock) {
     return start(name, options, clock, 256);

@@ -69,13 +69,16 @@ public final class NativeProbes implements AutoCloseable {
     if (settings.engine() == null && why != null) {
       return null;
     }
+    if (why == null) {
+      NativeLoop.warmUpInBackground();
+    }
     return new NativeProbes(settings, clock, why, recorder);
   }
 
   /** Null when the native engine can carry out probes with {@code settings}, else why not. */
   public static String whyNot(DialEngine.Settings settings) {
-    if (NativeLoop.unavailable() != null) {
-      return NativeLoop.unavailable();
+    if (NativeLoop.unavailableBeforeLinking() != null) {
+      return NativeLoop.unavailableBeforeLinking();
     }
     if (settings.configurer() != SocketConfigurer.NONE) {
       return "a socket configurer works on JDK channels: the native engine cannot apply it";
@@ -168,14 +171,20 @@ public final class NativeProbes implements AutoCloseable {
     }
     events.dialStart(target);
     if (unavailable != null) {
-      DialResult r = new DialResult(target, Outcome.ERROR, null, null, null,
-          Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
-          settings.mode(), Engine.NATIVE, List.of());
-      finished(r);
-      sink.accept(r);
+      fail(target, startNanos, Outcome.ERROR, 0, sink);
       return null;
     }
-    NativeLoop l = loop();
+    NativeLoop l;
+    try {
+      l = loop();
+    } catch (NativeLoop.StartFailed e) { // no epoll instance or eventfd: EMFILE and the like
+      fail(target, startNanos, e.errno() == 22 ? Outcome.ERROR : dev.tcpdial.internal.Errnos.outcomeOf(e.errno()),
+          e.errno(), sink);
+      return null;
+    } catch (UnsupportedOperationException e) { // the C calls did not link
+      fail(target, startNanos, Outcome.ERROR, 0, sink);
+      return null;
+    }
     NativeDial d = new NativeDial(this, l, target, startNanos,
         Deadline.after(startNanos, settings.deadline()), sink);
     if (l == null) {
@@ -214,6 +223,16 @@ public final class NativeProbes implements AutoCloseable {
     d.resolving(r);
     r.start();
     return d;
+  }
+
+  // A probe that ended before any attempt because the engine could not run.
+  private void fail(Target target, long startNanos, Outcome outcome, int errno,
+      java.util.function.Consumer<DialResult> sink) {
+    DialResult r = new DialResult(target, outcome, errno == 0 ? null : dev.tcpdial.Errno.of(errno),
+        null, null, Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
+        settings.mode(), Engine.NATIVE, List.of());
+    finished(r);
+    sink.accept(r);
   }
 
   private NativeLoop loop() {

@@ -1,6 +1,5 @@
 package dev.tcpdial.internal.nat;
 
-import dev.tcpdial.internal.Platform;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -48,14 +47,8 @@ final class Sys {
     long size = 0;
     VarHandle errno = null;
     String why = null;
-    if (!Platform.linux()) {
-      why = "the native engine needs Linux (this is " + System.getProperty("os.name") + ")";
-    } else if (Abi.ARCH == null) {
-      why = "the native engine supports x86_64 and aarch64 (this is "
-          + System.getProperty("os.arch") + ")";
-    } else if (!Platform.nativeAccess()) {
-      why = "the native engine needs native access: run java with"
-          + " --enable-native-access=dev.tcpdial (or =ALL-UNNAMED on the class path)";
+    if (Precheck.WHY != null) {
+      why = Precheck.WHY;
     } else {
       try {
         Linker linker = Linker.nativeLinker();
