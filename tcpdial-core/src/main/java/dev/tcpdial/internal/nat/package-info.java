@@ -8,7 +8,11 @@
  *   <li>{@link dev.tcpdial.internal.nat.Abi}: constants and struct layouts ({@code sockaddr_in} 16
  *       bytes, {@code sockaddr_in6} 28, {@code epoll_event} 12 packed on x86_64 and 16 on aarch64).
  *   <li>{@code Sys}: downcall handles; {@code errno} is captured with {@code
- *       Linker.Option.captureCallState("errno")}, never read from a thread-local afterwards.
+ *       Linker.Option.captureCallState("errno")}, never read from a thread-local afterwards. Calls
+ *       that cannot block are linked {@code critical}. Linking takes a while once per JVM, so a
+ *       dialer that picks the native engine links (and calls each function once on a socket that
+ *       never connects) on a background thread; whether the engine may run at all (Linux, the
+ *       architecture, native access) is known without linking.
  *   <li>{@link dev.tcpdial.internal.nat.NativeLoop}: one thread, one {@code epoll} instance
  *       ({@code EPOLL_CLOEXEC}), an {@code eventfd} to wake it, and every probe as a slot in
  *       primitive arrays with a deadline heap over them. This is the bulk API.
