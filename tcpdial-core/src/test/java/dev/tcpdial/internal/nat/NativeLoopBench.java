@@ -20,15 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Not a test: a quick measurement, run by hand (see the package description's neighbour, the
- * report). Connect+close rates on loopback at 64 in flight for 5 s each, to accepting listeners of
+ * Not a test: a quick measurement, run by hand. Connect+close rates on loopback at 64 in flight for 5 s each, to accepting listeners of
  * our own: the native loop's bulk API, a plain JDK NIO selector loop, and {@code Dialer.probeAsync}
  * on either engine; then the Java heap per pending probe with ~19,000 probes hanging on listeners
  * whose accept queues are full.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp core-classes:test-classes \
- *     dev.tcpdial.internal.nat.NativeLoopBench [seconds] [pending]
+ * java --enable-native-access=ALL-UNNAMED -cp tcpdial-core/target/classes:tcpdial-core/target/test-classes \
+ *     dev.tcpdial.internal.nat.NativeLoopBench [seconds per run, 0: none] [pending probes, 0: none]
  * </pre>
  */
 public final class NativeLoopBench {
