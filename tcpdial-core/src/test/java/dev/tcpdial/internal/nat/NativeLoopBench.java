@@ -20,10 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Not a test: a quick measurement, run by hand. Connect+close rates on loopback at 64 in flight for 5 s each, to accepting listeners of
- * our own: the native loop's bulk API, a plain JDK NIO selector loop, and {@code Dialer.probeAsync}
- * on either engine; then the Java heap per pending probe with ~19,000 probes hanging on listeners
- * whose accept queues are full.
+ * Not a test: a quick measurement, run by hand. Connect+close rates on loopback at 64 in flight
+ * for 5 s each, to accepting listeners of our own: the native loop's bulk API, a plain JDK NIO
+ * selector loop (also closing with SO_LINGER 0), and {@code Dialer.probeAsync} on either engine;
+ * then the Java heap per pending probe with ~19,000 probes hanging on listeners whose accept
+ * queues are full.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp tcpdial-core/target/classes:tcpdial-core/target/test-classes \
