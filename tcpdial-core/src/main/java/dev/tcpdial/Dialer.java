@@ -356,7 +356,8 @@ public final class Dialer implements AutoCloseable {
      *     and this JVM cannot set them (see {@link Dialer#socketOptionsUnavailable()})
      */
     public Dialer build() {
-      if (synRetries > 0 || !userTimeout.isZero()) {
+      // The native engine sets them itself; the JDK engine needs the channel's descriptor.
+      if ((synRetries > 0 || !userTimeout.isZero()) && engine != Engine.NATIVE) {
         socketOptionsUnavailable().ifPresent(why -> {
           throw new IllegalStateException(
               (synRetries > 0 ? "synRetries" : "userTimeout") + " cannot be set: " + why);

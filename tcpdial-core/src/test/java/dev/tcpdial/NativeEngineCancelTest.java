@@ -141,10 +141,12 @@ class NativeEngineCancelTest {
     try (Dialer d = builder(engine, mode).retry(slowRetry).build()) {
       DialResult r = cancelAfter(d, new Target("127.0.0.1", refused4), 150);
       assertThat(r.outcome().label()).isEqualTo("cancelled");
-      assertThat(r.attempts()).singleElement().satisfies(a -> {
+      // Full jitter may draw a pause shorter than 150 ms now and then: one retry more is fine.
+      assertThat(r.attempts()).isNotEmpty().allSatisfy(a -> {
         assertThat(a.outcome()).isEqualTo(Outcome.REFUSED);
         assertThat(a.errno().name()).isEqualTo("ECONNREFUSED");
       });
+      assertThat(r.attempts().size()).isLessThan(4);
       assertThat(r.engine()).isEqualTo(engine);
     }
   }

@@ -249,10 +249,15 @@ final class NativeDial extends TimerQueue.Timer
   // ---- results ----
 
   void finishWithoutAttempts(Outcome outcome) {
+    finishWithoutAttempts(outcome, null);
+  }
+
+  /** Ends the dial before any attempt, with one line on why ({@code null}: nothing to add). */
+  void finishWithoutAttempts(Outcome outcome, String detail) {
     done = true;
     deliver(new DialResult(target, outcome, null, null, null,
         offset(owner.clock().nanoTime()), Duration.ofNanos(resolutionNanos), addresses,
-        owner.settings().mode(), Engine.NATIVE, List.of()));
+        owner.settings().mode(), Engine.NATIVE, List.of(), detail));
   }
 
   private void deliver(DialResult r) {

@@ -3,15 +3,15 @@ package dev.tcpdial.internal.nat;
 import dev.tcpdial.DialListener;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Engine;
-import dev.tcpdial.Family;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.SocketConfigurer;
 import dev.tcpdial.Target;
-import dev.tcpdial.internal.AddressOrder;
+import dev.tcpdial.internal.CancellableFuture;
+import dev.tcpdial.internal.Resolution;
+import dev.tcpdial.internal.SerialExecutor;
 import dev.tcpdial.internal.Clock;
 import dev.tcpdial.internal.DialEngine;
 import dev.tcpdial.internal.Deadline;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The probes of one dialer on the native engine: resolution (names on a virtual thread, literals
@@ -37,6 +35,7 @@ public final class NativeProbes implements AutoCloseable {
   private final NativeDial.Events events;
   private final java.util.function.Consumer<DialResult> recorder;
   private final Executor complete;
+  private final Resolution resolution;
   private final Object lock = new Object();
   private NativeLoop loop;
   private boolean closed;
@@ -47,8 +46,9 @@ public final class NativeProbes implements AutoCloseable {
     this.recorder = recorder;
     this.clock = clock;
     this.unavailable = unavailable;
+    this.resolution = new Resolution(settings, clock);
     boolean listening = settings.listener() != DialListener.NONE;
-    Executor serial = listening ? new Serial(settings.executor()) : settings.executor();
+    Executor serial = listening ? new SerialExecutor(settings.executor()) : settings.executor();
     this.events = new NativeDial.Events(settings.listener(), serial);
     this.complete = serial;
   }
@@ -152,7 +152,7 @@ public final class NativeProbes implements AutoCloseable {
 
   /** A probe; the future completes on the dialer's executor; cancelling it cancels the probe. */
   public CompletableFuture<DialResult> probeAsync(Target target) {
-    ProbeFuture f = new ProbeFuture();
+    CancellableFuture<DialResult> f = new CancellableFuture<>();
     NativeDial d = start(target, f::complete, complete);
     if (d != null) {
       f.onCancel(d::cancel);
@@ -171,7 +171,7 @@ public final class NativeProbes implements AutoCloseable {
     }
     events.dialStart(target);
     if (unavailable != null) {
-      fail(target, startNanos, Outcome.ERROR, 0, sink);
+      fail(target, startNanos, Outcome.ERROR, 0, "the native engine cannot run: " + unavailable, sink);
       return null;
     }
     NativeLoop l;
@@ -179,10 +179,11 @@ public final class NativeProbes implements AutoCloseable {
       l = loop();
     } catch (NativeLoop.StartFailed e) { // no epoll instance or eventfd: EMFILE and the like
       fail(target, startNanos, e.errno() == 22 ? Outcome.ERROR : dev.tcpdial.internal.Errnos.outcomeOf(e.errno()),
-          e.errno(), sink);
+          e.errno(), "the native engine could not start its loop", sink);
       return null;
     } catch (UnsupportedOperationException e) { // the C calls did not link
-      fail(target, startNanos, Outcome.ERROR, 0, sink);
+      fail(target, startNanos, Outcome.ERROR, 0, "the native engine's C calls did not link: "
+          + e.getMessage(), sink);
       return null;
     }
     NativeDial d = new NativeDial(this, l, target, startNanos,
@@ -193,11 +194,11 @@ public final class NativeProbes implements AutoCloseable {
     }
     if (target.isLiteral()) {
       InetAddress a = target.literal().orElse(null);
-      List<InetSocketAddress> plan = a == null ? List.of() : bindable(
-          AddressOrder.plan(List.of(a), settings.family(), target.port()));
+      List<InetSocketAddress> plan = a == null ? List.of() : resolution.literal(target);
       d.resolved(a == null ? List.of() : List.of(a), 0);
       if (plan.isEmpty()) {
-        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED);
+        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED,
+            target.host() + ": not an address of the wanted family");
         return null;
       }
       if (l.inLoop()) {
@@ -212,7 +213,7 @@ public final class NativeProbes implements AutoCloseable {
       try {
         plan = resolve(d);
       } catch (UnknownHostException e) {
-        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED);
+        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED, e.getMessage());
         return;
       } catch (InterruptedException e) {
         d.finishWithoutAttempts(Outcome.CANCELLED);
@@ -226,11 +227,11 @@ public final class NativeProbes implements AutoCloseable {
   }
 
   // A probe that ended before any attempt because the engine could not run.
-  private void fail(Target target, long startNanos, Outcome outcome, int errno,
+  private void fail(Target target, long startNanos, Outcome outcome, int errno, String detail,
       java.util.function.Consumer<DialResult> sink) {
     DialResult r = new DialResult(target, outcome, errno == 0 ? null : dev.tcpdial.Errno.of(errno),
         null, null, Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
-        settings.mode(), Engine.NATIVE, List.of());
+        settings.mode(), Engine.NATIVE, List.of(), detail);
     finished(r);
     sink.accept(r);
   }
@@ -259,66 +260,10 @@ public final class NativeProbes implements AutoCloseable {
 
   private List<InetSocketAddress> resolve(NativeDial d)
       throws UnknownHostException, InterruptedException {
-    Target target = d.target();
-    long start = clock.nanoTime();
-    List<InetAddress> found = lookup(target.host(), d.deadline(), start);
-    List<InetSocketAddress> plan = bindable(AddressOrder.plan(found, settings.family(), target.port()));
-    List<InetAddress> inOrder = plan.stream().map(InetSocketAddress::getAddress).toList();
-    long took = clock.nanoTime() - start;
-    d.resolved(inOrder, took);
-    events.resolved(target, inOrder, Duration.ofNanos(took));
-    if (plan.isEmpty()) {
-      throw new UnknownHostException(target.host() + ": no address of the wanted family");
-    }
-    return plan;
-  }
-
-  private List<InetSocketAddress> bindable(List<InetSocketAddress> plan) {
-    InetSocketAddress local = settings.local();
-    if (local == null || local.getAddress() == null || local.getAddress().isAnyLocalAddress()) {
-      return plan;
-    }
-    Family f = local.getAddress() instanceof Inet6Address ? Family.IPV6 : Family.IPV4;
-    return plan.stream().filter(a -> f.allows(a.getAddress())).toList();
-  }
-
-  private List<InetAddress> lookup(String host, Deadline dialDeadline, long start)
-      throws UnknownHostException, InterruptedException {
-    Deadline d = dialDeadline.min(Deadline.after(start, settings.resolveTimeout()));
-    if (d.isNone()) {
-      return callResolver(host);
-    }
-    CompletableFuture<List<InetAddress>> f = new CompletableFuture<>();
-    Thread t = Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
-      try {
-        f.complete(callResolver(host));
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    });
-    try {
-      return f.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      t.interrupt();
-      throw new UnknownHostException(host + ": resolution timed out");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof UnknownHostException u) {
-        throw u;
-      }
-      throw new UnknownHostException(host + ": resolver failed: " + e.getCause());
-    }
-  }
-
-  private List<InetAddress> callResolver(String host) throws UnknownHostException {
-    try {
-      List<InetAddress> found = settings.resolver().resolve(host);
-      if (found == null || found.isEmpty()) {
-        throw new UnknownHostException(host + ": no address");
-      }
-      return found;
-    } catch (RuntimeException e) {
-      throw new UnknownHostException(host + ": resolver failed: " + e);
-    }
+    Resolution.Resolved r = resolution.resolve(d.target(), d.deadline());
+    d.resolved(r.addresses(), r.tookNanos());
+    events.resolved(d.target(), r.addresses(), Duration.ofNanos(r.tookNanos()));
+    return r.plan();
   }
 
   /** Cancels every probe in flight (they end {@code cancelled}) and stops the loop. Idempotent. */
@@ -331,33 +276,6 @@ public final class NativeProbes implements AutoCloseable {
     }
     if (l != null) {
       l.close();
-    }
-  }
-
-  /** A future whose {@code cancel} reaches the probe. */
-  private static final class ProbeFuture extends CompletableFuture<DialResult> {
-    private volatile Runnable onCancel;
-
-    void onCancel(Runnable r) {
-      onCancel = r;
-      if (isCancelled()) {
-        r.run();
-      }
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean c = super.cancel(mayInterruptIfRunning);
-      Runnable r = onCancel;
-      if (c && r != null) {
-        r.run();
-      }
-      return c;
-    }
-
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-      return new CompletableFuture<>();
     }
   }
 }
