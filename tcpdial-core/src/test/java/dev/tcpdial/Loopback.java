@@ -114,6 +114,19 @@ final class Loopback implements AutoCloseable {
     }
   }
 
+  /** Number of sockets in SYN_SENT towards {@code port} at any address, IPv4 and IPv6. */
+  static long synSentToAnyAddress(int port) throws IOException {
+    String suffix = String.format(":%04X", port);
+    long n = 0;
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      try (Stream<String> lines = Files.lines(Path.of(table))) {
+        n += lines.skip(1).map(String::trim).map(l -> l.split("\\s+"))
+            .filter(f -> f[2].endsWith(suffix) && f[3].equals("02")).count();
+      }
+    }
+    return n;
+  }
+
   @Override
   public void close() throws IOException {
     for (SocketChannel c : fillers) {
