@@ -214,9 +214,15 @@ final class Report {
       sb.append("  expect ").append(row.expected().label()).append(": ")
           .append(row.matched() ? "ok" : (colour ? "\u001b[1;31mMISMATCH\u001b[0m" : "MISMATCH"));
     }
+    if (r.outcome() == Outcome.ERROR && r.detail() != null && !opts.verbose) {
+      sb.append("  (").append(r.detail()).append(')');
+    }
     out.println(stripTrailing(sb));
     if (opts.verbose) {
       out.println("    " + r.explanation());
+      if (r.detail() != null) {
+        out.println("    detail: " + r.detail());
+      }
       for (Attempt a : r.attempts()) {
         out.println(String.format(Locale.ROOT, "    attempt %d  %-22s %-19s %-13s start %s ms, took %s ms (%s)",
             a.index(), Addresses.hostPort(a.remote()), a.outcome().label(),
@@ -277,6 +283,7 @@ final class Report {
     field(sb, "mode").append(quote(r.mode().label())).append(',');
     field(sb, "engine").append(quote(r.engine().label())).append(',');
     field(sb, "explanation").append(quote(r.explanation())).append(',');
+    field(sb, "detail").append(quote(r.detail())).append(',');
     field(sb, "attempts").append('[');
     boolean first = true;
     for (Attempt a : r.attempts()) {

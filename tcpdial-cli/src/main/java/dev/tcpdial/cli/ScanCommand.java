@@ -312,7 +312,7 @@ final class ScanCommand implements Callable<Integer> {
   private static DialResult failed(Pending p, Throwable ex) {
     Outcome o = ex instanceof java.util.concurrent.CancellationException ? Outcome.CANCELLED : Outcome.ERROR;
     return new DialResult(p.entry.target(), o, null, null, null, Duration.ZERO, Duration.ZERO,
-        List.of(), Mode.ASYNC, Engine.JDK, List.of());
+        List.of(), Mode.ASYNC, Engine.JDK, List.of(), ex == null ? null : Main.message(ex));
   }
 
   private record Pending(TargetList.Entry entry, int tries) {}
