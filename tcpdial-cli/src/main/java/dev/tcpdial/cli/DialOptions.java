@@ -21,7 +21,7 @@ public final class DialOptions {
 
   @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION",
       converter = Converters.DurationConverter.class,
-      description = "How long one attempt may take (250ms, 2s, 1.5s, 1m). Default: 5s (scan: 1s).")
+      description = "How long one attempt may take (250ms, 2s, 1.5s, 1m). Default: 5s (scan: 1.5s).")
   Duration timeout;
 
   @Option(names = "--deadline", paramLabel = "DURATION", converter = Converters.DurationConverter.class,

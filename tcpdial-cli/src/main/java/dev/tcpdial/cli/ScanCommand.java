@@ -82,7 +82,7 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = {"-n", "--concurrency"}, paramLabel = "N",
       description = "Connects in flight at most. Default: from the descriptor limit and the"
-          + " ephemeral port range, with headroom (here: ${sys:tcpdial.defaultConcurrency:-at most 512}).")
+          + " ephemeral port range, with headroom (here: ${sys:tcpdial.defaultConcurrency:-at most 256}).")
   Integer concurrency;
 
   @Option(names = "--rate", paramLabel = "N/s", converter = Converters.RateConverter.class,
@@ -100,6 +100,12 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = "--no-progress", description = "No progress line on stderr.")
   boolean noProgress;
+
+  /**
+   * The default timeout per attempt: past the first SYN retransmission (1 s), so one SYN lost on
+   * the way (or in a full input queue) does not make a closed or open port look filtered.
+   */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(1500);
 
   /** Local failures retried (after backing off) before they are reported. */
   static final int LOCAL_RETRIES = 3;
@@ -208,7 +214,7 @@ final class ScanCommand implements Callable<Integer> {
     if (progress != null) {
       progress.start();
     }
-    try (Dialer dialer = dial.builder(Mode.ASYNC, Duration.ofSeconds(1)).executor(Runnable::run).build()) {
+    try (Dialer dialer = dial.builder(Mode.ASYNC, DEFAULT_TIMEOUT).executor(Runnable::run).build()) {
       if (!Engines.available(dialer, dial, report, spec)) {
         results.add(end);
         return ExitCodes.ERROR;
