@@ -141,11 +141,11 @@ final class DemoCommand implements Callable<Integer> {
     out.println("tcpdial demo: three loopback targets of its own, each dialed once per mode"
         + " (timeout " + Report.human(timeout) + ")");
     out.println();
-    out.println(String.format(Locale.ROOT, "%-13s %-17s | %-38s | %-38s", "case", "target",
+    out.println(String.format(Locale.ROOT, "%-13s %-17s | %-38s | %s", "case", "target",
         "sync (blocking connect)", "async (event loop)"));
     out.println("-".repeat(13) + " " + "-".repeat(17) + "-+-" + "-".repeat(38) + "-+-" + "-".repeat(38));
     for (int i = 0; i < cases.size(); i++) {
-      out.println(String.format(Locale.ROOT, "%-13s %-17s | %-38s | %-38s", cases.get(i).name(),
+      out.println(String.format(Locale.ROOT, "%-13s %-17s | %-38s | %s", cases.get(i).name(),
           cases.get(i).target(), cell(sync.get(i)), cell(async.get(i))));
     }
     out.println();
@@ -179,7 +179,7 @@ final class DemoCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("tcpdial demo --serve: listening on port " + port);
       spec.commandLine().getErr().flush();
       while (true) {
-        try (SocketChannel ignored = s.accept()) {
+        try (SocketChannel _ = s.accept()) {
           // accepted
         }
       }

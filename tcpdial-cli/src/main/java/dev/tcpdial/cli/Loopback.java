@@ -31,7 +31,7 @@ final class Loopback {
       port = ((InetSocketAddress) server.getLocalAddress()).getPort();
       acceptor = Thread.ofVirtual().name("tcpdial-demo-accept").start(() -> {
         while (server.isOpen()) {
-          try (SocketChannel ignored = server.accept()) {
+          try (SocketChannel _ = server.accept()) {
             // accepted: the handshake is what counts
           } catch (IOException e) {
             return;
