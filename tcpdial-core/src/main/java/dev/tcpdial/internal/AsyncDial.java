@@ -152,6 +152,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     Errno errno;
     InetSocketAddress local;
     Throwable cause;
+    int selfTries;
 
     Connect(int index, InetSocketAddress remote, long deadlineNanos) {
       this.index = index;
@@ -205,6 +206,19 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     }
 
     private void succeed() {
+      if (JdkConnect.selfConnected(channel)) {
+        if (selfTries++ < 2) {
+          release(); // connected to itself: try from another port
+          start();
+        } else {
+          local = JdkConnect.localOf(channel);
+          release();
+          outcome = Outcome.REFUSED;
+          cause = JdkConnect.selfConnect();
+          report(this);
+        }
+        return;
+      }
       loop.timers().remove(this);
       outcome = Outcome.CONNECTED;
       local = JdkConnect.localOf(channel);

@@ -81,6 +81,8 @@ public final class NativeLoop implements AutoCloseable {
   private final MemorySegment st; // captured errno
   private final MemorySegment events;
   private final MemorySegment sa; // sockaddr_in / sockaddr_in6
+  private final MemorySegment peerSa; // getpeername / getsockname, to spot a self-connect
+  private final MemorySegment selfSa;
   private final MemorySegment intVal;
   private final MemorySegment lenVal;
   private final MemorySegment linger0;
@@ -101,6 +103,8 @@ public final class NativeLoop implements AutoCloseable {
   private long[] start;
   private int[] cookie; // the free list's next link while a slot is free
   private Completion[] handler;
+  private char[] port; // the destination port, to spot a connection to itself
+  private byte[] tries; // connects of this slot that ended connected to themselves
   private final SlotHeap deadlines;
   private int freeHead = -1;
   private int used; // slots ever handed out (high-water mark)
@@ -117,6 +121,8 @@ public final class NativeLoop implements AutoCloseable {
     st = arena.allocate(Sys.STATE_SIZE);
     events = arena.allocate(Abi.EV_SIZE * MAX_EVENTS, 8);
     sa = arena.allocate(Abi.SOCKADDR_IN6);
+    peerSa = arena.allocate(Abi.SOCKADDR_IN6);
+    selfSa = arena.allocate(Abi.SOCKADDR_IN6);
     intVal = arena.allocate(ValueLayout.JAVA_INT);
     lenVal = arena.allocate(ValueLayout.JAVA_INT);
     linger0 = arena.allocate(Abi.LINGER);
@@ -142,6 +148,8 @@ public final class NativeLoop implements AutoCloseable {
     start = new long[cap];
     cookie = new int[cap];
     handler = new Completion[cap];
+    port = new char[cap];
+    tries = new byte[cap];
     deadlines = new SlotHeap(cap);
     int ep = Sys.epollCreate1(st, Abi.EPOLL_CLOEXEC);
     if (ep < 0) {
@@ -395,11 +403,24 @@ public final class NativeLoop implements AutoCloseable {
     handler[slot] = c;
     fd[slot] = -1;
     st8[slot] = CONNECTING;
+    tries[slot] = 0;
+    port[slot] = family == 0 ? 0
+        : (char) sa.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN),
+            family == Abi.AF_INET ? Abi.SIN_PORT : Abi.SIN6_PORT);
     pending++;
     if (state != RUNNING) {
       end(slot, Outcome.CANCELLED, 0, false);
       return -1;
     }
+    long handle = open(slot, family, len, sa);
+    if (handle >= 0 && deadlineNanos != Long.MAX_VALUE) {
+      deadlines.schedule(slot, deadlineNanos);
+    }
+    return handle;
+  }
+
+  /** socket, options, connect to {@code to}, epoll; the handle, or -1 when the probe ended. */
+  private long open(int slot, int family, int len, MemorySegment to) {
     int s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
     if (s < 0) {
       int e = Sys.errno(st);
@@ -413,9 +434,8 @@ public final class NativeLoop implements AutoCloseable {
       end(slot, setupOutcome(e), e, false);
       return -1;
     }
-    if (Sys.connect(st, s, sa, len) == 0) {
-      end(slot, Outcome.CONNECTED, 0, true);
-      return -1;
+    if (Sys.connect(st, s, to, len) == 0) {
+      return connected(slot);
     }
     e = Sys.errno(st);
     if (e != Abi.EINPROGRESS) {
@@ -430,10 +450,63 @@ public final class NativeLoop implements AutoCloseable {
       end(slot, setupOutcome(e), e, true);
       return -1;
     }
-    if (deadlineNanos != Long.MAX_VALUE) {
-      deadlines.schedule(slot, deadlineNanos);
-    }
     return handle;
+  }
+
+  /**
+   * The slot's socket connected, unless it connected to itself: a connect to a local port in the
+   * ephemeral range with nothing listening can be given that very port as its source and complete
+   * by simultaneous open (RFC 793). As Go's net package does, such a connection is closed and the
+   * connect tried again from another port, at most twice, after which the probe ends {@code
+   * refused} with no errno: nothing listens there. The handle, or -1 when the probe ended.
+   */
+  private long connected(int slot) {
+    int p = port[slot];
+    if (p < EPHEMERAL_LO || p > EPHEMERAL_HI || !selfConnected(fd[slot])) {
+      end(slot, Outcome.CONNECTED, 0, true);
+      return -1;
+    }
+    if (tries[slot] >= 2) { // only ourselves, three times: nothing listens there
+      end(slot, Outcome.REFUSED, 0, true);
+      return -1;
+    }
+    tries[slot]++;
+    int family = peerSa.get(ValueLayout.JAVA_SHORT, 0);
+    int len = family == Abi.AF_INET ? 16 : (int) Abi.SOCKADDR_IN6.byteSize();
+    closeSocket(fd[slot], true);
+    fd[slot] = -1;
+    return open(slot, family, len, peerSa);
+  }
+
+  private boolean selfConnected(int s) {
+    lenVal.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
+    if (Sys.getpeername(st, s, peerSa, lenVal) != 0) {
+      return false;
+    }
+    int n = lenVal.get(ValueLayout.JAVA_INT, 0);
+    lenVal.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
+    if (Sys.getsockname(st, s, selfSa, lenVal) != 0 || lenVal.get(ValueLayout.JAVA_INT, 0) != n) {
+      return false;
+    }
+    return peerSa.asSlice(0, n).mismatch(selfSa.asSlice(0, n)) < 0;
+  }
+
+  private static final int EPHEMERAL_LO;
+  private static final int EPHEMERAL_HI;
+
+  static {
+    int lo = 1024;
+    int hi = 65535;
+    try {
+      String[] r = java.nio.file.Files.readString(
+          java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      lo = Integer.parseInt(r[0]);
+      hi = Integer.parseInt(r[1]);
+    } catch (java.io.IOException | RuntimeException e) {
+      // unknown range: check every local port above the privileged ones
+    }
+    EPHEMERAL_LO = lo;
+    EPHEMERAL_HI = hi;
   }
 
   // Failures before the connect are about this machine: EINVAL there is a plain error.
@@ -518,6 +591,8 @@ public final class NativeLoop implements AutoCloseable {
       start = Arrays.copyOf(start, cap);
       cookie = Arrays.copyOf(cookie, cap);
       handler = Arrays.copyOf(handler, cap);
+      port = Arrays.copyOf(port, cap);
+      tries = Arrays.copyOf(tries, cap);
       deadlines.grow(cap);
     }
     return used++;
@@ -616,7 +691,7 @@ public final class NativeLoop implements AutoCloseable {
   private void ready(int slot, int ev) {
     if ((ev & (Abi.EPOLLERR | Abi.EPOLLHUP)) == 0) {
       // writable with no error pending: connected (SO_ERROR would say 0), one call saved
-      end(slot, Outcome.CONNECTED, 0, true);
+      connected(slot);
       return;
     }
     int s = fd[slot];
@@ -628,7 +703,7 @@ public final class NativeLoop implements AutoCloseable {
       e = intVal.get(ValueLayout.JAVA_INT, 0);
     }
     if (e == 0) {
-      end(slot, Outcome.CONNECTED, 0, true);
+      connected(slot);
     } else {
       end(slot, Errnos.outcomeOf(e), e, false);
     }

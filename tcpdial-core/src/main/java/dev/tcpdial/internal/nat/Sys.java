@@ -30,6 +30,7 @@ final class Sys {
   static final MethodHandle GETSOCKOPT;
   static final MethodHandle SETSOCKOPT;
   static final MethodHandle GETSOCKNAME;
+  static final MethodHandle GETPEERNAME;
   static final MethodHandle CLOSE;
   static final MethodHandle EPOLL_CREATE1;
   static final MethodHandle EPOLL_CTL;
@@ -43,7 +44,7 @@ final class Sys {
   static final String UNAVAILABLE;
 
   static {
-    MethodHandle[] h = new MethodHandle[13];
+    MethodHandle[] h = new MethodHandle[14];
     long size = 0;
     VarHandle errno = null;
     String why = null;
@@ -71,9 +72,10 @@ final class Sys {
         h[10] = link(linker, libc, "eventfd", FunctionDescriptor.of(I, I, I), ccs);
         h[11] = link(linker, libc, "read", FunctionDescriptor.of(L, I, P, L), fast);
         h[12] = link(linker, libc, "write", FunctionDescriptor.of(L, I, P, L));
+        h[13] = link(linker, libc, "getpeername", FunctionDescriptor.of(I, I, P, P), ccs, fast);
       } catch (RuntimeException | Error e) {
         why = "the native engine cannot link the C library's socket calls: " + e;
-        h = new MethodHandle[13];
+        h = new MethodHandle[14];
       }
     }
     SOCKET = h[0];
@@ -82,6 +84,7 @@ final class Sys {
     GETSOCKOPT = h[3];
     SETSOCKOPT = h[4];
     GETSOCKNAME = h[5];
+    GETPEERNAME = h[13];
     CLOSE = h[6];
     EPOLL_CREATE1 = h[7];
     EPOLL_CTL = h[8];
@@ -150,6 +153,14 @@ final class Sys {
   static int getsockname(MemorySegment st, int fd, MemorySegment addr, MemorySegment len) {
     try {
       return (int) GETSOCKNAME.invokeExact(st, fd, addr, len);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  static int getpeername(MemorySegment st, int fd, MemorySegment addr, MemorySegment len) {
+    try {
+      return (int) GETPEERNAME.invokeExact(st, fd, addr, len);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }
