@@ -125,6 +125,16 @@ public final class Dialer implements AutoCloseable {
   }
 
   /**
+   * Does now what the first dial would otherwise do: loads classes, links the native calls, starts
+   * the event loop. Optional; worth it when the first dial's timing is a measurement (a CLI's
+   * {@code check}), not in a server. Touches no network. Returns this dialer.
+   */
+  public Dialer prestart() {
+    engine.prestart();
+    return this;
+  }
+
+  /**
    * The engine {@link #probe} and {@link #probeAsync} use, as {@link DialResult#engine()} will
    * report it: {@link Engine#NATIVE} on Linux x86_64/aarch64 with native access granted and no
    * {@link Builder#socketConfigurer}, unless {@link Builder#engine} forced one.

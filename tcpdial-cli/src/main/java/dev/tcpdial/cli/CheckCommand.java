@@ -63,7 +63,7 @@ final class CheckCommand implements Callable<Integer> {
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);
     report.targetWidth(width);
     long start = System.nanoTime();
-    try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build()) {
+    try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build().prestart()) {
       if (!Engines.available(dialer, dial, report, spec)) {
         return ExitCodes.ERROR;
       }

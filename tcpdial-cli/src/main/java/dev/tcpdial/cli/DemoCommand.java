@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
       List<Row> async = new ArrayList<>();
       long start = System.nanoTime();
       for (Mode mode : Mode.values()) {
-        try (Dialer d = Dialer.builder().mode(mode).connectTimeout(timeout).build()) {
+        try (Dialer d = Dialer.builder().mode(mode).connectTimeout(timeout).build().prestart()) {
           for (Case c : cases) {
             DialResult r = mode == Mode.SYNC ? d.probe(c.target()) : d.probeAsync(c.target()).join();
             (mode == Mode.SYNC ? sync : async).add(new Row(r, c.expected(), -1, c.name()));

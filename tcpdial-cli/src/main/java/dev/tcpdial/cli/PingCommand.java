@@ -85,7 +85,7 @@ final class PingCommand implements Callable<Integer> {
       self.interrupt();
     });
     long start = System.nanoTime();
-    try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build()) {
+    try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build().prestart()) {
       if (!Engines.available(dialer, dial, report, spec)) {
         return ExitCodes.ERROR;
       }

@@ -348,6 +348,29 @@ public final class DialEngine {
     }
   }
 
+  /**
+   * Does now what the first dial would: loads the dial path's classes, asks libc for the errno
+   * texts, links the native calls and starts the loops, so the first dial's time is the network's.
+   */
+  public void prestart() {
+    Errnos.classify(new java.net.ConnectException("Connection refused"));
+    for (Class<?> c : List.of(Race.class, SyncDial.class, AsyncDial.class, DialCall.class,
+        JdkConnect.class, JdkConnect.End.class, Events.class, JfrEvents.class, Deadline.class,
+        AddressOrder.class, Resolution.class, dev.tcpdial.Attempt.class, DialResult.class)) {
+      try {
+        java.lang.invoke.MethodHandles.lookup().ensureInitialized(c);
+      } catch (IllegalAccessException e) {
+        throw new AssertionError(e);
+      }
+    }
+    if (natives != null) {
+      natives.prestart();
+    }
+    if (settings.mode() == Mode.ASYNC) {
+      loop();
+    }
+  }
+
   /** Cancels every dial in flight, closes their sockets, stops the loop. */
   public void close() {
     EventLoop l;

@@ -220,8 +220,26 @@ public final class NativeLoop implements AutoCloseable {
     if (Precheck.WHY != null || !WARMED.compareAndSet(false, true)) {
       return;
     }
-    Thread.ofVirtual().name("tcpdial-native-warmup").start(NativeLoop::warmUp);
+    Thread.ofVirtual().name("tcpdial-native-warmup").start(NativeLoop::warmUpOnce);
   }
+
+  /** The same warm-up on the calling thread; waits for one already running. Sends nothing. */
+  public static void warmUpNow() {
+    if (Precheck.WHY != null) {
+      return;
+    }
+    WARMED.set(true);
+    warmUpOnce();
+  }
+
+  private static synchronized void warmUpOnce() {
+    if (!WARM_DONE) {
+      warmUp();
+      WARM_DONE = true;
+    }
+  }
+
+  private static boolean WARM_DONE; // guarded by NativeLoop.class
 
   private static void warmUp() {
     if (Sys.UNAVAILABLE != null) { // links the C calls, off the caller's path
@@ -248,6 +266,8 @@ public final class NativeLoop implements AutoCloseable {
       Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, v, len);
       len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
       Sys.getsockname(st, s, sa, len);
+      len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
+      Sys.getpeername(st, s, sa, len);
       readSockaddr(sa);
       ev.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
       ev.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, 0L);

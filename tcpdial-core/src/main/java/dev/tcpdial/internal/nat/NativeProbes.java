@@ -89,6 +89,18 @@ public final class NativeProbes implements AutoCloseable {
     return null;
   }
 
+  /** Links the C calls and starts the loop now rather than at the first probe. */
+  public void prestart() {
+    if (unavailable == null) {
+      NativeLoop.warmUpNow();
+      try {
+        loop();
+      } catch (RuntimeException e) {
+        // the first probe reports it
+      }
+    }
+  }
+
   /** Null when these probes run, else why every one of them ends {@code error}. */
   public String unavailableReason() {
     return unavailable;
