@@ -1,7 +1,11 @@
 # Sourced by ./tcpdial, ./test and bench/run: finds a JDK >= 25 and exports JAVA_HOME.
 # JAVA_HOME first, then /usr/lib/jvm/*; fails with a clear message when there is none.
 tcpdial_java_version() {
-  "$1/bin/java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print v[1]; exit}'
+  # The JDK's release file says it without starting a JVM; java -version where it is missing.
+  local v=""
+  [ -f "$1/release" ] && v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release")
+  [ -n "$v" ] || v=$("$1/bin/java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print v[1]; exit}')
+  echo "$v"
 }
 
 tcpdial_find_jdk() {

@@ -125,6 +125,24 @@ public final class Dialer implements AutoCloseable {
   }
 
   /**
+   * Probes every target of {@code targets}, at most {@code concurrency} at once, and hands each
+   * result to {@code results} as it completes; returns how many were probed once all are done.
+   * For scans: on the native engine each core's loop keeps its share of the window full by itself,
+   * with no thread hand-off per probe. {@code results} runs on the engine's threads, possibly on
+   * several at once: it must be thread-safe and quick. {@code targets} is read under a lock, one
+   * at a time. An interrupt stops the scan: probes in flight end {@link Outcome#CANCELLED} (and are
+   * reported), the rest are not started, and {@link InterruptedException} is thrown.
+   *
+   * @throws IllegalArgumentException when {@code concurrency} is below 1
+   */
+  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    Objects.requireNonNull(targets, "targets");
+    Objects.requireNonNull(results, "results");
+    return engine.probeEach(targets, concurrency, results);
+  }
+
+  /**
    * Does now what the first dial would otherwise do: loads classes, links the native calls, starts
    * the event loop. Optional; worth it when the first dial's timing is a measurement (a CLI's
    * {@code check}), not in a server. Touches no network. Returns this dialer.

@@ -5,6 +5,7 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.Target;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,6 +15,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -180,7 +184,6 @@ final class ScanCommand implements Callable<Integer> {
     AtomicLong inflight = new AtomicLong();
     AtomicLong done = new AtomicLong();
     AtomicLong localBackoffs = new AtomicLong();
-    AtomicLong selfConnects = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
@@ -220,49 +223,11 @@ final class ScanCommand implements Callable<Integer> {
         return ExitCodes.ERROR;
       }
       report.begin();
-      int next = 0;
-      while (!stop.get()) {
-        Pending p = retry.poll();
-        if (p == null) {
-          if (next < entries.size()) {
-            p = new Pending(entries.get(next++), 0);
-          } else if (inflight.get() == 0 && retry.isEmpty()) {
-            break;
-          } else {
-            p = retry.poll(20, TimeUnit.MILLISECONDS);
-            if (p == null) {
-              continue;
-            }
-          }
-        }
-        if (bucket != null) {
-          bucket.acquire();
-        }
-        permits.acquire();
-        inflight.incrementAndGet();
-        Pending launched = p;
-        dialer.probeAsync(p.entry.target()).whenComplete((r, ex) -> {
-          permits.release();
-          DialResult res = r != null ? r : failed(launched, ex);
-          Outcome o = res.outcome();
-          if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
-              && launched.tries < LOCAL_RETRIES && !stop.get()) {
-            permits.backoff();
-            localBackoffs.incrementAndGet();
-            retry.add(new Pending(launched.entry, launched.tries + 1));
-          } else if (selfConnect(res) && launched.tries < LOCAL_RETRIES && !stop.get()) {
-            // the kernel picked the target's own port as the source port on this machine and
-            // the socket connected to itself (TCP simultaneous open): says nothing about the
-            // port, dial again from another source port
-            selfConnects.incrementAndGet();
-            retry.add(new Pending(launched.entry, launched.tries + 1));
-          } else {
-            permits.recover();
-            results.add(new Row(res, launched.entry.expected(), -1, null));
-            done.incrementAndGet();
-          }
-          inflight.decrementAndGet();
-        });
+      if (bucket == null) {
+        scanEach(dialer, entries, permits.size(), results, done, localBackoffs, stop);
+      } else {
+        scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done, localBackoffs,
+            stop);
       }
     } catch (InterruptedException e) {
       // Ctrl-C: the dialer's close cancels what is in flight; the summary follows
@@ -287,7 +252,6 @@ final class ScanCommand implements Callable<Integer> {
     fields.put("concurrency", window);
     fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
     fields.put("local_backoffs", localBackoffs.get());
-    fields.put("self_connects_redialed", selfConnects.get());
     fields.put("shard", shard == null ? null : shard.toString());
     if (report.total() < entries.size()) {
       report.exitAtLeast(ExitCodes.LOCAL);
@@ -310,9 +274,85 @@ final class ScanCommand implements Callable<Integer> {
     return report.exitCode();
   }
 
-  /** A connection from a socket to itself: same local and remote address and port. */
-  static boolean selfConnect(DialResult r) {
-    return r.connected() && r.local() != null && r.local().equals(r.remote());
+  /**
+   * No rate limit: {@link Dialer#probeEach} keeps the window full from the engine's own threads.
+   * Targets that failed for local reasons go round again with half the window after a pause.
+   */
+  private static void scanEach(Dialer dialer, List<TargetList.Entry> entries, int window,
+      LinkedBlockingQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
+      AtomicBoolean stop) throws InterruptedException {
+    List<Pending> todo = new ArrayList<>(entries.size());
+    for (TargetList.Entry e : entries) {
+      todo.add(new Pending(e, 0));
+    }
+    while (!todo.isEmpty() && !stop.get()) {
+      Map<Target, Pending> byTarget = new IdentityHashMap<>(todo.size() * 2);
+      for (Pending p : todo) {
+        byTarget.put(p.entry.target(), p);
+      }
+      List<Pending> again = Collections.synchronizedList(new ArrayList<>());
+      Iterator<Target> it = todo.stream().map(p -> p.entry.target()).iterator();
+      dialer.probeEach(it, window, r -> {
+        Pending p = byTarget.get(r.target());
+        Outcome o = r.outcome();
+        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
+            && p.tries < LOCAL_RETRIES && !stop.get()) {
+          localBackoffs.incrementAndGet();
+          again.add(new Pending(p.entry, p.tries + 1));
+        } else {
+          results.add(new Row(r, p.entry.expected(), -1, null));
+          done.incrementAndGet();
+        }
+      });
+      todo = new ArrayList<>(again);
+      if (!todo.isEmpty()) {
+        window = Math.max(1, window / 2);
+        Thread.sleep(100L * todo.getFirst().tries);
+      }
+    }
+  }
+
+  /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
+  private static void scanPaced(Dialer dialer, List<TargetList.Entry> entries, TokenBucket bucket,
+      AdaptiveWindow permits, LinkedBlockingQueue<Object> results,
+      LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
+      AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
+    int next = 0;
+    while (!stop.get()) {
+      Pending p = retry.poll();
+      if (p == null) {
+        if (next < entries.size()) {
+          p = new Pending(entries.get(next++), 0);
+        } else if (inflight.get() == 0 && retry.isEmpty()) {
+          break;
+        } else {
+          p = retry.poll(20, TimeUnit.MILLISECONDS);
+          if (p == null) {
+            continue;
+          }
+        }
+      }
+      bucket.acquire();
+      permits.acquire();
+      inflight.incrementAndGet();
+      Pending launched = p;
+      dialer.probeAsync(p.entry.target()).whenComplete((r, ex) -> {
+        permits.release();
+        DialResult res = r != null ? r : failed(launched, ex);
+        Outcome o = res.outcome();
+        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
+            && launched.tries < LOCAL_RETRIES && !stop.get()) {
+          permits.backoff();
+          localBackoffs.incrementAndGet();
+          retry.add(new Pending(launched.entry, launched.tries + 1));
+        } else {
+          permits.recover();
+          results.add(new Row(res, launched.entry.expected(), -1, null));
+          done.incrementAndGet();
+        }
+        inflight.decrementAndGet();
+      });
+    }
   }
 
   private static DialResult failed(Pending p, Throwable ex) {

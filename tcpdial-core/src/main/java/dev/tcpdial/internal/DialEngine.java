@@ -199,6 +199,54 @@ public final class DialEngine {
     return f;
   }
 
+  /** See {@link dev.tcpdial.Dialer#probeEach}. */
+  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
+    }
+    if (natives != null) {
+      return natives.probeEach(targets, concurrency, results);
+    }
+    return probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+  }
+
+  /**
+   * {@code probeEach} over single {@code probeAsync} calls: a window of {@code concurrency}
+   * permits; an interrupt cancels what is in flight (reported as cancelled) and starts no more.
+   */
+  public static long probeEachOneByOne(
+      java.util.function.Function<Target, CompletableFuture<DialResult>> probeAsync,
+      java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(concurrency);
+    Set<CompletableFuture<DialResult>> inFlight = ConcurrentHashMap.newKeySet();
+    long n = 0;
+    try {
+      while (targets.hasNext()) {
+        Target t = targets.next();
+        window.acquire();
+        CompletableFuture<DialResult> f = probeAsync.apply(t);
+        inFlight.add(f);
+        n++;
+        f.whenComplete((r, e) -> {
+          inFlight.remove(f);
+          results.accept(r != null ? r : new DialResult(t, Outcome.CANCELLED, null, null, null,
+              Duration.ZERO, Duration.ZERO, List.of(), Mode.ASYNC, Engine.JDK, List.of()));
+          window.release();
+        });
+      }
+      window.acquire(concurrency);
+      window.release(concurrency);
+    } catch (InterruptedException e) {
+      for (CompletableFuture<DialResult> f : List.copyOf(inFlight)) {
+        f.cancel(false);
+      }
+      throw e;
+    }
+    return n;
+  }
+
   /** See {@link dev.tcpdial.Dialer#probeAsync}. */
   public CompletableFuture<DialResult> probeAsync(Target target) {
     if (natives != null) {

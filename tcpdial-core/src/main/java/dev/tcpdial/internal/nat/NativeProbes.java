@@ -248,15 +248,38 @@ public final class NativeProbes implements AutoCloseable {
     sink.accept(r);
   }
 
+  /**
+   * Probes every target, at most {@code concurrency} at once, on loops of their own (one per
+   * core), each result to {@code results} on a loop thread; see {@link dev.tcpdial.Dialer#probeEach}.
+   * Falls back to {@link #probeAsync} one by one where a probe needs more than one native connect
+   * (retries, listeners).
+   */
+  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    if (unavailable != null || events.on() || settings.retry().maxRetries() > 0) {
+      return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+    }
+    synchronized (lock) {
+      if (closed) {
+        return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+      }
+    }
+    return new NativeScan(this, targets, concurrency, results).await();
+  }
+
+  NativeLoop.Options loopOptions() {
+    KnobsView k = new KnobsView(settings);
+    return new NativeLoop.Options(settings.local(), k.synCount, k.userTimeoutMillis,
+        settings.bindAddressNoPort(), true);
+  }
+
   private NativeLoop loop() {
     synchronized (lock) {
       if (closed) {
         return null;
       }
       if (loop == null) {
-        KnobsView k = new KnobsView(settings);
-        loop = NativeLoop.start("tcpdial-native", new NativeLoop.Options(settings.local(),
-            k.synCount, k.userTimeoutMillis, settings.bindAddressNoPort(), true), clock);
+        loop = NativeLoop.start("tcpdial-native", loopOptions(), clock);
       }
       return loop;
     }
