@@ -95,6 +95,9 @@ final class DialCall {
   }
 
   void attemptRecorded(Race race, int index) {
+    if (!events.on()) {
+      return;
+    }
     Attempt a = race.attempt(index);
     if (a.outcome() != Outcome.CONNECTED) {
       events.attemptFailed(a);

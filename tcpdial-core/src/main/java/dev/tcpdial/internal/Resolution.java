@@ -42,7 +42,15 @@ public final class Resolution {
   /** The plan for a literal target (no lookup); empty when its family may not be dialed. */
   public List<InetSocketAddress> literal(Target target) {
     InetAddress a = target.literal().orElseThrow();
-    return bindable(AddressOrder.plan(List.of(a), family, target.port()));
+    if (!family.allows(a) || !sourceAllows(a)) {
+      return List.of();
+    }
+    return List.of(new InetSocketAddress(a, target.port())); // one address: nothing to order
+  }
+
+  private boolean sourceAllows(InetAddress a) {
+    return local == null || local.getAddress() == null || local.getAddress().isAnyLocalAddress()
+        || (local.getAddress() instanceof Inet6Address) == (a instanceof Inet6Address);
   }
 
   /**
@@ -75,11 +83,7 @@ public final class Resolution {
 
   // With a source address bound, only addresses of its family can be reached from it.
   private List<InetSocketAddress> bindable(List<InetSocketAddress> plan) {
-    if (local == null || local.getAddress() == null || local.getAddress().isAnyLocalAddress()) {
-      return plan;
-    }
-    Family f = local.getAddress() instanceof Inet6Address ? Family.IPV6 : Family.IPV4;
-    return plan.stream().filter(a -> f.allows(a.getAddress())).toList();
+    return plan.stream().filter(a -> sourceAllows(a.getAddress())).toList();
   }
 
   private List<InetAddress> lookup(String host, Deadline d, long start)
