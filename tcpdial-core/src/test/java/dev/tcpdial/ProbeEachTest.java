@@ -61,6 +61,28 @@ class ProbeEachTest {
 
   @ParameterizedTest
   @EnumSource(Engine.class)
+  void aConnectionAnsweredLaterIsNotStarvedByProbesThatEndAtOnce(Engine engine) throws Exception {
+    // Refused probes to loopback end inside connect(); an open port's answer comes a moment
+    // later through epoll and must be seen then, not after the whole list was started.
+    List<Target> targets = new ArrayList<>();
+    for (int i = 0; i < 30_000; i++) {
+      targets.add(i == 500 ? lo.ok() : lo.refused());
+    }
+    List<DialResult> connected = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (Dialer d = Dialer.builder().mode(Mode.ASYNC).engine(engine)
+        .connectTimeout(Duration.ofSeconds(5)).build()) {
+      d.probeEach(targets.iterator(), 128, r -> {
+        if (r.connected()) {
+          connected.add(r);
+        }
+      });
+    }
+    assertThat(connected).singleElement().satisfies(r ->
+        assertThat(r.elapsed().toMillis()).as("time to see the open port").isLessThan(500));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Engine.class)
   void anInterruptCancelsWhatIsInFlightAndStartsNoMore(Engine engine) throws Exception {
     List<Target> targets = new ArrayList<>();
     for (int i = 0; i < 500; i++) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -179,7 +180,7 @@ final class ScanCommand implements Callable<Integer> {
     report.targetWidth(width);
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
-    LinkedBlockingQueue<Object> results = new LinkedBlockingQueue<>();
+    ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
     LinkedBlockingQueue<Pending> retry = new LinkedBlockingQueue<>();
     AtomicLong inflight = new AtomicLong();
     AtomicLong done = new AtomicLong();
@@ -190,21 +191,25 @@ final class ScanCommand implements Callable<Integer> {
         && Terminal.progressOnStderr(spec.commandLine().getErr())
         ? new Progress(spec.commandLine().getErr(), entries.size(), done) : null;
 
+    // The writer polls rather than blocks, and flushes at most every 50 ms: a scan's results come
+    // tens of thousands a second, and a wake-up or a write per row cost more than the probe.
     Thread writer = Thread.ofPlatform().name("tcpdial-scan-writer").daemon().start(() -> {
-      try {
-        while (true) {
-          Object o = results.poll();
-          if (o == null) {
+      long flushed = System.nanoTime();
+      while (true) {
+        Object o = results.poll();
+        if (o == null) {
+          if (System.nanoTime() - flushed > 50_000_000L) {
             report.flush();
-            o = results.take();
+            flushed = System.nanoTime();
           }
-          if (o == end) {
-            return;
-          }
-          report.row((Row) o);
+          LockSupport.parkNanos(1_000_000L);
+          continue;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        if (o == end) {
+          report.flush();
+          return;
+        }
+        report.row((Row) o);
       }
     });
 
@@ -279,7 +284,7 @@ final class ScanCommand implements Callable<Integer> {
    * Targets that failed for local reasons go round again with half the window after a pause.
    */
   private static void scanEach(Dialer dialer, List<TargetList.Entry> entries, int window,
-      LinkedBlockingQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
+      ConcurrentLinkedQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
       AtomicBoolean stop) throws InterruptedException {
     List<Pending> todo = new ArrayList<>(entries.size());
     for (TargetList.Entry e : entries) {
@@ -314,7 +319,7 @@ final class ScanCommand implements Callable<Integer> {
 
   /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
   private static void scanPaced(Dialer dialer, List<TargetList.Entry> entries, TokenBucket bucket,
-      AdaptiveWindow permits, LinkedBlockingQueue<Object> results,
+      AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
       LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
       AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
     int next = 0;

@@ -322,6 +322,17 @@ public final class NativeLoop implements AutoCloseable {
    * Runs {@code task} on the loop thread, soon; once the loop has ended, on the caller's thread
    * (the task sees {@link #closing()}).
    */
+  /**
+   * Runs {@code task} on the loop thread after the next {@code epoll_wait}, so that what is ready
+   * is seen first: for work that must not starve the sockets it feeds. Loop thread only.
+   */
+  public void nextTurn(Runnable task) {
+    nextTurn.add(task);
+  }
+
+  private java.util.ArrayDeque<Runnable> nextTurn = new java.util.ArrayDeque<>();
+  private java.util.ArrayDeque<Runnable> thisTurn = new java.util.ArrayDeque<>();
+
   public void execute(Runnable task) {
     tasks.add(task);
     if (state == TERMINATED) {
@@ -461,6 +472,17 @@ public final class NativeLoop implements AutoCloseable {
     if (e != Abi.EINPROGRESS) {
       end(slot, Errnos.outcomeOf(e), e, false);
       return -1;
+    }
+    // To a local address the answer is often in before connect() returns (loopback handles the
+    // SYN and the RST inside the call): one getsockopt then saves registering with epoll and
+    // waiting for it. Zero means still in progress (or connected): epoll decides.
+    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
+    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) == 0) {
+      int pending = intVal.get(ValueLayout.JAVA_INT, 0);
+      if (pending != 0) {
+        end(slot, Errnos.outcomeOf(pending), pending, false);
+        return -1;
+      }
     }
     long handle = ((long) gen[slot] << 32) | slot;
     ev1.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
@@ -662,7 +684,7 @@ public final class NativeLoop implements AutoCloseable {
   private void run() {
     try {
       while (state == RUNNING) {
-        int timeout = tasks.isEmpty() ? waitMillis() : 0;
+        int timeout = tasks.isEmpty() && nextTurn.isEmpty() ? waitMillis() : 0;
         int n = Sys.epollWait(st, epfd, events, MAX_EVENTS, timeout);
         if (n < 0) {
           int e = Sys.errno(st);
@@ -686,6 +708,13 @@ public final class NativeLoop implements AutoCloseable {
             continue; // a slot cancelled or ended earlier in this batch
           }
           ready(slot, events.get(ValueLayout.JAVA_INT_UNALIGNED, base + Abi.EV_EVENTS));
+        }
+        java.util.ArrayDeque<Runnable> due = nextTurn;
+        nextTurn = thisTurn;
+        thisTurn = due;
+        Runnable r;
+        while ((r = due.poll()) != null) {
+          r.run();
         }
         drainTasks();
         expire(clock.nanoTime());

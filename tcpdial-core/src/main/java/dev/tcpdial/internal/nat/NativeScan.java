@@ -45,8 +45,8 @@ final class NativeScan {
     this.clock = owner.clock();
     this.targets = targets;
     this.results = results;
-    int workers = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
-        Math.min(4, concurrency / 16)));
+    int workers = Integer.getInteger("tcpdial.scan.loops", Math.max(1, Math.min(
+        Runtime.getRuntime().availableProcessors(), Math.min(4, concurrency / 16))));
     this.pumpsDone = new CountDownLatch(workers);
     NativeLoop.Options options = owner.loopOptions();
     for (int i = 0; i < workers; i++) {
@@ -101,6 +101,7 @@ final class NativeScan {
     int freeTop;
     int inFlight;
     boolean filling;
+    boolean refillQueued;
     boolean exhausted;
     boolean finished;
 
@@ -118,8 +119,20 @@ final class NativeScan {
 
     void fill() {
       filling = true;
+      refillQueued = false;
+      int started = 0;
       try {
         while (inFlight < quota && !exhausted) {
+          if (started++ == quota) {
+            // Probes to a local address mostly end inside connect(): without a pause this loop
+            // would start the whole list before epoll_wait ever ran again, and a connection that
+            // is answered later (an open port) would wait for all of them. One window per turn.
+            if (!refillQueued) {
+              refillQueued = true;
+              loop.nextTurn(this::fill);
+            }
+            break;
+          }
           Target t = next();
           if (t == null) {
             exhausted = true;
@@ -165,7 +178,7 @@ final class NativeScan {
 
     private void otherDone() {
       inFlight--;
-      if (!filling) {
+      if (!filling && !refillQueued) {
         fill();
       }
     }
@@ -185,7 +198,7 @@ final class NativeScan {
           Attempt.Reason.FIRST);
       deliver(new DialResult(t, outcome, e, remote, local, took, Duration.ZERO,
           List.of(remote.getAddress()), settings.mode(), Engine.NATIVE, List.of(a)));
-      if (!filling) {
+      if (!filling && !refillQueued) {
         fill();
       }
     }
