@@ -20,7 +20,12 @@ public interface Resolver {
    */
   List<InetAddress> resolve(String host) throws UnknownHostException;
 
-  /** The JDK's resolver: {@code /etc/hosts}, then DNS, as the system is configured. */
+  /**
+   * The JDK's resolver: {@code /etc/hosts}, then DNS, as the system is configured. The JDK puts
+   * IPv4 addresses first unless the JVM runs with {@code -Djava.net.preferIPv6Addresses=system}
+   * (the system's RFC 6724 order) or {@code =true}; Happy Eyeballs starts with the first
+   * address's family.
+   */
   static Resolver system() {
     return host -> List.of(InetAddress.getAllByName(host));
   }
