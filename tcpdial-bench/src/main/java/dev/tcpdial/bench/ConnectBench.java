@@ -21,6 +21,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
@@ -150,7 +151,7 @@ public final class ConnectBench {
     if (count >= 0) {
       warmup = 0;
     }
-    Client client = create(name, targets.getFirst());
+    Client client = create(name, targets.getFirst(), conc);
     if (client == null) {
       return; // unavailable here; already said so
     }
@@ -162,6 +163,7 @@ public final class ConnectBench {
 
     sleepUntil(t0 + (long) (warmup * 1e9));
     long c0 = ctx.completed.sum();
+    long a0 = allocated();
     double cpu0 = Proc.cpuSeconds();
     long m0 = System.nanoTime();
     if (count >= 0) {
@@ -173,6 +175,7 @@ public final class ConnectBench {
     }
     long c1 = ctx.completed.sum();
     double cpu1 = Proc.cpuSeconds();
+    long a1 = allocated();
     long m1 = System.nanoTime();
     ctx.stop = true;
     if (!ctx.drained.await(15, TimeUnit.SECONDS)) {
@@ -182,10 +185,19 @@ public final class ConnectBench {
     String who = name;
     sorted(ctx.errorKinds).forEach((k, v) -> System.err.println(who + ": " + v + " x " + k));
     System.out.printf("result client=%s conc=%d connects=%d secs=%.3f cpu_secs=%.3f rss_kb=%d"
-            + " errors=%d total=%d%n", name, conc, c1 - c0, (m1 - m0) / 1e9, cpu1 - cpu0,
-        Proc.peakRssKb(), ctx.errors.sum(), ctx.completed.sum());
+            + " errors=%d total=%d alloc_per_connect=%.0f%n", name, conc, c1 - c0, (m1 - m0) / 1e9,
+        cpu1 - cpu0, Proc.peakRssKb(), ctx.errors.sum(), ctx.completed.sum(),
+        c1 > c0 && a0 >= 0 ? (double) (a1 - a0) / (c1 - c0) : Double.NaN);
     System.out.flush();
     System.exit(0); // non-daemon pools of the peers must not keep the process alive
+  }
+
+  /** Bytes allocated on the Java heap so far by every thread of the process, or -1. */
+  static long allocated() {
+    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t) {
+      return t.getTotalThreadAllocatedBytes();
+    }
+    return -1;
   }
 
   private static void sleepUntil(long deadline) throws InterruptedException {
@@ -195,11 +207,11 @@ public final class ConnectBench {
     }
   }
 
-  static Client create(String name, InetSocketAddress probe) {
+  static Client create(String name, InetSocketAddress probe, int conc) {
     return switch (name) {
       case "tcpdial-async" -> new TcpdialAsync(null, false);
       case "tcpdial-async-dial" -> new TcpdialAsync(null, true);
-      case "tcpdial-probe-native" -> nativeOrNull(probe);
+      case "tcpdial-probe-native" -> nativeOrNull(probe, conc);
       case "tcpdial-sync-virtual" -> new TcpdialSync(true);
       case "tcpdial-sync-platform" -> new TcpdialSync(false);
       case "jdk-nio" -> new JdkNio();
@@ -207,7 +219,8 @@ public final class ConnectBench {
       case "netty-nio" -> new NettyClient(false);
       case "netty-epoll" -> {
         if (!Epoll.isAvailable()) {
-          System.out.println("result client=netty-epoll unavailable=" + Epoll.unavailabilityCause());
+          System.out.println("result client=netty-epoll conc=" + conc + " unavailable="
+              + String.valueOf(Epoll.unavailabilityCause()).replace(' ', '_'));
           yield null;
         }
         yield new NettyClient(true);
@@ -217,12 +230,13 @@ public final class ConnectBench {
   }
 
   /** The native probe engine, when this build has it and it works here; else says why not. */
-  private static Client nativeOrNull(InetSocketAddress probe) {
+  private static Client nativeOrNull(InetSocketAddress probe, int conc) {
     try (Dialer d = Dialer.builder().mode(Mode.SYNC).engine(Engine.NATIVE)
         .connectTimeout(Duration.ofSeconds(2)).socketConfigurer(LINGER_0).build()) {
       DialResult r = d.probe(new Target(probe.getAddress().getHostAddress(), probe.getPort()));
       if (r.engine() != Engine.NATIVE || r.outcome() != Outcome.CONNECTED) {
-        System.out.println("result client=tcpdial-probe-native unavailable=probe_engine_"
+        System.out.println("result client=tcpdial-probe-native conc=" + conc
+            + " unavailable=probe_engine_"
             + r.engine().label() + "_outcome_" + r.outcome().label());
         return null;
       }
