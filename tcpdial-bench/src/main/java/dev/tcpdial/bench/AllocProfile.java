@@ -11,24 +11,31 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Heap allocation per connect from a JFR recording ({@code jdk.ObjectAllocationSample}, whose
- * weights add up to the bytes allocated): by allocated class, and by the innermost frame in the
- * benchmarked library (dev.tcpdial, io.netty) or, failing that, the innermost frame.
+ * Heap allocation per connect from a JFR recording ({@code jdk.ObjectAllocationSample}): by
+ * allocated class, and by the innermost frame in the benchmarked library (dev.tcpdial, io.netty)
+ * or, failing that, the innermost frame. Each site's share of the sampled weight is scaled to the
+ * exactly measured allocation per connect. A thread's first sample (which carries everything the
+ * thread allocated before it) and JFR's own allocations are left out.
  *
- * <pre>AllocProfile FILE.jfr CONNECTS [TOP]</pre>
+ * <pre>AllocProfile FILE.jfr BYTES_PER_CONNECT [TOP]</pre>
  */
 public final class AllocProfile {
 
   public static void main(String[] args) throws IOException {
     Locale.setDefault(Locale.ROOT);
     Path file = Path.of(args[0]);
-    double connects = Double.parseDouble(args[1]);
+    double perConnect = Double.parseDouble(args[1]);
     int top = args.length > 2 ? Integer.parseInt(args[2]) : 15;
     Map<String, Long> byClass = new HashMap<>();
     Map<String, Long> bySite = new HashMap<>();
     long total = 0;
-    for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-      if (!e.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+    java.util.Set<Long> seenThreads = new java.util.HashSet<>();
+    List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
+        .filter(e -> e.getEventType().getName().equals("jdk.ObjectAllocationSample"))
+        .sorted(java.util.Comparator.comparing(RecordedEvent::getStartTime)).toList();
+    for (RecordedEvent e : events) {
+      if (e.getThread() == null || seenThreads.add(e.getThread().getJavaThreadId())
+          || fromJfr(e)) {
         continue;
       }
       long w = e.getLong("weight");
@@ -36,10 +43,16 @@ public final class AllocProfile {
       byClass.merge(e.getClass("objectClass").getName(), w, Long::sum);
       bySite.merge(site(e), w, Long::sum);
     }
-    System.out.printf("sampled allocation: %.0f B per connect (%d connects)%n", total / connects,
-        (long) connects);
-    print("by class", byClass, connects, top);
-    print("by innermost library frame (dev.tcpdial / io.netty; else innermost)", bySite, connects, top);
+    System.out.printf("allocation: %.0f B per connect (measured), split by %d samples%n",
+        perConnect, events.size());
+    double scale = total > 0 ? perConnect / total : 0;
+    print("by class", byClass, scale, top);
+    print("by innermost library frame (dev.tcpdial / io.netty; else innermost)", bySite, scale, top);
+  }
+
+  private static boolean fromJfr(RecordedEvent e) {
+    return e.getStackTrace() != null && e.getStackTrace().getFrames().stream()
+        .anyMatch(f -> f.getMethod().getType().getName().startsWith("jdk.jfr."));
   }
 
   private static String site(RecordedEvent e) {
@@ -58,9 +71,9 @@ public final class AllocProfile {
     return f == null ? "?" : f.getMethod().getType().getName() + "." + f.getMethod().getName();
   }
 
-  private static void print(String title, Map<String, Long> m, double connects, int top) {
+  private static void print(String title, Map<String, Long> m, double scale, int top) {
     System.out.println("  " + title + ":");
     m.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
-        .forEach(e -> System.out.printf("    %7.0f B  %s%n", e.getValue() / connects, e.getKey()));
+        .forEach(e -> System.out.printf("    %7.0f B  %s%n", e.getValue() * scale, e.getKey()));
   }
 }

@@ -107,11 +107,14 @@ public final class PendingBench {
     // Round 2, lateness: the same dials again, nothing else running in this process (the full
     // GCs of round 1 would otherwise stop the loop while deadlines pass).
     run.reset();
+    heapAfterGc(mem); // both clients start round 2 with an empty young generation
+    long[] gc0 = gcTotals();
     long t2 = System.nanoTime();
     run.origin = t2;
     run.startAll(timeouts);
     long start2Nanos = System.nanoTime() - t2;
     boolean ended = run.awaitAll(TimeUnit.MILLISECONDS.toNanos(MAX_MS + 15_000)) && ended1;
+    long[] gc1 = gcTotals();
     Histogram late = run.lateness();
     double perDial = pendingNow > 0 ? (double) (heap1 - heap0) / pendingNow : Double.NaN;
     double rssPerDial = pendingNow > 0 ? (rss1 - rss0) * 1024.0 / pendingNow : Double.NaN;
@@ -122,11 +125,13 @@ public final class PendingBench {
     System.out.printf("pending client=%s dials=%d ports=%d start_ms=%.0f/%.0f measured_at_ms=%.0f"
             + " pending_at_measure=%d heap_base_kb=%d heap_kb=%d heap_per_dial_bytes=%.0f"
             + " rss_base_kb=%d rss_kb=%d rss_per_dial_bytes=%.0f rss_peak_kb=%d"
-            + " late_p50_ms=%.3f late_p99_ms=%.3f late_max_ms=%.3f early=%d ended=%d%n",
+            + " late_p50_ms=%.3f late_p99_ms=%.3f late_max_ms=%.3f early=%d ended=%d"
+            + " gc_count=%d gc_ms=%d%n",
         client, n, dead.size(), startNanos / 1e6, start2Nanos / 1e6, measuredAt / 1e6, pendingNow, heap0 >> 10,
         heap1 >> 10, perDial, rss0, rss1, rssPerDial, Proc.peakRssKb(),
         late.getValueAtPercentile(50) / 1e3, late.getValueAtPercentile(99) / 1e3,
-        late.getMaxValue() / 1e3, run.early(), late.getTotalCount());
+        late.getMaxValue() / 1e3, run.early(), late.getTotalCount(), gc1[0] - gc0[0],
+        gc1[1] - gc0[1]);
     run.close();
     for (SocketChannel f : fillers) {
       f.close();
@@ -135,6 +140,20 @@ public final class PendingBench {
       l.close();
     }
     System.exit(0);
+  }
+
+  /** Stop-the-world collections so far and the milliseconds they took (concurrent cycles left out). */
+  private static long[] gcTotals() {
+    long n = 0;
+    long ms = 0;
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc.getName().contains("Concurrent")) {
+        continue;
+      }
+      n += Math.max(0, gc.getCollectionCount());
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return new long[] {n, ms};
   }
 
   private static long heapAfterGc(MemoryMXBean mem) throws InterruptedException {
