@@ -109,12 +109,14 @@ public final class PendingBench {
     run.reset();
     heapAfterGc(mem); // both clients start round 2 with an empty young generation
     long[] gc0 = gcTotals();
+    double cpu0 = Proc.cpuSeconds();
     long t2 = System.nanoTime();
     run.origin = t2;
     run.startAll(timeouts);
     long start2Nanos = System.nanoTime() - t2;
     boolean ended = run.awaitAll(TimeUnit.MILLISECONDS.toNanos(MAX_MS + 15_000)) && ended1;
     long[] gc1 = gcTotals();
+    double cpu1 = Proc.cpuSeconds();
     Histogram late = run.lateness();
     double perDial = pendingNow > 0 ? (double) (heap1 - heap0) / pendingNow : Double.NaN;
     double rssPerDial = pendingNow > 0 ? (rss1 - rss0) * 1024.0 / pendingNow : Double.NaN;
@@ -126,12 +128,12 @@ public final class PendingBench {
             + " pending_at_measure=%d heap_base_kb=%d heap_kb=%d heap_per_dial_bytes=%.0f"
             + " rss_base_kb=%d rss_kb=%d rss_per_dial_bytes=%.0f rss_peak_kb=%d"
             + " late_p50_ms=%.3f late_p99_ms=%.3f late_max_ms=%.3f early=%d ended=%d"
-            + " gc_count=%d gc_ms=%d%n",
+            + " gc_count=%d gc_ms=%d cpu_us_per_dial=%.1f%n",
         client, n, dead.size(), startNanos / 1e6, start2Nanos / 1e6, measuredAt / 1e6, pendingNow, heap0 >> 10,
         heap1 >> 10, perDial, rss0, rss1, rssPerDial, Proc.peakRssKb(),
         late.getValueAtPercentile(50) / 1e3, late.getValueAtPercentile(99) / 1e3,
         late.getMaxValue() / 1e3, run.early(), late.getTotalCount(), gc1[0] - gc0[0],
-        gc1[1] - gc0[1]);
+        gc1[1] - gc0[1], n > 0 ? (cpu1 - cpu0) * 1e6 / n : Double.NaN);
     run.close();
     for (SocketChannel f : fillers) {
       f.close();
