@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -79,18 +80,38 @@ public final class ConnectBench {
     final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
     volatile boolean stop;
     final CountDownLatch drained;
+    // The measured window's ends, taken by whichever thread first sees the time pass: with 1024
+    // busy platform threads on one CPU a sleeping main thread can wake seconds late.
+    final long windowStartNanos;
+    final boolean timed;
+    final AtomicReference<Mark> start = new AtomicReference<>();
+    final AtomicReference<Mark> end = new AtomicReference<>();
 
-    Ctx(InetSocketAddress[] targets, int conc, long maxStarts, long hardEndNanos, int workers) {
+    Ctx(InetSocketAddress[] targets, int conc, long maxStarts, long windowStartNanos,
+        long hardEndNanos, int workers) {
       this.targets = targets;
       this.conc = conc;
       this.maxStarts = maxStarts;
+      this.windowStartNanos = windowStartNanos;
       this.hardEndNanos = hardEndNanos;
+      this.timed = maxStarts < 0;
       this.drained = new CountDownLatch(workers);
+    }
+
+    Mark mark() {
+      return new Mark(completed.sum(), allocated(), Proc.cpuSeconds(), System.nanoTime());
     }
 
     /** Claims the next connect: its sequence number, or -1 when the run is over. */
     long claim() {
-      if (stop || System.nanoTime() - hardEndNanos > 0) {
+      long now = System.nanoTime();
+      if (timed && start.get() == null && now - windowStartNanos >= 0) {
+        start.compareAndSet(null, mark());
+      }
+      if (stop || now - hardEndNanos > 0) {
+        if (timed && end.get() == null) {
+          end.compareAndSet(null, mark());
+        }
         return -1;
       }
       long n = started.getAndIncrement();
@@ -114,6 +135,9 @@ public final class ConnectBench {
       return completed.sum() + errors.sum();
     }
   }
+
+  /** Counters at one end of the measured window. */
+  record Mark(long completed, long allocated, double cpu, long nanos) {}
 
   /** A client: starts its work and returns; counts into the context; ends a worker per latch. */
   interface Client extends AutoCloseable {
@@ -158,25 +182,39 @@ public final class ConnectBench {
     int workers = name.startsWith("tcpdial-sync") || name.equals("jdk-virtual") ? conc : 1;
     long t0 = System.nanoTime();
     long hardEnd = t0 + (long) ((warmup + duration) * 1e9);
-    Ctx ctx = new Ctx(targets.toArray(InetSocketAddress[]::new), conc, count, hardEnd, workers);
+    long windowStart = t0 + (long) (warmup * 1e9);
+    Ctx ctx = new Ctx(targets.toArray(InetSocketAddress[]::new), conc, count, windowStart, hardEnd,
+        workers);
+    if (count >= 0) {
+      ctx.start.set(ctx.mark());
+    }
     client.start(ctx);
 
-    sleepUntil(t0 + (long) (warmup * 1e9));
-    long c0 = ctx.completed.sum();
-    long a0 = allocated();
-    double cpu0 = Proc.cpuSeconds();
-    long m0 = System.nanoTime();
+    sleepUntil(windowStart);
+    ctx.start.compareAndSet(null, ctx.mark()); // no worker got there first (all of them blocked)
     if (count >= 0) {
       while (ctx.done() < count && System.nanoTime() - hardEnd < 0) {
         Thread.sleep(5);
       }
+      ctx.end.set(ctx.mark());
     } else {
       sleepUntil(hardEnd);
+      long give = System.nanoTime() + 10_000_000_000L;
+      while (ctx.end.get() == null && System.nanoTime() - give < 0) {
+        Thread.sleep(1);
+      }
+      ctx.end.compareAndSet(null, ctx.mark());
     }
-    long c1 = ctx.completed.sum();
-    double cpu1 = Proc.cpuSeconds();
-    long a1 = allocated();
-    long m1 = System.nanoTime();
+    Mark s0 = ctx.start.get();
+    Mark s1 = ctx.end.get();
+    long c0 = s0.completed();
+    long a0 = s0.allocated();
+    double cpu0 = s0.cpu();
+    long m0 = s0.nanos();
+    long c1 = s1.completed();
+    long a1 = s1.allocated();
+    double cpu1 = s1.cpu();
+    long m1 = s1.nanos();
     ctx.stop = true;
     if (!ctx.drained.await(15, TimeUnit.SECONDS)) {
       System.err.println(name + ": connects still in flight 15 s after the end");
