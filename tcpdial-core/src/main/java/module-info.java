@@ -4,5 +4,7 @@
  * exported.
  */
 module dev.tcpdial {
+  requires jdk.jfr;
+
   exports dev.tcpdial;
 }

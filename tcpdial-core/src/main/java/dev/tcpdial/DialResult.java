@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param mode the dialer's mode
  * @param engine the engine that performed the connects
  * @param attempts every attempt, in the order they started
+ * @param detail one line on a failure the outcome and errno do not say all of (a resolver's
+ *     answer, a failing socket-option hook, why the native engine cannot run), else {@code null};
+ *     for people, not for matching
  */
 public record DialResult(
     Target target,
@@ -34,7 +37,16 @@ public record DialResult(
     List<InetAddress> addresses,
     Mode mode,
     Engine engine,
-    List<Attempt> attempts) {
+    List<Attempt> attempts,
+    String detail) {
+
+  /** A result with no detail. */
+  public DialResult(Target target, Outcome outcome, Errno errno, InetSocketAddress remote,
+      InetSocketAddress local, Duration elapsed, Duration resolution, List<InetAddress> addresses,
+      Mode mode, Engine engine, List<Attempt> attempts) {
+    this(target, outcome, errno, remote, local, elapsed, resolution, addresses, mode, engine,
+        attempts, null);
+  }
 
   /** Checks the components and copies the lists. */
   public DialResult {
@@ -46,6 +58,10 @@ public record DialResult(
     Objects.requireNonNull(engine, "engine");
     addresses = List.copyOf(addresses);
     attempts = List.copyOf(attempts);
+    if (detail != null) {
+      detail = detail.strip().replaceAll("\\s+", " ");
+      detail = detail.isEmpty() ? null : detail;
+    }
   }
 
   /** True when the dial connected. */
@@ -69,6 +85,10 @@ public record DialResult(
     if (errno != null && errno.number() == Errno.EINVAL.number()
         && outcome == Outcome.NETWORK_UNREACHABLE) {
       return "a blackhole route discards traffic to this destination (EINVAL on connect)";
+    }
+    if (errno != null && errno.number() == Errno.ECONNRESET.number()) {
+      return "the handshake completed, then the peer reset the connection at once (ECONNRESET):"
+          + " something listens but drops new connections";
     }
     if (errno != null && errno.number() == Errno.EPERM.number()) {
       return "a local firewall rule (netfilter OUTPUT) dropped the SYN (EPERM)";

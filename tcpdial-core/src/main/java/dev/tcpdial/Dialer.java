@@ -45,6 +45,16 @@ public final class Dialer implements AutoCloseable {
         config.userTimeout, config.bindAddressNoPort));
   }
 
+  /**
+   * Why the Linux socket options beyond the JDK's ({@link Builder#synRetries}, {@link
+   * Builder#userTimeout}, {@link Builder#bindAddressNoPort}) cannot be set in this JVM, or empty
+   * when they can. They need Linux, native access ({@code --enable-native-access=dev.tcpdial}) and
+   * the channel's descriptor ({@code --add-exports java.base/sun.nio.ch=dev.tcpdial}).
+   */
+  public static java.util.Optional<String> socketOptionsUnavailable() {
+    return java.util.Optional.ofNullable(dev.tcpdial.internal.KernelKnobs.unavailable());
+  }
+
   /** A builder with every option at its default. */
   public static Builder builder() {
     return new Builder();
@@ -114,7 +124,39 @@ public final class Dialer implements AutoCloseable {
     return engine.probeAsync(target);
   }
 
-  /** The engine {@link #probe} uses: {@link Engine#NATIVE} where available, unless forced. */
+  /**
+   * Probes every target of {@code targets}, at most {@code concurrency} at once, and hands each
+   * result to {@code results} as it completes; returns how many were probed once all are done.
+   * For scans: on the native engine each core's loop keeps its share of the window full by itself,
+   * with no thread hand-off per probe. {@code results} runs on the engine's threads, possibly on
+   * several at once: it must be thread-safe and quick. {@code targets} is read under a lock, one
+   * at a time. An interrupt stops the scan: probes in flight end {@link Outcome#CANCELLED} (and are
+   * reported), the rest are not started, and {@link InterruptedException} is thrown.
+   *
+   * @throws IllegalArgumentException when {@code concurrency} is below 1
+   */
+  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    Objects.requireNonNull(targets, "targets");
+    Objects.requireNonNull(results, "results");
+    return engine.probeEach(targets, concurrency, results);
+  }
+
+  /**
+   * Does now what the first dial would otherwise do: loads classes, links the native calls, starts
+   * the event loop. Optional; worth it when the first dial's timing is a measurement (a CLI's
+   * {@code check}), not in a server. Touches no network. Returns this dialer.
+   */
+  public Dialer prestart() {
+    engine.prestart();
+    return this;
+  }
+
+  /**
+   * The engine {@link #probe} and {@link #probeAsync} use, as {@link DialResult#engine()} will
+   * report it: {@link Engine#NATIVE} on Linux x86_64/aarch64 with native access granted and no
+   * {@link Builder#socketConfigurer}, unless {@link Builder#engine} forced one.
+   */
   public Engine probeEngine() {
     return engine.probeEngine();
   }
@@ -283,9 +325,19 @@ public final class Dialer implements AutoCloseable {
     }
 
     /**
-     * Forces the engine of {@link #probe}: {@link Engine#NATIVE} fails every probe with {@code
-     * error} where it is not available. Default (null): native where available, else JDK. {@link
-     * #dial} always uses the JDK engine, which returns channels.
+     * Forces the engine of {@link Dialer#probe} and {@link Dialer#probeAsync}. Default (null): {@link
+     * Engine#NATIVE} where it runs (Linux on x86_64 or aarch64, native access granted with {@code
+     * --enable-native-access}) and no {@link #socketConfigurer} is set, else {@link Engine#JDK}.
+     * {@link Engine#NATIVE} where it cannot run (or with a socket configurer, which needs a JDK
+     * channel) fails every probe with outcome {@code error}, no errno and no attempt, reported with
+     * {@link DialResult#engine()} {@code native}; it never falls back to the JDK silently. {@link
+     * Dialer#dial} and {@link Dialer#dialAsync} always use the JDK engine, which returns channels.
+     *
+     * <p>Both engines name outcomes and errnos alike. The native one reads the errno from {@code
+     * SO_ERROR} exactly, costs about 41 bytes of heap per probe in flight, and closes every probe
+     * that reached the far side (connected, or stopped by a deadline or a cancel) with {@code
+     * SO_LINGER} 0: the kernel sends a reset and keeps no {@code TIME_WAIT} socket, so many probes
+     * do not exhaust local ports; the target sees a reset instead of an orderly close.
      */
     public Builder engine(Engine engine) {
       this.engine = engine;
@@ -325,8 +377,20 @@ public final class Dialer implements AutoCloseable {
       return this;
     }
 
-    /** A dialer with these options. */
+    /**
+     * A dialer with these options.
+     *
+     * @throws IllegalStateException when {@link #synRetries} or {@link #userTimeout} was asked for
+     *     and this JVM cannot set them (see {@link Dialer#socketOptionsUnavailable()})
+     */
     public Dialer build() {
+      // The native engine sets them itself; the JDK engine needs the channel's descriptor.
+      if ((synRetries > 0 || !userTimeout.isZero()) && engine != Engine.NATIVE) {
+        socketOptionsUnavailable().ifPresent(why -> {
+          throw new IllegalStateException(
+              (synRetries > 0 ? "synRetries" : "userTimeout") + " cannot be set: " + why);
+        });
+      }
       return new Dialer(this);
     }
 

@@ -193,22 +193,36 @@ public record Target(String host, int port) {
     return true;
   }
 
+  // Four decimal numbers 0-255 without leading zeros, parsed without splitting (every dial of a
+  // literal target asks for it).
   private static Inet4Address literal4(String host) {
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return null;
-    }
     byte[] b = new byte[4];
-    for (int i = 0; i < 4; i++) {
-      String p = parts[i];
-      if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
+    int part = 0;
+    int value = 0;
+    int digits = 0;
+    for (int i = 0; i <= host.length(); i++) {
+      char c = i < host.length() ? host.charAt(i) : '.';
+      if (c == '.') {
+        if (digits == 0 || part == 4) {
+          return null;
+        }
+        b[part++] = (byte) value;
+        value = 0;
+        digits = 0;
+      } else if (c >= '0' && c <= '9') {
+        if (digits > 0 && value == 0) {
+          return null; // a leading zero: octal to inet_aton, decimal to others
+        }
+        value = value * 10 + (c - '0');
+        if (++digits > 3 || value > 255) {
+          return null;
+        }
+      } else {
         return null;
       }
-      int v = Integer.parseInt(p);
-      if (v > 255) {
-        return null;
-      }
-      b[i] = (byte) v;
+    }
+    if (part != 4) {
+      return null;
     }
     try {
       return (Inet4Address) InetAddress.getByAddress(b);

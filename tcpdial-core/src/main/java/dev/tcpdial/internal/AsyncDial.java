@@ -24,6 +24,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
   private final ArrayDeque<Connect> reports = new ArrayDeque<>(2);
   private boolean driving;
   private Race race;
+  private volatile boolean cancelled; // asked before the race began (while resolving)
 
   AsyncDial(DialCall call, EventLoop loop) {
     this.call = call;
@@ -32,7 +33,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
 
   /** Starts the race over {@code addresses}; loop thread. */
   void begin(List<InetSocketAddress> addresses) {
-    if (loop.closing()) {
+    if (loop.closing() || cancelled) {
       call.finishWithoutAttempts(Outcome.CANCELLED, null);
       return;
     }
@@ -44,6 +45,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
 
   /** The caller cancelled; any thread. */
   void cancel() {
+    cancelled = true;
     loop.execute(() -> {
       if (race != null) {
         driving = true;
@@ -124,7 +126,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
       SocketChannel ch = w.channel;
       w.channel = null;
       if (!call.keep()) {
-        JdkConnect.closeQuietly(ch);
+        JdkConnect.closeWithReset(ch);
         call.finish(race, null);
       } else if (w.key != null) {
         // The caller gets the channel unregistered: wait for the selector to drop the key.
@@ -150,6 +152,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     Errno errno;
     InetSocketAddress local;
     Throwable cause;
+    int selfTries;
 
     Connect(int index, InetSocketAddress remote, long deadlineNanos) {
       this.index = index;
@@ -203,6 +206,19 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     }
 
     private void succeed() {
+      if (JdkConnect.selfConnected(channel)) {
+        if (selfTries++ < 2) {
+          release(); // connected to itself: try from another port
+          start();
+        } else {
+          local = JdkConnect.localOf(channel);
+          release();
+          outcome = Outcome.REFUSED;
+          cause = JdkConnect.selfConnect();
+          report(this);
+        }
+        return;
+      }
       loop.timers().remove(this);
       outcome = Outcome.CONNECTED;
       local = JdkConnect.localOf(channel);

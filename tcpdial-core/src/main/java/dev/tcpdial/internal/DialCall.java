@@ -95,6 +95,9 @@ final class DialCall {
   }
 
   void attemptRecorded(Race race, int index) {
+    if (!events.on()) {
+      return;
+    }
     Attempt a = race.attempt(index);
     if (a.outcome() != Outcome.CONNECTED) {
       events.attemptFailed(a);
@@ -106,9 +109,18 @@ final class DialCall {
     long now = engine.clock().nanoTime();
     DialResult r = new DialResult(target, race.outcome(), race.errno(), race.remote(), race.local(),
         offset(now), Duration.ofNanos(resolutionNanos), addresses, settings.mode(),
-        dev.tcpdial.Engine.JDK, race.attempts());
+        dev.tcpdial.Engine.JDK, race.attempts(), detail(race.errno(), race.cause()));
     events.finished(r);
     sink.done(r, channel, race.cause(), race.otherCauses());
+  }
+
+  // The exception's message when the errno does not already say it (its text is translated).
+  static String detail(Errno errno, Throwable cause) {
+    if (errno != null || cause == null || cause.getMessage() == null
+        || cause instanceof InterruptedException) {
+      return null;
+    }
+    return cause.getMessage();
   }
 
   /** The dial ended before any attempt: resolution failed, or it was cancelled or closed early. */
@@ -116,7 +128,7 @@ final class DialCall {
     long now = engine.clock().nanoTime();
     DialResult r = new DialResult(target, outcome, (Errno) null, null, null, offset(now),
         Duration.ofNanos(resolutionNanos), addresses, settings.mode(), dev.tcpdial.Engine.JDK,
-        List.of());
+        List.of(), detail(null, cause));
     events.finished(r);
     sink.done(r, null, cause, List.of());
   }

@@ -24,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The engine behind {@link dev.tcpdial.Dialer}: resolution, address planning, and the race driven
@@ -43,11 +41,13 @@ public final class DialEngine {
   private final Settings settings;
   private final Clock clock;
   private final JdkConnect.SocketSetup setup;
+  private final Resolution resolution;
   private final Executor events;
   private final Set<SyncDial> syncDials = ConcurrentHashMap.newKeySet();
   private final Object lock = new Object();
   private EventLoop loop;
   private volatile boolean closed;
+  private final dev.tcpdial.internal.nat.NativeProbes natives; // null: probes use the JDK engine
 
   /** An engine for {@code settings}. */
   public DialEngine(Settings settings) {
@@ -57,11 +57,13 @@ public final class DialEngine {
   DialEngine(Settings settings, Clock clock) {
     this.settings = settings;
     this.clock = clock;
+    this.resolution = new Resolution(settings, clock);
     this.setup = new JdkConnect.SocketSetup(settings.configurer(), settings.local(),
         new KernelKnobs(settings.synRetries(), (int) Math.min(Integer.MAX_VALUE,
             settings.userTimeout().toMillis()), settings.bindAddressNoPort()));
     this.events = settings.mode() == Mode.SYNC
         ? Runnable::run : new SerialExecutor(settings.executor());
+    this.natives = dev.tcpdial.internal.nat.NativeProbes.choose(settings, clock, JfrEvents::record);
   }
 
   Settings settings() {
@@ -78,7 +80,7 @@ public final class DialEngine {
 
   /** The engine probes use. */
   public Engine probeEngine() {
-    return Engine.JDK;
+    return natives != null ? Engine.NATIVE : Engine.JDK;
   }
 
   // ---- blocking ----
@@ -87,7 +89,7 @@ public final class DialEngine {
   public SocketChannel dial(Target target) throws DialException {
     if (settings.mode() == Mode.ASYNC) {
       CompletableFuture<SocketChannel> f = dialAsync(target);
-      SocketChannel ch = await(f);
+      SocketChannel ch = await(f, target);
       try {
         ch.configureBlocking(true);
       } catch (IOException e) {
@@ -106,6 +108,9 @@ public final class DialEngine {
 
   /** See {@link dev.tcpdial.Dialer#probe}. */
   public DialResult probe(Target target) {
+    if (natives != null) {
+      return natives.probe(target);
+    }
     if (settings.mode() == Mode.ASYNC) {
       CompletableFuture<DialResult> f = probeAsync(target);
       try {
@@ -113,7 +118,7 @@ public final class DialEngine {
       } catch (InterruptedException e) {
         f.cancel(false);
         Thread.currentThread().interrupt();
-        return f.exceptionNow() instanceof DialException de ? de.result() : cancelledResult(target);
+        return cancelledResult(target); // exceptionNow() throws on a cancelled future
       } catch (ExecutionException | CancellationException e) {
         return cancelledResult(target);
       }
@@ -171,7 +176,7 @@ public final class DialEngine {
     }
     SocketChannel ch = d.winner();
     if (ch != null && !keep) {
-      JdkConnect.closeQuietly(ch);
+      JdkConnect.closeWithReset(ch);
       ch = null;
     }
     call.finish(d.race(), ch);
@@ -181,7 +186,7 @@ public final class DialEngine {
 
   /** See {@link dev.tcpdial.Dialer#dialAsync}. */
   public CompletableFuture<SocketChannel> dialAsync(Target target) {
-    DialFuture<SocketChannel> f = new DialFuture<>();
+    CancellableFuture<SocketChannel> f = new CancellableFuture<>();
     start(target, true, f, (r, ch, cause, suppressed) -> {
       if (r.connected()) {
         if (!f.complete(ch)) {
@@ -194,14 +199,65 @@ public final class DialEngine {
     return f;
   }
 
+  /** See {@link dev.tcpdial.Dialer#probeEach}. */
+  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
+    }
+    if (natives != null) {
+      return natives.probeEach(targets, concurrency, results);
+    }
+    return probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+  }
+
+  /**
+   * {@code probeEach} over single {@code probeAsync} calls: a window of {@code concurrency}
+   * permits; an interrupt cancels what is in flight (reported as cancelled) and starts no more.
+   */
+  public static long probeEachOneByOne(
+      java.util.function.Function<Target, CompletableFuture<DialResult>> probeAsync,
+      java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(concurrency);
+    Set<CompletableFuture<DialResult>> inFlight = ConcurrentHashMap.newKeySet();
+    long n = 0;
+    try {
+      while (targets.hasNext()) {
+        Target t = targets.next();
+        window.acquire();
+        CompletableFuture<DialResult> f = probeAsync.apply(t);
+        inFlight.add(f);
+        n++;
+        f.whenComplete((r, e) -> {
+          inFlight.remove(f);
+          results.accept(r != null ? r : new DialResult(t, Outcome.CANCELLED, null, null, null,
+              Duration.ZERO, Duration.ZERO, List.of(), Mode.ASYNC, Engine.JDK, List.of()));
+          window.release();
+        });
+      }
+      window.acquire(concurrency);
+      window.release(concurrency);
+    } catch (InterruptedException e) {
+      for (CompletableFuture<DialResult> f : List.copyOf(inFlight)) {
+        f.cancel(false);
+      }
+      throw e;
+    }
+    return n;
+  }
+
   /** See {@link dev.tcpdial.Dialer#probeAsync}. */
   public CompletableFuture<DialResult> probeAsync(Target target) {
-    DialFuture<DialResult> f = new DialFuture<>();
+    if (natives != null) {
+      return natives.probeAsync(target);
+    }
+    CancellableFuture<DialResult> f = new CancellableFuture<>();
     start(target, false, f, (r, ch, cause, suppressed) -> f.complete(r));
     return f;
   }
 
-  private void start(Target target, boolean keep, DialFuture<?> f, DialCall.Sink complete) {
+  private void start(Target target, boolean keep, CancellableFuture<?> f, DialCall.Sink complete) {
     if (settings.mode() == Mode.SYNC) {
       // Blocking mode, asked not to block: the blocking dial runs on a virtual thread.
       DialCall.Sink nonBlocking = (r, ch, cause, suppressed) -> {
@@ -216,8 +272,15 @@ public final class DialEngine {
         }
         complete.done(r, ch, cause, suppressed);
       };
-      Thread t = Thread.ofVirtual().name("tcpdial-dial").unstarted(
-          () -> runSync(target, keep, nonBlocking));
+      Thread t = Thread.ofVirtual().name("tcpdial-dial").unstarted(() -> {
+        if (!f.isDone()) { // an interrupt before the start is lost: look first
+          try {
+            runSync(target, keep, nonBlocking);
+          } catch (RuntimeException | Error e) {
+            f.completeExceptionally(e); // never leave the caller waiting on a broken dial
+          }
+        }
+      });
       f.onCancel(t::interrupt);
       t.start();
       return;
@@ -279,8 +342,7 @@ public final class DialEngine {
   private List<InetSocketAddress> planLiteral(DialCall call) throws UnknownHostException {
     InetAddress a = call.target().literal().orElseThrow();
     call.resolved(List.of(a), 0);
-    List<InetSocketAddress> plan = AddressOrder.plan(List.of(a), settings.family(), call.target().port());
-    plan = bindable(plan);
+    List<InetSocketAddress> plan = resolution.literal(call.target());
     if (plan.isEmpty()) {
       throw new UnknownHostException(call.target().host() + ": not an address of the wanted family");
     }
@@ -289,79 +351,13 @@ public final class DialEngine {
 
   private List<InetSocketAddress> resolve(DialCall call)
       throws UnknownHostException, InterruptedException {
-    Target target = call.target();
-    if (target.isLiteral()) {
+    if (call.target().isLiteral()) {
       return planLiteral(call);
     }
-    long start = clock.nanoTime();
-    List<InetAddress> found = lookup(target.host(), call.deadline(), start);
-    List<InetSocketAddress> plan = bindable(AddressOrder.plan(found, settings.family(), target.port()));
-    call.resolved(plan.stream().map(InetSocketAddress::getAddress).toList(), clock.nanoTime() - start);
-    call.events().resolved(plan.stream().map(InetSocketAddress::getAddress).toList(),
-        Duration.ofNanos(clock.nanoTime() - start));
-    if (plan.isEmpty()) {
-      throw new UnknownHostException(target.host() + ": no address of the wanted family");
-    }
-    return plan;
-  }
-
-  // With a source address bound, only addresses of its family can be reached from it.
-  private List<InetSocketAddress> bindable(List<InetSocketAddress> plan) {
-    InetSocketAddress local = settings.local();
-    if (local == null || local.getAddress() == null || local.getAddress().isAnyLocalAddress()) {
-      return plan;
-    }
-    Family f = local.getAddress() instanceof java.net.Inet6Address ? Family.IPV6 : Family.IPV4;
-    return plan.stream().filter(a -> f.allows(a.getAddress())).toList();
-  }
-
-  private List<InetAddress> lookup(String host, Deadline dialDeadline, long start)
-      throws UnknownHostException, InterruptedException {
-    Deadline d = dialDeadline.min(Deadline.after(start, settings.resolveTimeout()));
-    if (d.isNone()) {
-      return callResolver(host);
-    }
-    CompletableFuture<List<InetAddress>> f = new CompletableFuture<>();
-    Thread t = Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
-      try {
-        f.complete(callResolver(host));
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    });
-    try {
-      return f.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      t.interrupt();
-      throw new UnknownHostException(host + ": resolution timed out after "
-          + Duration.ofNanos(clock.nanoTime() - start).toMillis() + " ms");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof UnknownHostException u) {
-        throw u;
-      }
-      UnknownHostException u = new UnknownHostException(host + ": resolver failed: " + e.getCause());
-      u.initCause(e.getCause());
-      throw u;
-    } catch (InterruptedException e) {
-      t.interrupt();
-      throw e;
-    }
-  }
-
-  private List<InetAddress> callResolver(String host) throws UnknownHostException {
-    try {
-      List<InetAddress> found = settings.resolver().resolve(host);
-      if (found == null || found.isEmpty()) {
-        throw new UnknownHostException(host + ": no address");
-      }
-      return found;
-    } catch (UnknownHostException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      UnknownHostException u = new UnknownHostException(host + ": resolver failed: " + e);
-      u.initCause(e);
-      throw u;
-    }
+    Resolution.Resolved r = resolution.resolve(call.target(), call.deadline());
+    call.resolved(r.addresses(), r.tookNanos());
+    call.events().resolved(r.addresses(), Duration.ofNanos(r.tookNanos()));
+    return r.plan();
   }
 
   // ---- results ----
@@ -379,7 +375,8 @@ public final class DialEngine {
         List.of(), settings.mode(), Engine.JDK, List.of());
   }
 
-  private SocketChannel await(CompletableFuture<SocketChannel> f) throws DialException {
+  private SocketChannel await(CompletableFuture<SocketChannel> f, Target target)
+      throws DialException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -390,7 +387,7 @@ public final class DialEngine {
       } catch (RuntimeException ignored) {
         // cancelled, as asked
       }
-      throw new DialException(cancelledResult(null == f ? null : targetOf(f)), e);
+      throw new DialException(cancelledResult(target), e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof DialException de) {
         throw de;
@@ -399,8 +396,27 @@ public final class DialEngine {
     }
   }
 
-  private static Target targetOf(CompletableFuture<?> f) {
-    return ((DialFuture<?>) f).target;
+  /**
+   * Does now what the first dial would: loads the dial path's classes, asks libc for the errno
+   * texts, links the native calls and starts the loops, so the first dial's time is the network's.
+   */
+  public void prestart() {
+    Errnos.classify(new java.net.ConnectException("Connection refused"));
+    for (Class<?> c : List.of(Race.class, SyncDial.class, AsyncDial.class, DialCall.class,
+        JdkConnect.class, JdkConnect.End.class, Events.class, JfrEvents.class, Deadline.class,
+        AddressOrder.class, Resolution.class, dev.tcpdial.Attempt.class, DialResult.class)) {
+      try {
+        java.lang.invoke.MethodHandles.lookup().ensureInitialized(c);
+      } catch (IllegalAccessException e) {
+        throw new AssertionError(e);
+      }
+    }
+    if (natives != null) {
+      natives.prestart();
+    }
+    if (settings.mode() == Mode.ASYNC) {
+      loop();
+    }
   }
 
   /** Cancels every dial in flight, closes their sockets, stops the loop. */
@@ -413,36 +429,11 @@ public final class DialEngine {
     for (SyncDial d : syncDials) {
       d.close();
     }
+    if (natives != null) {
+      natives.close();
+    }
     if (l != null) {
       l.close();
-    }
-  }
-
-  /** A future whose {@code cancel} reaches the dial. */
-  static final class DialFuture<T> extends CompletableFuture<T> {
-    private volatile Runnable onCancel;
-    Target target;
-
-    void onCancel(Runnable r) {
-      onCancel = r;
-      if (isCancelled()) {
-        r.run();
-      }
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean c = super.cancel(mayInterruptIfRunning);
-      Runnable r = onCancel;
-      if (c && r != null) {
-        r.run();
-      }
-      return c;
-    }
-
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-      return new CompletableFuture<>();
     }
   }
 }

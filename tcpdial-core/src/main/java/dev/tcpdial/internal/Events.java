@@ -55,6 +55,7 @@ final class Events {
   }
 
   void finished(DialResult r) {
+    JfrEvents.record(r);
     if (on()) {
       if (r.connected()) {
         Attempt winner = r.attempts().stream().filter(a -> a.outcome() == dev.tcpdial.Outcome.CONNECTED)

@@ -58,6 +58,41 @@ final class JdkConnect {
    */
   static End blocking(InetSocketAddress remote, SocketSetup setup, long deadlineNanos, Clock clock,
       java.util.function.Consumer<SocketChannel> opened) {
+    End end = blockingOnce(remote, setup, deadlineNanos, clock, opened);
+    for (int tries = 0; end.channel() != null && selfConnected(end.channel()); tries++) {
+      closeWithReset(end.channel());
+      if (tries == 2) { // only ourselves, three times: nothing listens there
+        return new End(Outcome.REFUSED, null, null, end.local(), selfConnect());
+      }
+      end = blockingOnce(remote, setup, deadlineNanos, clock, opened); // from another port
+    }
+    return end;
+  }
+
+  /** Why an attempt that only ever reached itself ends refused. */
+  static IOException selfConnect() {
+    return new IOException("connected only to itself (simultaneous open from the port it dialed):"
+        + " nothing listens there");
+  }
+
+  /**
+   * True when {@code ch} is connected to itself: a connect to a local port in the ephemeral range
+   * with nothing listening can be given that very port as its source and complete by simultaneous
+   * open (RFC 793). Like Go's net package, the dial then tries again from another port, twice at
+   * most; then the attempt ends {@code refused}. Both addresses are cached by the channel: no
+   * system call.
+   */
+  static boolean selfConnected(SocketChannel ch) {
+    try {
+      java.net.SocketAddress local = ch.getLocalAddress();
+      return local != null && local.equals(ch.getRemoteAddress());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static End blockingOnce(InetSocketAddress remote, SocketSetup setup, long deadlineNanos,
+      Clock clock, java.util.function.Consumer<SocketChannel> opened) {
     SocketChannel ch;
     try {
       ch = open(remote, setup, true);
@@ -91,6 +126,19 @@ final class JdkConnect {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * Closes a probe's connection with a reset (SO_LINGER 0), as the native engine does: a probe
+   * leaves no TIME_WAIT behind on this side, so scans do not run out of ports.
+   */
+  static void closeWithReset(SocketChannel ch) {
+    try {
+      ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+    } catch (IOException | RuntimeException ignored) {
+      // closed already, or the option is refused: a plain close is all that is left
+    }
+    closeQuietly(ch);
   }
 
   static void closeQuietly(SocketChannel ch) {

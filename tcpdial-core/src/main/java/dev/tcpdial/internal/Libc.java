@@ -21,6 +21,7 @@ final class Libc {
   private Libc() {}
 
   private static final MethodHandle SETSOCKOPT;
+  private static final MethodHandle GETSOCKOPT;
   private static final MethodHandle GET_FD;
   private static final VarHandle ERRNO;
   private static final long STATE_SIZE;
@@ -28,6 +29,7 @@ final class Libc {
 
   static {
     MethodHandle setsockopt = null;
+    MethodHandle getsockopt = null;
     MethodHandle getFd = null;
     VarHandle errno = null;
     long size = 0;
@@ -47,8 +49,11 @@ final class Libc {
         setsockopt = linker.downcallHandle(linker.defaultLookup().findOrThrow("setsockopt"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ccs);
+        getsockopt = linker.downcallHandle(linker.defaultLookup().findOrThrow("getsockopt"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ccs);
         Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
-        getFd = MethodHandles.publicLookup().findVirtual(selCh, "getFDVal",
+        getFd = MethodHandles.lookup().findVirtual(selCh, "getFDVal",
             java.lang.invoke.MethodType.methodType(int.class));
       } catch (ReflectiveOperationException | RuntimeException e) {
         why = "socket options beyond the JDK's need the channel's descriptor: run java with"
@@ -57,6 +62,7 @@ final class Libc {
       }
     }
     SETSOCKOPT = setsockopt;
+    GETSOCKOPT = getsockopt;
     GET_FD = getFd;
     ERRNO = errno;
     STATE_SIZE = size;
@@ -88,6 +94,29 @@ final class Libc {
       throw e;
     } catch (Throwable t) {
       throw new IOException("setsockopt " + what + ": " + t, t);
+    }
+  }
+
+  /** {@code getsockopt(fd(ch), level, name)} of an int option; fails with the errno's name. */
+  static int getIntOption(SocketChannel ch, int level, int name) throws IOException {
+    if (UNAVAILABLE != null) {
+      throw new IOException(UNAVAILABLE);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      int fd = (int) GET_FD.invoke(ch);
+      MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
+      MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+      len.set(ValueLayout.JAVA_INT, 0, 4);
+      MemorySegment state = arena.allocate(STATE_SIZE);
+      int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, name, v, len);
+      if (rc != 0) {
+        throw new IOException("getsockopt " + name + ": " + Errno.of((int) ERRNO.get(state, 0L)));
+      }
+      return v.get(ValueLayout.JAVA_INT, 0);
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IOException("getsockopt: " + t, t);
     }
   }
 }

@@ -55,6 +55,7 @@ public final class Race {
 
   /** One attempt's record while the race runs. */
   static final class Slot {
+    final int index;
     final InetSocketAddress remote;
     final Attempt.Reason reason;
     final long startNanos;
@@ -65,7 +66,9 @@ public final class Race {
     InetSocketAddress local;
     Throwable cause;
 
-    Slot(InetSocketAddress remote, Attempt.Reason reason, long startNanos, long deadlineNanos) {
+    Slot(int index, InetSocketAddress remote, Attempt.Reason reason, long startNanos,
+        long deadlineNanos) {
+      this.index = index;
       this.remote = remote;
       this.reason = reason;
       this.startNanos = startNanos;
@@ -208,7 +211,7 @@ public final class Race {
       long attemptDeadline = config.connectTimeoutNanos() > 0
           ? Math.min(Deadline.saturatedAdd(now, config.connectTimeoutNanos()), deadlineNanos)
           : deadlineNanos;
-      Slot s = new Slot(a, reason, now, attemptDeadline);
+      Slot s = new Slot(slots.size(), a, reason, now, attemptDeadline);
       slots.add(s);
       inFlight++;
       delayAt = config.attemptDelayNanos() > 0 && hasMore()
@@ -269,7 +272,7 @@ public final class Race {
     s.cause = cause;
     s.endNanos = now;
     inFlight--;
-    actions.attemptRecorded(slots.indexOf(s));
+    actions.attemptRecorded(s.index);
   }
 
   private boolean expired(long now) {

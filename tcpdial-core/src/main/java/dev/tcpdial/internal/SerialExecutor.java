@@ -5,12 +5,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Runs tasks one at a time, in submission order, on an underlying executor. */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
   private final Executor executor;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean running = new AtomicBoolean();
 
-  SerialExecutor(Executor executor) {
+  /** Runs tasks one at a time on {@code executor}. */
+  public SerialExecutor(Executor executor) {
     this.executor = executor;
   }
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs, once, what the tests use beyond the JDK: iproute2 (network-namespace lab), a German
+# locale with glibc's translations (the outcome names must not depend on the locale), strace.
+# Needs root and apt-get; elsewhere it says what is missing and the affected tests skip.
+set -uo pipefail
+need=()
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+[ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || need+=(libc-l10n)
+command -v locale-gen >/dev/null 2>&1 || need+=(locales)
+if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
+if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: missing ${need[*]:-} ${gen_de:+de_DE.UTF-8 locale}; not root or no apt-get: the tests that need them will skip" >&2
+  exit 0
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null 2>&1 || true
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || echo "setup: apt-get install ${need[*]} failed" >&2
+fi
+if [ "$gen_de" -eq 1 ] && [ -f /etc/locale.gen ]; then
+  sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+  grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen || echo 'de_DE.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen >/dev/null 2>&1 || echo "setup: locale-gen failed" >&2
+fi
+exit 0

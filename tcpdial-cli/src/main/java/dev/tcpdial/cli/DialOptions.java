@@ -1,0 +1,110 @@
+package dev.tcpdial.cli;
+
+import dev.tcpdial.Dialer;
+import dev.tcpdial.Engine;
+import dev.tcpdial.Family;
+import dev.tcpdial.Mode;
+import dev.tcpdial.RetryPolicy;
+import dev.tcpdial.Target;
+import java.net.InetAddress;
+import java.time.Duration;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** How to dial: shared by check, ping and scan. */
+public final class DialOptions {
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
+  @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION",
+      converter = Converters.DurationConverter.class,
+      description = "How long one attempt may take (250ms, 2s, 1.5s, 1m). Default: 5s (scan: 1.5s).")
+  Duration timeout;
+
+  @Option(names = "--deadline", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "How long the whole dial may take, every address and retry included. Default: none.")
+  Duration deadline;
+
+  @Option(names = {"-r", "--retries"}, paramLabel = "N", defaultValue = "0",
+      description = "Retries after every address failed with a timeout, unreachable or local"
+          + " problem. Default: ${DEFAULT-VALUE}.")
+  int retries;
+
+  static final class FamilyGroup {
+    @Option(names = "-4", description = "IPv4 only.")
+    boolean v4;
+
+    @Option(names = "-6", description = "IPv6 only.")
+    boolean v6;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  FamilyGroup family;
+
+  @Option(names = {"-s", "--source"}, paramLabel = "ADDR",
+      description = "Local address to connect from (an IP address of this machine).")
+  String source;
+
+  @Option(names = "--attempt-delay", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Happy Eyeballs delay before the next address is tried beside a slow one."
+          + " Default: 250ms; 0 tries addresses one after another.")
+  Duration attemptDelay;
+
+  @Option(names = "--syn-retries", paramLabel = "N", defaultValue = "0",
+      description = "SYN retransmissions per attempt (TCP_SYNCNT, 1-127): the kernel gives up with"
+          + " ETIMEDOUT after ~3 s for 1, ~7 s for 2. Default: the system's setting.")
+  int synRetries;
+
+  @Option(names = "--engine", paramLabel = "jdk|native",
+      description = "Engine of the connects: jdk, or native (Linux system calls). Default: the best"
+          + " available.")
+  Engine engine;
+
+  /** A builder with these options, {@code mode} and {@code defaultTimeout} when none was given. */
+  Dialer.Builder builder(Mode mode, Duration defaultTimeout) {
+    Dialer.Builder b = Dialer.builder().mode(mode);
+    try {
+      b.connectTimeout(timeout != null ? timeout : defaultTimeout);
+      if (deadline != null) {
+        b.deadline(deadline);
+      }
+      if (attemptDelay != null) {
+        b.attemptDelay(attemptDelay);
+      }
+      if (retries < 0 || retries > 100) {
+        throw new IllegalArgumentException("--retries must be 0 to 100: " + retries);
+      }
+      if (retries > 0) {
+        b.retry(RetryPolicy.retries(retries));
+      }
+      b.family(family == null ? Family.ANY : family.v4 ? Family.IPV4 : Family.IPV6);
+      if (source != null) {
+        b.localAddress(sourceAddress(source));
+      }
+      b.synRetries(synRetries);
+      b.engine(engine);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return b;
+  }
+
+  private static InetAddress sourceAddress(String text) {
+    Target t;
+    try {
+      t = new Target(text.strip(), 1);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--source '" + text + "' is not an IP address");
+    }
+    return t.literal().orElseThrow(
+        () -> new IllegalArgumentException("--source '" + text + "' is not an IP address (no names)"));
+  }
+
+  /** The engine label for output before any result exists. */
+  String engineLabel() {
+    return engine == null ? "auto" : engine.label();
+  }
+}

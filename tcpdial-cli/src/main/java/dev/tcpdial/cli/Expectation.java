@@ -1,0 +1,39 @@
+package dev.tcpdial.cli;
+
+import dev.tcpdial.Outcome;
+import java.util.Locale;
+
+/** What a scan expects of a port, as nmap names port states. */
+public enum Expectation {
+  /** The connect succeeds: {@code connected}. */
+  OPEN,
+  /** The host answers with a reset: {@code refused}. */
+  CLOSED,
+  /** Nothing useful comes back: {@code timeout}, {@code host_unreachable}, {@code network_unreachable}, {@code prohibited}. */
+  FILTERED;
+
+  /** True when {@code outcome} is what this expectation means. */
+  public boolean matches(Outcome outcome) {
+    return switch (this) {
+      case OPEN -> outcome == Outcome.CONNECTED;
+      case CLOSED -> outcome == Outcome.REFUSED;
+      case FILTERED -> outcome == Outcome.TIMEOUT || outcome == Outcome.HOST_UNREACHABLE
+          || outcome == Outcome.NETWORK_UNREACHABLE || outcome == Outcome.PROHIBITED;
+    };
+  }
+
+  /** {@code open}, {@code closed}, {@code filtered}. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a label, case-insensitive, with a one-line error. */
+  public static Expectation parse(String text) {
+    for (Expectation e : values()) {
+      if (e.label().equalsIgnoreCase(text.strip())) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("bad expectation '" + text + "': use open, closed or filtered");
+  }
+}

@@ -1,0 +1,116 @@
+package dev.tcpdial.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Loopback targets that produce each basic outcome on demand, no root needed. */
+final class Loopback {
+  private Loopback() {}
+
+  static InetAddress loopback() {
+    return InetAddress.getLoopbackAddress();
+  }
+
+  /** A listener on 127.0.0.1 that accepts and closes every connection. */
+  static final class Open implements AutoCloseable {
+    private final ServerSocketChannel server;
+    private final Thread acceptor;
+    private final int port;
+
+    Open() throws IOException {
+      server = ServerSocketChannel.open();
+      server.bind(new InetSocketAddress(loopback(), 0), 512);
+      port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+      acceptor = Thread.ofVirtual().name("tcpdial-demo-accept").start(() -> {
+        while (server.isOpen()) {
+          try (SocketChannel _ = server.accept()) {
+            // accepted: the handshake is what counts
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+    }
+
+    int port() {
+      return port;
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      acceptor.interrupt();
+    }
+  }
+
+  /** A port that was just bound and closed: nothing listens there, connects are refused. */
+  static int closedPort() throws IOException {
+    try (ServerSocketChannel s = ServerSocketChannel.open()) {
+      s.bind(new InetSocketAddress(loopback(), 0));
+      return ((InetSocketAddress) s.getLocalAddress()).getPort();
+    }
+  }
+
+  /**
+   * A listener with backlog 1 that never accepts, its queue filled: the kernel drops further SYNs,
+   * so a connect to it times out.
+   */
+  static final class FullBacklog implements AutoCloseable {
+    private final ServerSocketChannel server;
+    private final List<SocketChannel> fillers = new ArrayList<>();
+    private final int port;
+
+    FullBacklog() throws IOException {
+      server = ServerSocketChannel.open();
+      server.bind(new InetSocketAddress(loopback(), 0), 1);
+      InetSocketAddress to = (InetSocketAddress) server.getLocalAddress();
+      port = to.getPort();
+      try (Selector selector = Selector.open()) {
+        for (int i = 0; i < 64; i++) {
+          SocketChannel c = SocketChannel.open();
+          c.setOption(StandardSocketOptions.SO_LINGER, 0);
+          c.configureBlocking(false);
+          boolean done = c.connect(to);
+          if (!done) {
+            SelectionKey key = c.register(selector, SelectionKey.OP_CONNECT);
+            selector.select(300);
+            selector.selectedKeys().clear();
+            try {
+              done = key.isValid() && key.isConnectable() && c.finishConnect();
+            } catch (IOException e) {
+              done = false;
+            }
+            key.cancel();
+            selector.selectNow();
+          }
+          if (!done) {
+            c.close(); // the queue is full: this SYN went unanswered
+            return;
+          }
+          fillers.add(c);
+        }
+      }
+      throw new IOException("could not fill the backlog of a loopback listener");
+    }
+
+    int port() {
+      return port;
+    }
+
+    @Override
+    public void close() throws IOException {
+      for (SocketChannel c : fillers) {
+        c.close();
+      }
+      server.close();
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.tcpdial.cli;
+
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/** The {@code tcpdial} command: opens TCP connections and names every failure exactly. */
+@Command(
+    name = "tcpdial",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Opens TCP connections and says exactly how each one ended: connected, refused,"
+        + " timeout, host/network unreachable, prohibited, no local address, local resources,"
+        + " resolution failed; with the kernel's errno and the timing of every attempt.",
+    subcommands = {
+        CheckCommand.class, PingCommand.class, ScanCommand.class, DemoCommand.class,
+        CompletionCommand.class, CommandLine.HelpCommand.class,
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  tcpdial check 127.0.0.1:22 [::1]:80 localhost:8080",
+        "  tcpdial ping -c 5 -i 200ms 127.0.0.1:8080",
+        "  tcpdial scan 127.0.0.1 -p 1-1024 --format json",
+        "  tcpdial demo",
+        "",
+        "Exit codes (with several results: the most severe, in this order from least to most):",
+        "  0  every target connected, or every expectation held",
+        "  3  refused (ECONNREFUSED: host up, nothing listens)",
+        "  4  timeout (no answer to the SYN: our deadline, or the kernel's ETIMEDOUT)",
+        "  5  host or network unreachable",
+        "  6  prohibited (prohibit route, firewall rule, ICMP admin-prohibited)",
+        "  7  name resolution failed",
+        "  9  an expectation (--expect, =open|closed|filtered) did not hold",
+        "  8  local problem (no local address/port, out of descriptors, cancelled, needs root)",
+        "  1  other error (outcome 'error', or an internal failure)",
+        "  2  usage error (bad option, target, file line; one line on stderr)",
+    })
+public final class Main implements Runnable {
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(),
+        "missing command: check, ping, scan, demo or completion (see tcpdial --help)");
+  }
+
+  /** A command line with this tool's handlers: one-line errors, exit code 2 for bad input. */
+  public static CommandLine commandLine() {
+    return configure(new CommandLine(new Main()));
+  }
+
+  /** Installs the handlers and settings on {@code cl} and its subcommands. */
+  public static CommandLine configure(CommandLine cl) {
+    System.setProperty("tcpdial.defaultConcurrency", Integer.toString(SystemLimits.defaultConcurrency()));
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setUsageHelpWidth(100);
+    cl.setParameterExceptionHandler(Main::onBadInput);
+    cl.setExecutionExceptionHandler(Main::onFailure);
+    return cl;
+  }
+
+  static int onBadInput(ParameterException ex, String[] args) {
+    CommandLine cmd = ex.getCommandLine();
+    String where = cmd == null ? "tcpdial" : cmd.getCommandSpec().qualifiedName();
+    PrintWriter err = cmd == null ? new PrintWriter(System.err, true) : cmd.getErr();
+    err.println(oneLine(where + ": " + message(ex) + " (see " + where + " --help)"));
+    err.flush();
+    return ExitCodes.USAGE;
+  }
+
+  static int onFailure(Exception ex, CommandLine cmd, ParseResult parsed) {
+    String where = cmd.getCommandSpec().qualifiedName();
+    PrintWriter err = cmd.getErr();
+    cmd.getOut().flush();
+    if (ex instanceof UsageException) {
+      err.println(oneLine(where + ": " + message(ex) + " (see " + where + " --help)"));
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    err.println(oneLine(where + ": error: " + message(ex)));
+    err.flush();
+    return ExitCodes.ERROR;
+  }
+
+  static String message(Throwable t) {
+    String m = t.getMessage();
+    if (m == null || m.isBlank()) {
+      Throwable c = t.getCause();
+      return c != null && c != t ? message(c) : t.getClass().getSimpleName();
+    }
+    return m;
+  }
+
+  static String oneLine(String s) {
+    return s.replaceAll("[\\r\\n\\t]+", " ").strip();
+  }
+
+  /** Runs the tool and exits with its code. */
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
+        new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16), false);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(
+        new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    Terminal.realOut = out;
+    Terminal.realErr = err;
+    int code;
+    try {
+      CommandLine cl = commandLine();
+      cl.setOut(out);
+      cl.setErr(err);
+      code = cl.execute(args);
+    } catch (Throwable t) { // never a stack trace
+      err.println(oneLine("tcpdial: error: " + message(t)));
+      code = ExitCodes.ERROR;
+    }
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /** {@code tcpdial 0.1.0} from the build. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"tcpdial " + version(),
+          "Java ${java.version} (${java.vendor}), ${os.name} ${os.arch}"};
+    }
+
+    static String version() {
+      try (InputStream in = Main.class.getResourceAsStream("/dev/tcpdial/cli/version.properties")) {
+        if (in != null) {
+          Properties p = new Properties();
+          p.load(in);
+          return p.getProperty("version", "unknown");
+        }
+      } catch (IOException e) {
+        // unknown
+      }
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.tcpdial.cli;
+
+import picocli.CommandLine.Option;
+
+/** Output options shared by every command. */
+public final class OutputOptions {
+  /** Output formats. */
+  public enum Format { TEXT, JSON, CSV }
+
+  @Option(names = "--format", paramLabel = "text|json|csv", defaultValue = "text",
+      description = "Output format: aligned text, one JSON object per line (then a summary line), or CSV"
+          + " with a header row. Default: ${DEFAULT-VALUE}.")
+  Format format = Format.TEXT;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print nothing; only the exit code tells.")
+  boolean quiet;
+
+  @Option(names = {"-v", "--verbose"}, description = "Text output: add the explanation and every attempt.")
+  boolean verbose;
+}

@@ -1,0 +1,65 @@
+package dev.tcpdial.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A one-line progress display on a terminal's stderr: bar, count, rate, ETA. */
+final class Progress {
+  private final PrintWriter err;
+  private final long total;
+  private final AtomicLong done;
+  private final long start = System.nanoTime();
+  private volatile boolean running;
+  private Thread thread;
+
+  Progress(PrintWriter err, long total, AtomicLong done) {
+    this.err = err;
+    this.total = total;
+    this.done = done;
+  }
+
+  void start() {
+    running = true;
+    thread = Thread.ofPlatform().name("tcpdial-progress").daemon().start(() -> {
+      while (running) {
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException e) {
+          return;
+        }
+        if (running) {
+          draw();
+        }
+      }
+    });
+  }
+
+  private synchronized void draw() {
+    long d = done.get();
+    double secs = (System.nanoTime() - start) / 1e9;
+    double rate = secs > 0 ? d / secs : 0;
+    int width = 30;
+    int filled = total == 0 ? width : (int) (width * d / total);
+    String eta = rate > 0 ? formatSecs((total - d) / rate) : "?";
+    err.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d %5.1f%% %.0f/s ETA %s\u001b[K",
+        "#".repeat(filled), ".".repeat(width - filled), d, total, total == 0 ? 100.0 : 100.0 * d / total,
+        rate, eta));
+    err.flush();
+  }
+
+  private static String formatSecs(double s) {
+    long t = (long) Math.ceil(s);
+    return t >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
+        : String.format(Locale.ROOT, "%d:%02d", t / 60, t % 60);
+  }
+
+  synchronized void stop() {
+    running = false;
+    if (thread != null) {
+      thread.interrupt();
+    }
+    err.print("\r\u001b[K");
+    err.flush();
+  }
+}

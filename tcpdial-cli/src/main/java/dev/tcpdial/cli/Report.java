@@ -1,0 +1,499 @@
+package dev.tcpdial.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tcpdial.Attempt;
+import dev.tcpdial.DialResult;
+import dev.tcpdial.Outcome;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes rows in the chosen format, counts them and writes the summary. Results go to {@code out},
+ * diagnostics to {@code err}. Not thread-safe: one thread writes.
+ */
+final class Report {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final OutputOptions opts;
+  private final boolean expectations;
+  private final boolean seq;
+  private final boolean label;
+  private final boolean colour;
+  private int targetWidth;
+  private int labelWidth = 10;
+
+  private final EnumMap<Outcome, Long> counts = new EnumMap<>(Outcome.class);
+  private long total;
+  private long matched;
+  private long mismatched;
+  private int exitCode = ExitCodes.OK;
+  private boolean flushEach = true;
+
+  Report(PrintWriter out, PrintWriter err, OutputOptions opts, boolean expectations, boolean seq,
+      boolean label) {
+    this.out = out;
+    this.err = err;
+    this.opts = opts;
+    this.expectations = expectations;
+    this.seq = seq;
+    this.label = label;
+    this.colour = opts.format == OutputOptions.Format.TEXT && Terminal.colourOnStdout(out);
+    for (Outcome o : Outcome.values()) {
+      counts.put(o, 0L);
+    }
+    this.targetWidth = 21;
+  }
+
+  Report targetWidth(int width) {
+    this.targetWidth = Math.min(Math.max(width, 10), 60);
+    return this;
+  }
+
+  Report labelWidth(int width) {
+    this.labelWidth = width;
+    return this;
+  }
+
+  /** Flush after each row (interactive commands) or leave it to {@link #flush()} (scan). */
+  Report flushEach(boolean on) {
+    this.flushEach = on;
+    return this;
+  }
+
+  PrintWriter out() {
+    return out;
+  }
+
+  PrintWriter err() {
+    return err;
+  }
+
+  boolean quiet() {
+    return opts.quiet;
+  }
+
+  OutputOptions.Format format() {
+    return opts.format;
+  }
+
+  /** The CSV header; nothing for other formats. */
+  void begin() {
+    if (opts.quiet || opts.format != OutputOptions.Format.CSV) {
+      return;
+    }
+    List<String> h = new ArrayList<>();
+    if (label) {
+      h.add("case");
+    }
+    if (seq) {
+      h.add("seq");
+    }
+    h.addAll(List.of("target", "host", "port", "address", "outcome", "errno", "errno_number",
+        "time_ms", "mode", "engine", "attempts"));
+    if (expectations) {
+      h.add("expected");
+      h.add("matched");
+    }
+    out.println(String.join(",", h));
+    if (flushEach) {
+      out.flush();
+    }
+  }
+
+  /** Counts and writes one row. */
+  void row(Row row) {
+    DialResult r = row.result();
+    counts.merge(r.outcome(), 1L, Long::sum);
+    total++;
+    if (row.expected() != null) {
+      if (row.matched()) {
+        matched++;
+      } else {
+        mismatched++;
+      }
+    }
+    exitCode = ExitCodes.worst(exitCode, row.exitCode());
+    if (opts.quiet) {
+      return;
+    }
+    switch (opts.format) {
+      case TEXT -> text(row);
+      case JSON -> out.println(json(row));
+      case CSV -> out.println(csv(row));
+    }
+    if (flushEach) {
+      out.flush();
+    }
+  }
+
+  void flush() {
+    out.flush();
+    err.flush();
+  }
+
+  int exitCode() {
+    return exitCode;
+  }
+
+  long total() {
+    return total;
+  }
+
+  long count(Outcome o) {
+    return counts.get(o);
+  }
+
+  long mismatched() {
+    return mismatched;
+  }
+
+  /** Folds a code in (a usage or local problem found outside the rows). */
+  void exitAtLeast(int code) {
+    exitCode = ExitCodes.worst(exitCode, code);
+  }
+
+  // ---- text ----
+
+  /** Milliseconds with three decimals ({@code 12.345}), rounded; no String.format on the hot path. */
+  static String ms(Duration d) {
+    long micros = (d.toNanos() + 500) / 1000;
+    StringBuilder sb = new StringBuilder(12);
+    if (micros < 0) {
+      sb.append('-');
+      micros = -micros;
+    }
+    long frac = micros % 1000;
+    sb.append(micros / 1000).append('.');
+    if (frac < 100) {
+      sb.append('0');
+    }
+    if (frac < 10) {
+      sb.append('0');
+    }
+    return sb.append(frac).toString();
+  }
+
+  /** {@code 1s}, {@code 250ms}, {@code 1.5s}: the way durations are written on the command line. */
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    if (ms >= 1000 && ms % 100 == 0) {
+      return ms % 1000 == 0 ? ms / 1000 + "s" : String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+    }
+    return d.toNanos() % 1_000_000 == 0 ? ms + "ms" : ms(d) + "ms";
+  }
+
+  private void text(Row row) {
+    DialResult r = row.result();
+    StringBuilder sb = new StringBuilder(120);
+    if (label) {
+      sb.append(pad(row.label() == null ? "" : row.label(), labelWidth)).append("  ");
+    }
+    if (seq) {
+      sb.append(pad("seq=" + row.seq(), 9)).append(' ');
+    }
+    sb.append(pad(r.target().toString(), targetWidth)).append("  ");
+    String addr = Addresses.host(r.remote());
+    sb.append(pad(addr == null ? "-" : addr, 15)).append("  ");
+    sb.append(paint(pad(r.outcome().label(), 19), r.outcome())).append("  ");
+    sb.append(pad(r.errno() == null ? "-" : r.errno().name(), 13)).append("  ");
+    String t = ms(r.elapsed());
+    sb.append(" ".repeat(Math.max(0, 10 - t.length()))).append(t).append(" ms");
+    if (row.expected() != null) {
+      sb.append("  expect ").append(row.expected().label()).append(": ")
+          .append(row.matched() ? "ok" : (colour ? "\u001b[1;31mMISMATCH\u001b[0m" : "MISMATCH"));
+    }
+    if (r.outcome() == Outcome.ERROR && r.detail() != null && !opts.verbose) {
+      sb.append("  (").append(r.detail()).append(')');
+    }
+    out.println(stripTrailing(sb));
+    if (opts.verbose) {
+      out.println("    " + r.explanation());
+      if (r.detail() != null) {
+        out.println("    detail: " + r.detail());
+      }
+      for (Attempt a : r.attempts()) {
+        out.println(String.format(Locale.ROOT, "    attempt %d  %-22s %-19s %-13s start %s ms, took %s ms (%s)",
+            a.index(), Addresses.hostPort(a.remote()), a.outcome().label(),
+            a.errno() == null ? "-" : a.errno().name(), ms(a.start()), ms(a.elapsed()),
+            a.reason().label()));
+      }
+    }
+  }
+
+  private static String stripTrailing(StringBuilder sb) {
+    int end = sb.length();
+    while (end > 0 && sb.charAt(end - 1) == ' ') {
+      end--;
+    }
+    return sb.substring(0, end);
+  }
+
+  static String pad(String s, int width) {
+    return s.length() >= width ? s : s + " ".repeat(width - s.length());
+  }
+
+  private String paint(String s, Outcome o) {
+    if (!colour) {
+      return s;
+    }
+    String c = switch (o) {
+      case CONNECTED -> "32";
+      case REFUSED -> "31";
+      case TIMEOUT -> "33";
+      case NO_LOCAL_ADDRESS, LOCAL_RESOURCES, CANCELLED, ERROR -> "1;35";
+      default -> "35";
+    };
+    return "\u001b[" + c + "m" + s + "\u001b[0m";
+  }
+
+  // ---- JSON ----
+
+  String json(Row row) {
+    DialResult r = row.result();
+    StringBuilder sb = new StringBuilder(512);
+    sb.append('{');
+    if (row.label() != null) {
+      field(sb, "case").append(quote(row.label())).append(',');
+    }
+    if (row.seq() >= 0) {
+      field(sb, "seq").append(row.seq()).append(',');
+    }
+    field(sb, "target").append(quote(r.target().toString())).append(',');
+    field(sb, "host").append(quote(r.target().host())).append(',');
+    field(sb, "port").append(r.target().port()).append(',');
+    field(sb, "address").append(quote(Addresses.host(r.remote()))).append(',');
+    field(sb, "local").append(quote(Addresses.hostPort(r.local()))).append(',');
+    field(sb, "outcome").append(quote(r.outcome().label())).append(',');
+    field(sb, "errno").append(r.errno() == null ? "null" : quote(r.errno().name())).append(',');
+    field(sb, "errno_number").append(r.errno() == null ? "null" : Integer.toString(r.errno().number())).append(',');
+    field(sb, "time_ms").append(ms(r.elapsed())).append(',');
+    field(sb, "resolution_ms").append(ms(r.resolution())).append(',');
+    field(sb, "mode").append(quote(r.mode().label())).append(',');
+    field(sb, "engine").append(quote(r.engine().label())).append(',');
+    field(sb, "explanation").append(quote(r.explanation())).append(',');
+    field(sb, "detail").append(quote(r.detail())).append(',');
+    field(sb, "attempts").append('[');
+    boolean first = true;
+    for (Attempt a : r.attempts()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      sb.append('{');
+      field(sb, "address").append(quote(Addresses.host(a.remote()))).append(',');
+      field(sb, "outcome").append(quote(a.outcome().label())).append(',');
+      field(sb, "errno").append(a.errno() == null ? "null" : quote(a.errno().name())).append(',');
+      field(sb, "start_ms").append(ms(a.start())).append(',');
+      field(sb, "time_ms").append(ms(a.elapsed())).append(',');
+      field(sb, "reason").append(quote(a.reason().label()));
+      sb.append('}');
+    }
+    sb.append(']');
+    if (row.expected() != null) {
+      sb.append(',');
+      field(sb, "expected").append(quote(row.expected().label())).append(',');
+      field(sb, "matched").append(row.matched());
+    }
+    return sb.append('}').toString();
+  }
+
+  private static StringBuilder field(StringBuilder sb, String name) {
+    return sb.append('"').append(name).append("\":");
+  }
+
+  /** A JSON string literal (RFC 8259 escapes), or {@code null}. */
+  static String quote(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+
+  // ---- CSV ----
+
+  private String csv(Row row) {
+    DialResult r = row.result();
+    List<String> f = new ArrayList<>(16);
+    if (label) {
+      f.add(row.label() == null ? "" : row.label());
+    }
+    if (seq) {
+      f.add(Long.toString(row.seq()));
+    }
+    f.add(r.target().toString());
+    f.add(r.target().host());
+    f.add(Integer.toString(r.target().port()));
+    String addr = Addresses.host(r.remote());
+    f.add(addr == null ? "" : addr);
+    f.add(r.outcome().label());
+    f.add(r.errno() == null ? "" : r.errno().name());
+    f.add(r.errno() == null ? "" : Integer.toString(r.errno().number()));
+    f.add(ms(r.elapsed()));
+    f.add(r.mode().label());
+    f.add(r.engine().label());
+    f.add(Integer.toString(r.attempts().size()));
+    if (expectations) {
+      f.add(row.expected() == null ? "" : row.expected().label());
+      f.add(row.expected() == null ? "" : Boolean.toString(row.matched()));
+    }
+    StringBuilder sb = new StringBuilder(120);
+    for (int i = 0; i < f.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(csvField(f.get(i)));
+    }
+    return sb.toString();
+  }
+
+  static String csvField(String s) {
+    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+      return s;
+    }
+    return "\"" + s.replace("\"", "\"\"") + "\"";
+  }
+
+  // ---- summary ----
+
+  /** Counts per outcome, every outcome present, for JSON. */
+  Map<String, Object> countsMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (Outcome o : Outcome.values()) {
+      m.put(o.label(), counts.get(o));
+    }
+    return m;
+  }
+
+  /** The standard summary fields; commands add theirs to the map before {@link #summary}. */
+  Map<String, Object> summaryFields(String command, Duration elapsed) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("command", command);
+    m.put("total", total);
+    m.put("counts", countsMap());
+    long local = counts.get(Outcome.NO_LOCAL_ADDRESS) + counts.get(Outcome.LOCAL_RESOURCES)
+        + counts.get(Outcome.CANCELLED);
+    m.put("local_problems", local);
+    if (expectations || matched + mismatched > 0) {
+      m.put("matched", matched);
+      m.put("mismatched", mismatched);
+    }
+    m.put("elapsed_ms", new Raw(ms(elapsed)));
+    m.put("exit_code", exitCode);
+    return m;
+  }
+
+  /** One line "N targets: 2 connected, 1 refused" with only the non-zero outcomes. */
+  String countsLine(String noun) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(total).append(' ').append(noun).append(total == 1 ? "" : "s").append(':');
+    boolean any = false;
+    for (Outcome o : Outcome.values()) {
+      long n = counts.get(o);
+      if (n > 0) {
+        sb.append(any ? ", " : " ").append(n).append(' ').append(o.label());
+        any = true;
+      }
+    }
+    if (!any) {
+      sb.append(" none");
+    }
+    if (matched + mismatched > 0) {
+      sb.append("; expectations: ").append(matched).append(" held, ").append(mismatched)
+          .append(" mismatched");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Writes the summary: JSON gets {@code {"summary": fields}} on stdout; text gets {@code
+   * textLines} on stdout; CSV gets {@code textLines} on stderr (stdout stays a clean table).
+   */
+  void summary(Map<String, Object> fields, List<String> textLines) {
+    if (opts.quiet) {
+      flush();
+      return;
+    }
+    switch (opts.format) {
+      case JSON -> out.println(jsonLine(Map.of("summary", fields)));
+      case TEXT -> textLines.forEach(out::println);
+      case CSV -> textLines.forEach(err::println);
+    }
+    flush();
+  }
+
+  /** A number written as is in JSON. */
+  record Raw(String text) {}
+
+  static String jsonLine(Map<String, Object> m) {
+    StringWriter sw = new StringWriter(256);
+    try (JsonGenerator g = JSON.createGenerator(sw)) {
+      writeValue(g, m);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return sw.toString();
+  }
+
+  private static void writeValue(JsonGenerator g, Object v) throws IOException {
+    switch (v) {
+      case null -> g.writeNull();
+      case Map<?, ?> m -> {
+        g.writeStartObject();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          g.writeFieldName(String.valueOf(e.getKey()));
+          writeValue(g, e.getValue());
+        }
+        g.writeEndObject();
+      }
+      case List<?> l -> {
+        g.writeStartArray();
+        for (Object o : l) {
+          writeValue(g, o);
+        }
+        g.writeEndArray();
+      }
+      case Raw raw -> g.writeNumber(raw.text());
+      case Integer i -> g.writeNumber(i);
+      case Long l -> g.writeNumber(l);
+      case Double d -> {
+        if (d.isNaN() || d.isInfinite()) {
+          g.writeNull();
+        } else {
+          g.writeNumber(String.format(Locale.ROOT, "%.3f", d));
+        }
+      }
+      case Boolean b -> g.writeBoolean(b);
+      default -> g.writeString(v.toString());
+    }
+  }
+}

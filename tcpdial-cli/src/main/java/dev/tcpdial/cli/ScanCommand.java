@@ -1,0 +1,432 @@
+package dev.tcpdial.cli;
+
+import dev.tcpdial.DialResult;
+import dev.tcpdial.Dialer;
+import dev.tcpdial.Engine;
+import dev.tcpdial.Mode;
+import dev.tcpdial.Outcome;
+import dev.tcpdial.Target;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code tcpdial scan}: many targets on the event loop, a bounded window, results as they come. */
+@Command(
+    name = "scan",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Dial many targets at once; results as they complete.",
+    description = {
+        "Dials many targets at once on the event loop and prints each result as it completes.",
+        "Targets: host:port, hosts and CIDR blocks with the ports of -p, from the arguments, -f"
+            + " FILE or - (stdin): one per line, # comments, an optional =open|closed|filtered"
+            + " expectation. open = connected, closed = refused, filtered = timeout, unreachable"
+            + " or prohibited.",
+        "A progress line (rate, ETA) goes to stderr when it is a terminal and the results go"
+            + " elsewhere.",
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  tcpdial scan 127.0.0.1 -p 22,80,8000-8100",
+        "  tcpdial scan 198.18.1.0/28 fd00::/124 -p 80,443 --rate 500/s --timeout 500ms",
+        "  tcpdial scan -f targets.txt --expect closed --format json > results.jsonl",
+        "  printf '127.0.0.1:22=open\\n127.0.0.1:23=closed\\n' | tcpdial scan -",
+        "  tcpdial scan 127.0.0.1 -p 1-65535 --shard 2/4 --format csv",
+        "",
+        "Exit code: 0 when every target connected or every expectation held, else the most severe",
+        "code (see tcpdial --help); 9 when an expectation did not hold.",
+    })
+final class ScanCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  OutputOptions output;
+
+  @Mixin
+  DialOptions dial;
+
+  @Parameters(arity = "0..*", paramLabel = "TARGET",
+      description = "host:port, host, CIDR block (with -p), or - for stdin")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+      description = "Read targets from FILE (- for stdin), one per line.")
+  List<String> files = new ArrayList<>();
+
+  @Option(names = {"-p", "--ports"}, paramLabel = "PORTS",
+      description = "Ports for hosts and CIDR blocks given without a port: 22,80,8000-8100.")
+  String ports;
+
+  @Option(names = {"-n", "--concurrency"}, paramLabel = "N",
+      description = "Connects in flight at most. Default: from the descriptor limit and the"
+          + " ephemeral port range, with headroom (here: ${sys:tcpdial.defaultConcurrency:-at most 256}).")
+  Integer concurrency;
+
+  @Option(names = "--rate", paramLabel = "N/s", converter = Converters.RateConverter.class,
+      description = "Start at most N connects per second (token bucket). Default: no limit.")
+  Double rate;
+
+  @Option(names = "--expect", paramLabel = "open|closed|filtered",
+      converter = Converters.ExpectationConverter.class,
+      description = "What every target should be; a line's own =... suffix wins.")
+  Expectation expect;
+
+  @Option(names = "--shard", paramLabel = "K/N", converter = Converters.ShardConverter.class,
+      description = "Scan only the K-th of N deterministic parts of the de-duplicated list.")
+  Converters.Shard shard;
+
+  @Option(names = "--no-progress", description = "No progress line on stderr.")
+  boolean noProgress;
+
+  /**
+   * The default timeout per attempt: past the first SYN retransmission (1 s), so one SYN lost on
+   * the way (or in a full input queue) does not make a closed or open port look filtered.
+   */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(1500);
+
+  /** Local failures retried (after backing off) before they are reported. */
+  static final int LOCAL_RETRIES = 3;
+
+  @Override
+  public Integer call() throws IOException {
+    TargetList list = new TargetList(ports, expect);
+    boolean stdinUsed = false;
+    for (String a : args) {
+      if (a.equals("-")) {
+        stdinUsed = readStdin(list, stdinUsed);
+      } else {
+        list.add(a, "'" + a + "'");
+      }
+    }
+    for (String f : files) {
+      if (f.equals("-")) {
+        stdinUsed = readStdin(list, stdinUsed);
+      } else {
+        try (BufferedReader r = Files.newBufferedReader(Path.of(f), StandardCharsets.UTF_8)) {
+          list.addLines(r, f);
+        } catch (NoSuchFileException e) {
+          throw new UsageException("-f " + f + ": no such file");
+        } catch (IOException e) {
+          throw new UsageException("-f " + f + ": " + Main.message(e));
+        }
+      }
+    }
+    if (list.size() == 0) {
+      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host or CIDR"
+          + " block with -p, -f FILE or - for stdin");
+    }
+    int budget = SystemLimits.fdBudget();
+    int window;
+    if (concurrency == null) {
+      window = SystemLimits.defaultConcurrency();
+    } else if (concurrency < 1) {
+      throw new ParameterException(spec.commandLine(), "--concurrency must be at least 1: " + concurrency);
+    } else if (concurrency > budget) {
+      if (!output.quiet) {
+        spec.commandLine().getErr().println("tcpdial scan: --concurrency " + concurrency
+            + " exceeds the descriptor budget (" + budget + " of the limit "
+            + SystemLimits.fdSoftLimit() + "); using " + budget);
+      }
+      window = budget;
+    } else {
+      window = concurrency;
+    }
+    List<TargetList.Entry> entries = list.entries(shard);
+    return run(entries, window, list.anyExpectation());
+  }
+
+  private boolean readStdin(TargetList list, boolean used) throws IOException {
+    if (!used) {
+      list.addLines(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), "stdin");
+    }
+    return true;
+  }
+
+  private int run(List<TargetList.Entry> entries, int window, boolean expectations) {
+    Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
+        expectations, false, false).flushEach(false);
+    int width = 0;
+    for (int i = 0; i < Math.min(entries.size(), 10_000); i++) {
+      width = Math.max(width, entries.get(i).target().toString().length());
+    }
+    report.targetWidth(width);
+    AdaptiveWindow permits = new AdaptiveWindow(window);
+    TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
+    LinkedBlockingQueue<Object> results = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<Pending> retry = new LinkedBlockingQueue<>();
+    AtomicLong inflight = new AtomicLong();
+    AtomicLong done = new AtomicLong();
+    AtomicLong localBackoffs = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    Object end = new Object();
+    Progress progress = !noProgress && !output.quiet
+        && Terminal.progressOnStderr(spec.commandLine().getErr())
+        ? new Progress(spec.commandLine().getErr(), entries.size(), done) : null;
+
+    Thread writer = Thread.ofPlatform().name("tcpdial-scan-writer").daemon().start(() -> {
+      try {
+        while (true) {
+          Object o = results.poll();
+          if (o == null) {
+            report.flush();
+            o = results.take();
+          }
+          if (o == end) {
+            return;
+          }
+          report.row((Row) o);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+
+    Thread self = Thread.currentThread();
+    Interrupts interrupts = Interrupts.install(() -> {
+      stop.set(true);
+      self.interrupt();
+    });
+    long start = System.nanoTime();
+    if (progress != null) {
+      progress.start();
+    }
+    try (Dialer dialer = dial.builder(Mode.ASYNC, DEFAULT_TIMEOUT).executor(Runnable::run).build()) {
+      if (!Engines.available(dialer, dial, report, spec)) {
+        results.add(end);
+        return ExitCodes.ERROR;
+      }
+      report.begin();
+      if (bucket == null) {
+        scanEach(dialer, entries, permits.size(), results, done, localBackoffs, stop);
+      } else {
+        scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done, localBackoffs,
+            stop);
+      }
+    } catch (InterruptedException e) {
+      // Ctrl-C: the dialer's close cancels what is in flight; the summary follows
+    } finally {
+      interrupts.restore();
+      Thread.interrupted();
+    }
+    // retries that never ran: report their last (local) result
+    results.add(end);
+    try {
+      writer.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (progress != null) {
+      progress.stop();
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    Map<String, Object> fields = report.summaryFields("scan", elapsed);
+    fields.put("targets", (long) entries.size());
+    fields.put("not_scanned", (long) entries.size() - report.total());
+    fields.put("concurrency", window);
+    fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
+    fields.put("local_backoffs", localBackoffs.get());
+    fields.put("shard", shard == null ? null : shard.toString());
+    if (report.total() < entries.size()) {
+      report.exitAtLeast(ExitCodes.LOCAL);
+      fields.put("exit_code", report.exitCode());
+    }
+    List<String> text = new ArrayList<>();
+    text.add(report.countsLine("target") + String.format(Locale.ROOT, " in %.3f s (%.0f/s, window %d%s)",
+        elapsed.toNanos() / 1e9, (double) fields.get("rate_per_s"), window,
+        localBackoffs.get() > 0 ? ", backed off " + localBackoffs.get() + "x on local problems" : ""));
+    if (report.total() < entries.size()) {
+      text.add("interrupted: " + (entries.size() - report.total()) + " targets not scanned");
+    }
+    long local = report.count(Outcome.NO_LOCAL_ADDRESS) + report.count(Outcome.LOCAL_RESOURCES);
+    if (local > 0 && !output.quiet) {
+      report.err().println("tcpdial scan: " + local + " target" + (local == 1 ? "" : "s")
+          + " failed for local reasons (no_local_address, local_resources) even after backing off:"
+          + " a problem of this machine, not of the targets; lower --concurrency or --rate");
+    }
+    report.summary(fields, text);
+    return report.exitCode();
+  }
+
+  /**
+   * No rate limit: {@link Dialer#probeEach} keeps the window full from the engine's own threads.
+   * Targets that failed for local reasons go round again with half the window after a pause.
+   */
+  private static void scanEach(Dialer dialer, List<TargetList.Entry> entries, int window,
+      LinkedBlockingQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
+      AtomicBoolean stop) throws InterruptedException {
+    List<Pending> todo = new ArrayList<>(entries.size());
+    for (TargetList.Entry e : entries) {
+      todo.add(new Pending(e, 0));
+    }
+    while (!todo.isEmpty() && !stop.get()) {
+      Map<Target, Pending> byTarget = new IdentityHashMap<>(todo.size() * 2);
+      for (Pending p : todo) {
+        byTarget.put(p.entry.target(), p);
+      }
+      List<Pending> again = Collections.synchronizedList(new ArrayList<>());
+      Iterator<Target> it = todo.stream().map(p -> p.entry.target()).iterator();
+      dialer.probeEach(it, window, r -> {
+        Pending p = byTarget.get(r.target());
+        Outcome o = r.outcome();
+        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
+            && p.tries < LOCAL_RETRIES && !stop.get()) {
+          localBackoffs.incrementAndGet();
+          again.add(new Pending(p.entry, p.tries + 1));
+        } else {
+          results.add(new Row(r, p.entry.expected(), -1, null));
+          done.incrementAndGet();
+        }
+      });
+      todo = new ArrayList<>(again);
+      if (!todo.isEmpty()) {
+        window = Math.max(1, window / 2);
+        Thread.sleep(100L * todo.getFirst().tries);
+      }
+    }
+  }
+
+  /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
+  private static void scanPaced(Dialer dialer, List<TargetList.Entry> entries, TokenBucket bucket,
+      AdaptiveWindow permits, LinkedBlockingQueue<Object> results,
+      LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
+      AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
+    int next = 0;
+    while (!stop.get()) {
+      Pending p = retry.poll();
+      if (p == null) {
+        if (next < entries.size()) {
+          p = new Pending(entries.get(next++), 0);
+        } else if (inflight.get() == 0 && retry.isEmpty()) {
+          break;
+        } else {
+          p = retry.poll(20, TimeUnit.MILLISECONDS);
+          if (p == null) {
+            continue;
+          }
+        }
+      }
+      bucket.acquire();
+      permits.acquire();
+      inflight.incrementAndGet();
+      Pending launched = p;
+      dialer.probeAsync(p.entry.target()).whenComplete((r, ex) -> {
+        permits.release();
+        DialResult res = r != null ? r : failed(launched, ex);
+        Outcome o = res.outcome();
+        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
+            && launched.tries < LOCAL_RETRIES && !stop.get()) {
+          permits.backoff();
+          localBackoffs.incrementAndGet();
+          retry.add(new Pending(launched.entry, launched.tries + 1));
+        } else {
+          permits.recover();
+          results.add(new Row(res, launched.entry.expected(), -1, null));
+          done.incrementAndGet();
+        }
+        inflight.decrementAndGet();
+      });
+    }
+  }
+
+  private static DialResult failed(Pending p, Throwable ex) {
+    Outcome o = ex instanceof java.util.concurrent.CancellationException ? Outcome.CANCELLED : Outcome.ERROR;
+    return new DialResult(p.entry.target(), o, null, null, null, Duration.ZERO, Duration.ZERO,
+        List.of(), Mode.ASYNC, Engine.JDK, List.of(), ex == null ? null : Main.message(ex));
+  }
+
+  private record Pending(TargetList.Entry entry, int tries) {}
+
+  /** A semaphore whose size halves on a local problem and grows back by one per success. */
+  static final class AdaptiveWindow extends Semaphore {
+    private final int max;
+    private volatile int size;
+    private volatile long lastCut;
+
+    AdaptiveWindow(int max) {
+      super(max);
+      this.max = max;
+      this.size = max;
+    }
+
+    synchronized void backoff() {
+      if (size > 1) {
+        int cut = size / 2;
+        reducePermits(cut);
+        size -= cut;
+      }
+      lastCut = System.nanoTime();
+    }
+
+    void recover() {
+      if (size < max && System.nanoTime() - lastCut > 20_000_000L) {
+        synchronized (this) {
+          if (size < max) {
+            size++;
+            release();
+          }
+        }
+      }
+    }
+
+    int size() {
+      return size;
+    }
+  }
+
+  /** Starts at most {@code rate} connects a second, in bursts of at most a twentieth of that. */
+  static final class TokenBucket {
+    private final double perNano;
+    private final double burst;
+    private double tokens;
+    private long last = System.nanoTime();
+
+    TokenBucket(double perSecond) {
+      this.perNano = perSecond / 1e9;
+      this.burst = Math.max(1, perSecond / 20);
+      this.tokens = 1;
+    }
+
+    void acquire() throws InterruptedException {
+      while (true) {
+        long now = System.nanoTime();
+        tokens = Math.min(burst, tokens + (now - last) * perNano);
+        last = now;
+        if (tokens >= 1) {
+          tokens -= 1;
+          return;
+        }
+        LockSupport.parkNanos((long) ((1 - tokens) / perNano));
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.tcpdial.cli;
+
+import java.io.PrintWriter;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/** Whether standard output and error are terminals, and whether colour is wanted. */
+final class Terminal {
+  private Terminal() {}
+
+  /** Set by {@link Main#main}: the command's writers are the process's real stdout and stderr. */
+  static volatile PrintWriter realOut;
+  static volatile PrintWriter realErr;
+
+  private static final MethodHandle ISATTY = isattyHandle();
+
+  private static MethodHandle isattyHandle() {
+    try {
+      Linker linker = Linker.nativeLinker();
+      return linker.defaultLookup().find("isatty")
+          .map(addr -> linker.downcallHandle(addr,
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)))
+          .orElse(null);
+    } catch (Throwable e) { // native access refused or not supported
+      return null;
+    }
+  }
+
+  /** True when file descriptor {@code fd} is a terminal; falls back to System.console(). */
+  static boolean isatty(int fd) {
+    if (ISATTY != null) {
+      try {
+        return (int) ISATTY.invokeExact(fd) == 1;
+      } catch (Throwable e) {
+        // fall through
+      }
+    }
+    java.io.Console c = System.console();
+    return c != null && c.isTerminal();
+  }
+
+  /** Colour on {@code out}: it is the real stdout, a terminal, and NO_COLOR is not set. */
+  static boolean colourOnStdout(PrintWriter out) {
+    String noColour = System.getenv("NO_COLOR");
+    return out == realOut && (noColour == null || noColour.isEmpty()) && isatty(1)
+        && !"dumb".equals(System.getenv("TERM"));
+  }
+
+  /**
+   * A progress display on {@code err} is welcome: it is the real stderr and a terminal, and the
+   * results go elsewhere (a file or a pipe), so the two never mix.
+   */
+  static boolean progressOnStderr(PrintWriter err) {
+    return err == realErr && isatty(2) && !isatty(1);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.tcpdial.internal;
+
+import dev.tcpdial.Attempt;
+import dev.tcpdial.DialResult;
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.EventType;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+
+/**
+ * Every dial and every attempt as JDK Flight Recorder events ({@code tcpdial.Dial}, {@code
+ * tcpdial.Attempt}), committed when the dial ends; free when no recording asks for them. {@code
+ * jfr print --events tcpdial.Attempt rec.jfr} shows them.
+ */
+final class JfrEvents {
+  private JfrEvents() {}
+
+  private static final EventType DIAL = EventType.getEventType(DialEvent.class);
+  private static final EventType ATTEMPT = EventType.getEventType(AttemptEvent.class);
+
+  @Name("tcpdial.Dial")
+  @Label("TCP Dial")
+  @Category("tcpdial")
+  @Description("A dial ended: its outcome, errno and how many attempts it took")
+  @StackTrace(false)
+  static final class DialEvent extends Event {
+    @Label("Target") String target;
+    @Label("Outcome") String outcome;
+    @Label("Errno") String errno;
+    @Label("Remote") String remote;
+    @Label("Mode") String mode;
+    @Label("Engine") String engine;
+    @Label("Attempts") int attempts;
+    @Label("Elapsed") @Timespan long elapsed;
+    @Label("Resolution") @Timespan long resolution;
+  }
+
+  @Name("tcpdial.Attempt")
+  @Label("TCP Connect Attempt")
+  @Category("tcpdial")
+  @Description("One socket's connect to one address, with the reason it started")
+  @StackTrace(false)
+  static final class AttemptEvent extends Event {
+    @Label("Target") String target;
+    @Label("Index") int index;
+    @Label("Remote") String remote;
+    @Label("Local") String local;
+    @Label("Outcome") String outcome;
+    @Label("Errno") String errno;
+    @Label("Reason") String reason;
+    @Label("Start") @Timespan long start;
+    @Label("Elapsed") @Timespan long elapsed;
+  }
+
+  /** Commits the dial's events if a recording wants them. */
+  static void record(DialResult r) {
+    if (DIAL.isEnabled()) {
+      DialEvent e = new DialEvent();
+      e.target = r.target().toString();
+      e.outcome = r.outcome().label();
+      e.errno = r.errno() == null ? null : r.errno().name();
+      e.remote = r.remote() == null ? null : r.remote().toString();
+      e.mode = r.mode().label();
+      e.engine = r.engine().label();
+      e.attempts = r.attempts().size();
+      e.elapsed = r.elapsed().toNanos();
+      e.resolution = r.resolution().toNanos();
+      e.commit();
+    }
+    if (ATTEMPT.isEnabled()) {
+      for (Attempt a : r.attempts()) {
+        AttemptEvent e = new AttemptEvent();
+        e.target = r.target().toString();
+        e.index = a.index();
+        e.remote = a.remote().toString();
+        e.local = a.local() == null ? null : a.local().toString();
+        e.outcome = a.outcome().label();
+        e.errno = a.errno() == null ? null : a.errno().name();
+        e.reason = a.reason().label();
+        e.start = a.start().toNanos();
+        e.elapsed = a.elapsed().toNanos();
+        e.commit();
+      }
+    }
+  }
+}

@@ -1,0 +1,316 @@
+package dev.tcpdial.internal.nat;
+
+import dev.tcpdial.DialListener;
+import dev.tcpdial.DialResult;
+import dev.tcpdial.Engine;
+import dev.tcpdial.Outcome;
+import dev.tcpdial.SocketConfigurer;
+import dev.tcpdial.Target;
+import dev.tcpdial.internal.CancellableFuture;
+import dev.tcpdial.internal.Resolution;
+import dev.tcpdial.internal.SerialExecutor;
+import dev.tcpdial.internal.Clock;
+import dev.tcpdial.internal.DialEngine;
+import dev.tcpdial.internal.Deadline;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+
+/**
+ * The probes of one dialer on the native engine: resolution (names on a virtual thread, literals
+ * inline), one {@link NativeLoop} started on first use, and the {@link DialResult}s, which carry
+ * {@link Engine#NATIVE}. Where the engine was forced but cannot run, every probe ends {@code
+ * error} with no attempt, and {@link #unavailableReason()} says why.
+ */
+public final class NativeProbes implements AutoCloseable {
+
+  private final DialEngine.Settings settings;
+  private final Clock clock;
+  private final String unavailable;
+  private final NativeDial.Events events;
+  private final java.util.function.Consumer<DialResult> recorder;
+  private final Executor complete;
+  private final Resolution resolution;
+  private final Object lock = new Object();
+  private NativeLoop loop;
+  private boolean closed;
+
+  private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable,
+      java.util.function.Consumer<DialResult> recorder) {
+    this.settings = settings;
+    this.recorder = recorder;
+    this.clock = clock;
+    this.unavailable = unavailable;
+    this.resolution = new Resolution(settings, clock);
+    boolean listening = settings.listener() != DialListener.NONE;
+    Executor serial = listening ? new SerialExecutor(settings.executor()) : settings.executor();
+    this.events = new NativeDial.Events(settings.listener(), serial);
+    this.complete = serial;
+  }
+
+  /**
+   * The native probes for a dialer with {@code settings}, or null when its probes use the JDK
+   * engine: {@link Engine#JDK} was asked for, or nothing was asked for and the native engine cannot
+   * run here or cannot honour a {@link SocketConfigurer}. {@link Engine#NATIVE} always gets native
+   * probes, failing ones where they cannot run. {@code recorder} sees every result first (the
+   * flight recorder's events).
+   */
+  public static NativeProbes choose(DialEngine.Settings settings, Clock clock,
+      java.util.function.Consumer<DialResult> recorder) {
+    if (settings.engine() == Engine.JDK) {
+      return null;
+    }
+    String why = whyNot(settings);
+    if (settings.engine() == null && why != null) {
+      return null;
+    }
+    if (why == null) {
+      NativeLoop.warmUpInBackground();
+    }
+    return new NativeProbes(settings, clock, why, recorder);
+  }
+
+  /** Null when the native engine can carry out probes with {@code settings}, else why not. */
+  public static String whyNot(DialEngine.Settings settings) {
+    if (NativeLoop.unavailableBeforeLinking() != null) {
+      return NativeLoop.unavailableBeforeLinking();
+    }
+    if (settings.configurer() != SocketConfigurer.NONE) {
+      return "a socket configurer works on JDK channels: the native engine cannot apply it";
+    }
+    if (settings.local() != null && settings.local().isUnresolved()) {
+      return "the local address " + settings.local() + " is not resolved";
+    }
+    return null;
+  }
+
+  /** Links the C calls and starts the loop now rather than at the first probe. */
+  public void prestart() {
+    if (unavailable == null) {
+      NativeLoop.warmUpNow();
+      try {
+        loop();
+      } catch (RuntimeException e) {
+        // the first probe reports it
+      }
+    }
+  }
+
+  /** Null when these probes run, else why every one of them ends {@code error}. */
+  public String unavailableReason() {
+    return unavailable;
+  }
+
+  DialEngine.Settings settings() {
+    return settings;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  NativeDial.Events events() {
+    return events;
+  }
+
+  /** Hands a finished probe's result to the recorder and the listener, in that order. */
+  void finished(DialResult r) {
+    recorder.accept(r);
+    if (events.on()) {
+      events.finished(r);
+    }
+  }
+
+  long connectTimeoutNanos() {
+    Duration d = settings.connectTimeout();
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** A probe, waiting for its result; an interrupt cancels it and stays set. */
+  public DialResult probe(Target target) {
+    CompletableFuture<DialResult> f = new CompletableFuture<>();
+    NativeDial d = start(target, f::complete, null);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          if (!interrupted) {
+            interrupted = true;
+            if (d != null) {
+              d.cancel();
+            }
+          }
+        } catch (ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** A probe; the future completes on the dialer's executor; cancelling it cancels the probe. */
+  public CompletableFuture<DialResult> probeAsync(Target target) {
+    CancellableFuture<DialResult> f = new CancellableFuture<>();
+    NativeDial d = start(target, f::complete, complete);
+    if (d != null) {
+      f.onCancel(d::cancel);
+    }
+    return f;
+  }
+
+  // exec: where the result is handed over, null for inline (on the loop thread)
+  private NativeDial start(Target target, java.util.function.Consumer<DialResult> done,
+      Executor exec) {
+    long startNanos = clock.nanoTime();
+    java.util.function.Consumer<DialResult> sink = exec == null
+        ? done : r -> exec.execute(() -> done.accept(r));
+    if (events.on()) {
+      sink = r -> complete.execute(() -> done.accept(r)); // after the events, in order
+    }
+    events.dialStart(target);
+    if (unavailable != null) {
+      fail(target, startNanos, Outcome.ERROR, 0, "the native engine cannot run: " + unavailable, sink);
+      return null;
+    }
+    NativeLoop l;
+    try {
+      l = loop();
+    } catch (NativeLoop.StartFailed e) { // no epoll instance or eventfd: EMFILE and the like
+      fail(target, startNanos, e.errno() == 22 ? Outcome.ERROR : dev.tcpdial.internal.Errnos.outcomeOf(e.errno()),
+          e.errno(), "the native engine could not start its loop", sink);
+      return null;
+    } catch (UnsupportedOperationException e) { // the C calls did not link
+      fail(target, startNanos, Outcome.ERROR, 0, "the native engine's C calls did not link: "
+          + e.getMessage(), sink);
+      return null;
+    }
+    NativeDial d = new NativeDial(this, l, target, startNanos,
+        Deadline.after(startNanos, settings.deadline()), sink);
+    if (l == null) {
+      d.finishWithoutAttempts(Outcome.CANCELLED);
+      return null;
+    }
+    if (target.isLiteral()) {
+      InetAddress a = target.literal().orElse(null);
+      List<InetSocketAddress> plan = a == null ? List.of() : resolution.literal(target);
+      d.resolved(a == null ? List.of() : List.of(a), 0);
+      if (plan.isEmpty()) {
+        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED,
+            target.host() + ": not an address of the wanted family");
+        return null;
+      }
+      if (l.inLoop()) {
+        d.begin(plan);
+      } else {
+        l.execute(() -> d.begin(plan));
+      }
+      return d;
+    }
+    Thread r = Thread.ofVirtual().name("tcpdial-resolve").unstarted(() -> {
+      List<InetSocketAddress> plan;
+      try {
+        plan = resolve(d);
+      } catch (UnknownHostException e) {
+        d.finishWithoutAttempts(Outcome.RESOLUTION_FAILED, e.getMessage());
+        return;
+      } catch (InterruptedException e) {
+        d.finishWithoutAttempts(Outcome.CANCELLED);
+        return;
+      }
+      l.execute(() -> d.begin(plan));
+    });
+    d.resolving(r);
+    r.start();
+    return d;
+  }
+
+  // A probe that ended before any attempt because the engine could not run.
+  private void fail(Target target, long startNanos, Outcome outcome, int errno, String detail,
+      java.util.function.Consumer<DialResult> sink) {
+    DialResult r = new DialResult(target, outcome, errno == 0 ? null : dev.tcpdial.Errno.of(errno),
+        null, null, Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
+        settings.mode(), Engine.NATIVE, List.of(), detail);
+    finished(r);
+    sink.accept(r);
+  }
+
+  /**
+   * Probes every target, at most {@code concurrency} at once, on loops of their own (one per
+   * core), each result to {@code results} on a loop thread; see {@link dev.tcpdial.Dialer#probeEach}.
+   * Falls back to {@link #probeAsync} one by one where a probe needs more than one native connect
+   * (retries, listeners).
+   */
+  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    if (unavailable != null || events.on() || settings.retry().maxRetries() > 0) {
+      return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+    }
+    synchronized (lock) {
+      if (closed) {
+        return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+      }
+    }
+    return new NativeScan(this, targets, concurrency, results).await();
+  }
+
+  NativeLoop.Options loopOptions() {
+    KnobsView k = new KnobsView(settings);
+    return new NativeLoop.Options(settings.local(), k.synCount, k.userTimeoutMillis,
+        settings.bindAddressNoPort(), true);
+  }
+
+  private NativeLoop loop() {
+    synchronized (lock) {
+      if (closed) {
+        return null;
+      }
+      if (loop == null) {
+        loop = NativeLoop.start("tcpdial-native", loopOptions(), clock);
+      }
+      return loop;
+    }
+  }
+
+  private record KnobsView(int synCount, int userTimeoutMillis) {
+    KnobsView(DialEngine.Settings s) {
+      this(s.synRetries(), (int) Math.min(Integer.MAX_VALUE, s.userTimeout().toMillis()));
+    }
+  }
+
+  // ---- resolution, as the JDK engine does it ----
+
+  private List<InetSocketAddress> resolve(NativeDial d)
+      throws UnknownHostException, InterruptedException {
+    Resolution.Resolved r = resolution.resolve(d.target(), d.deadline());
+    d.resolved(r.addresses(), r.tookNanos());
+    events.resolved(d.target(), r.addresses(), Duration.ofNanos(r.tookNanos()));
+    return r.plan();
+  }
+
+  /** Cancels every probe in flight (they end {@code cancelled}) and stops the loop. Idempotent. */
+  @Override
+  public void close() {
+    NativeLoop l;
+    synchronized (lock) {
+      closed = true;
+      l = loop;
+    }
+    if (l != null) {
+      l.close();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.tcpdial.internal.nat;
+
+import dev.tcpdial.internal.Platform;
+
+/** Why the native engine cannot run here, known without linking anything; null when it may. */
+final class Precheck {
+  private Precheck() {}
+
+  static final String WHY = why();
+
+  private static String why() {
+    if (!Platform.linux()) {
+      return "the native engine needs Linux (this is " + System.getProperty("os.name") + ")";
+    }
+    if (Abi.ARCH == null) {
+      return "the native engine supports x86_64 and aarch64 (this is "
+          + System.getProperty("os.arch") + ")";
+    }
+    if (!Platform.nativeAccess()) {
+      return "the native engine needs native access: run java with"
+          + " --enable-native-access=dev.tcpdial (or =ALL-UNNAMED on the class path)";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The engine, not exported: {@code Race} decides (Happy Eyeballs, deadline, retries) without
+ * threads or clocks of its own; {@code SyncDial} and {@code AsyncDial} carry its decisions out on the
+ * caller's thread or on the {@code EventLoop}; {@code JdkConnect} is one attempt; {@code Errnos} is
+ * the one place where errno numbers, JDK exceptions and outcomes meet.
+ */
+package dev.tcpdial.internal;

@@ -1,0 +1,105 @@
+package dev.tcpdial.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every scenario of {@code lab/demo-targets.txt}, dialed for real in the lab in both modes: the
+ * outcome label, the errno name and the elapsed time must be those the file promises. All dials
+ * of a namespace run at once in one {@link LabProbe} process, the namespaces side by side, so the
+ * class takes about as long as its slowest scenario (ARP failure, kernel ETIMEDOUT: ~3 s) plus
+ * two JVM starts. Root only: skipped otherwise.
+ *
+ * <p>{@code -Dtcpdial.lab.engine=native} (or {@code jdk}) forces the engine of every probe and
+ * checks that the results say so; by default the dialer picks.
+ */
+class LabOutcomesTest {
+  private static final String WARMUP = "198.18.1.2:80";
+
+  private static final String ENGINE = System.getProperty("tcpdial.lab.engine", "");
+
+  private static Lab lab;
+  private static final Map<String, ProbeLine> results = new HashMap<>();
+
+  @BeforeAll
+  static void runEveryScenario() throws Exception {
+    lab = Lab.up();
+    Map<String, List<String>> jobs = new LinkedHashMap<>();
+    for (LabScenario s : LabScenario.load()) {
+      jobs.computeIfAbsent(s.ns(), k -> new ArrayList<>()).add(s.jobLine());
+    }
+    List<String> args = new ArrayList<>(List.of("--warmup", WARMUP, "--warmup", "198.18.1.2:81",
+        "--timeout-s", "30"));
+    if (!ENGINE.isEmpty()) {
+      args.addAll(List.of("--engine", ENGINE));
+    }
+    List<CompletableFuture<Lab.ProbeRun>> runs = new ArrayList<>();
+    for (var e : jobs.entrySet()) {
+      runs.add(lab.probeAsync(lab.namespace(e.getKey()), args, e.getValue(), Duration.ofSeconds(60)));
+    }
+    for (CompletableFuture<Lab.ProbeRun> r : runs) {
+      results.putAll(r.join().results());
+    }
+  }
+
+  @AfterAll
+  static void down() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  static Stream<Arguments> scenarios() {
+    return LabScenario.load().stream()
+        .flatMap(s -> Stream.of(Arguments.of(s, "sync"), Arguments.of(s, "async")));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("scenarios")
+  void outcomeErrnoAndTime(LabScenario s, String mode) {
+    ProbeLine r = results.get(s.id() + "/" + mode);
+    assertThat(r).as("a result for %s in mode %s", s.id(), mode).isNotNull();
+    String what = s.description() + "\n  got: " + r.raw();
+    assertThat(r.mode()).isEqualTo(mode);
+    if (!ENGINE.isEmpty()) {
+      assertThat(r.engine()).as("engine: " + what).isEqualTo(ENGINE);
+    }
+    assertThat(r.outcome()).as("outcome: " + what).isEqualTo(s.outcome());
+    assertThat(r.errno()).as("errno: " + what).isEqualTo(s.errno());
+    assertThat(r.elapsedMs()).as("elapsed ms: " + what).isBetween(s.minMs(), s.maxMs());
+    if (!s.outcome().equals("resolution_failed")) {
+      assertThat(r.attempts()).as("attempts: " + what).isNotEmpty();
+      // the deciding attempt's address is the one reported
+      assertThat(r.attempts().stream().map(ProbeLine.AttemptLine::remote)).contains(r.remote());
+    }
+  }
+
+  @Test
+  void theSecondClientGivesUpAfterOneSynRetryWhileTheFirstKeepsSix() {
+    assertThat(lab.sysctl(lab.shortSynClient(), "net.ipv4.tcp_syn_retries")).isEqualTo("1");
+    assertThat(lab.sysctl(lab.client(), "net.ipv4.tcp_syn_retries")).isEqualTo("6");
+  }
+
+  @Test
+  void nameLookupsStayInsideTheNamespace() {
+    for (String ns : List.of(lab.client(), lab.shortSynClient())) {
+      assertThat(lab.exec(ns, "cat", "/etc/resolv.conf")).contains("nameserver 127.0.0.1")
+          .doesNotContainPattern("nameserver (?!127\\.0\\.0\\.1)");
+      assertThat(lab.exec(ns, "cat", "/etc/hosts")).contains("dual-silent6.lab");
+    }
+  }
+}
