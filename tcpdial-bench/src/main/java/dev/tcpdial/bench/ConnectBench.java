@@ -247,8 +247,8 @@ public final class ConnectBench {
 
   static Client create(String name, InetSocketAddress probe, int conc) {
     return switch (name) {
-      case "tcpdial-async" -> new TcpdialAsync(null, false);
-      case "tcpdial-async-dial" -> new TcpdialAsync(null, true);
+      case "tcpdial-async" -> new TcpdialAsync(Engine.JDK, false);
+      case "tcpdial-async-dial" -> new TcpdialAsync(Engine.JDK, true);
       case "tcpdial-probe-native" -> nativeOrNull(probe, conc);
       case "tcpdial-sync-virtual" -> new TcpdialSync(true);
       case "tcpdial-sync-platform" -> new TcpdialSync(false);
@@ -269,8 +269,10 @@ public final class ConnectBench {
 
   /** The native probe engine, when this build has it and it works here; else says why not. */
   private static Client nativeOrNull(InetSocketAddress probe, int conc) {
+    // No socket configurer: the native engine takes none (it fails every probe with one) and
+    // closes every probe with SO_LINGER 0 by itself.
     try (Dialer d = Dialer.builder().mode(Mode.SYNC).engine(Engine.NATIVE)
-        .connectTimeout(Duration.ofSeconds(2)).socketConfigurer(LINGER_0).build()) {
+        .connectTimeout(Duration.ofSeconds(2)).build()) {
       DialResult r = d.probe(new Target(probe.getAddress().getHostAddress(), probe.getPort()));
       if (r.engine() != Engine.NATIVE || r.outcome() != Outcome.CONNECTED) {
         System.out.println("result client=tcpdial-probe-native conc=" + conc
@@ -290,7 +292,8 @@ public final class ConnectBench {
 
   /**
    * Dialer ASYNC with {@code Runnable::run}: results arrive on the event-loop thread, which starts
-   * the next connect at once. probeAsync (connect, close), or dialAsync and a close of ours.
+   * the next connect at once. probeAsync (connect, close), or dialAsync and a close of ours. The
+   * engine is forced: JDK (tcpdial-async*), or NATIVE (tcpdial-probe-native).
    */
   static final class TcpdialAsync implements Client {
     private final Engine engine;
@@ -314,9 +317,9 @@ public final class ConnectBench {
         targets[i] = target(ctx.targets[i]);
       }
       Dialer.Builder b = Dialer.builder().mode(Mode.ASYNC).executor(Runnable::run)
-          .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).socketConfigurer(LINGER_0);
-      if (engine != null) {
-        b.engine(engine);
+          .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).engine(engine);
+      if (engine == Engine.JDK) {
+        b.socketConfigurer(LINGER_0); // the native engine sets SO_LINGER 0 itself
       }
       dialer = b.build();
       inFlight.set(ctx.conc);
@@ -383,7 +386,7 @@ public final class ConnectBench {
 
   // ---- tcpdial, blocking ----
 
-  /** Dialer SYNC, probe() in a loop on each of C threads, virtual or platform. */
+  /** Dialer SYNC on the JDK engine, probe() in a loop on each of C threads, virtual or platform. */
   static final class TcpdialSync implements Client {
     private final boolean virtual;
     private Dialer dialer;
@@ -394,7 +397,7 @@ public final class ConnectBench {
 
     @Override
     public void start(Ctx ctx) {
-      dialer = Dialer.builder().mode(Mode.SYNC)
+      dialer = Dialer.builder().mode(Mode.SYNC).engine(Engine.JDK)
           .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).socketConfigurer(LINGER_0).build();
       Target[] targets = new Target[ctx.targets.length];
       for (int i = 0; i < targets.length; i++) {

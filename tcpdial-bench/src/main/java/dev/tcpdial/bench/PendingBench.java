@@ -293,8 +293,9 @@ public final class PendingBench {
       loopField.setAccessible(true);
       for (int i = 0; i < steps; i++) {
         Duration t = Duration.ofMillis(MIN_MS + i * STEP_MS);
-        dialers[i] = Dialer.builder().mode(Mode.ASYNC).executor(Runnable::run)
-            .connectTimeout(t).deadline(t).socketConfigurer(ConnectBench.LINGER_0).build();
+        dialers[i] = Dialer.builder().mode(Mode.ASYNC).engine(dev.tcpdial.Engine.JDK)
+            .executor(Runnable::run).connectTimeout(t).deadline(t)
+            .socketConfigurer(ConnectBench.LINGER_0).build();
         loopField.set(engineField.get(dialers[i]), loop);
       }
     }
@@ -302,8 +303,9 @@ public final class PendingBench {
     @Override
     void warmUp() throws Exception {
       // Classes loaded and the paths compiled: short dials that time out, 200 ms each.
-      try (Dialer d = Dialer.builder().mode(Mode.ASYNC).executor(Runnable::run)
-          .connectTimeout(Duration.ofMillis(200)).socketConfigurer(ConnectBench.LINGER_0).build()) {
+      try (Dialer d = Dialer.builder().mode(Mode.ASYNC).engine(dev.tcpdial.Engine.JDK)
+          .executor(Runnable::run).connectTimeout(Duration.ofMillis(200))
+          .socketConfigurer(ConnectBench.LINGER_0).build()) {
         for (int round = 0; round < 3; round++) {
           List<java.util.concurrent.CompletableFuture<DialResult>> fs = new ArrayList<>();
           for (int i = 0; i < 1000; i++) {
