@@ -318,8 +318,10 @@ public final class ConnectBench {
       }
       Dialer.Builder b = Dialer.builder().mode(Mode.ASYNC).executor(Runnable::run)
           .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).engine(engine);
-      if (engine == Engine.JDK) {
-        b.socketConfigurer(LINGER_0); // the native engine sets SO_LINGER 0 itself
+      if (dial) {
+        // dialAsync hands the channel over: our close must reset it. A probe closes with a reset
+        // by itself on either engine (SO_LINGER 0), so probes get no configurer.
+        b.socketConfigurer(LINGER_0);
       }
       dialer = b.build();
       inFlight.set(ctx.conc);
@@ -397,8 +399,9 @@ public final class ConnectBench {
 
     @Override
     public void start(Ctx ctx) {
+      // No configurer: a probe closes its connection with a reset (SO_LINGER 0) by itself.
       dialer = Dialer.builder().mode(Mode.SYNC).engine(Engine.JDK)
-          .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).socketConfigurer(LINGER_0).build();
+          .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).build();
       Target[] targets = new Target[ctx.targets.length];
       for (int i = 0; i < targets.length; i++) {
         targets[i] = target(ctx.targets[i]);
