@@ -45,6 +45,8 @@ final class NativeScan {
     this.clock = owner.clock();
     this.targets = targets;
     this.results = results;
+    // One loop per core, at least 16 probes each; -Dtcpdial.scan.loops=N overrides it for
+    // measurements (see BENCHMARKS.md).
     int workers = Integer.getInteger("tcpdial.scan.loops", Math.max(1, Math.min(
         Runtime.getRuntime().availableProcessors(), Math.min(4, concurrency / 16))));
     this.pumpsDone = new CountDownLatch(workers);
