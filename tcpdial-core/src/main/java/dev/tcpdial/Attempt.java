@@ -40,8 +40,10 @@ public record Attempt(
 
     /** The lower-case name used in JSON ({@code delay_elapsed}). */
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return label;
     }
+
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Checks the components. */

@@ -12,6 +12,8 @@ public enum Engine {
 
   /** The lower-case name used by the CLI and in JSON. */
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return label;
   }
+
+  private final String label = name().toLowerCase(java.util.Locale.ROOT);
 }

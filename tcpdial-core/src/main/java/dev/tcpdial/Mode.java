@@ -15,6 +15,8 @@ public enum Mode {
 
   /** The lower-case name used by the CLI and in JSON ({@code sync}, {@code async}). */
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return label;
   }
+
+  private final String label = name().toLowerCase(java.util.Locale.ROOT);
 }

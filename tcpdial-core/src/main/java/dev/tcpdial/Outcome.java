@@ -47,14 +47,16 @@ public enum Outcome {
   ERROR("another failure; its errno says which");
 
   private final String explanation;
+  private final String label;
 
   Outcome(String explanation) {
     this.explanation = explanation;
+    this.label = name().toLowerCase(Locale.ROOT);
   }
 
   /** The outcome's name as printed and in JSON: {@code connected}, {@code host_unreachable}, ... */
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return label;
   }
 
   /** One sentence on what this outcome means for a TCP connect. */

@@ -40,6 +40,7 @@ final class Report {
   private long mismatched;
   private int exitCode = ExitCodes.OK;
   private boolean flushEach = true;
+  private boolean compact;
 
   Report(PrintWriter out, PrintWriter err, OutputOptions opts, boolean expectations, boolean seq,
       boolean label) {
@@ -67,6 +68,15 @@ final class Report {
   }
 
   /** Flush after each row (interactive commands) or leave it to {@link #flush()} (scan). */
+  /**
+   * Compact JSON rows for scans: no per-row {@code explanation} (the same few sentences tens of
+   * thousands of times); the summary carries one per outcome seen instead.
+   */
+  Report compact(boolean on) {
+    this.compact = on;
+    return this;
+  }
+
   Report flushEach(boolean on) {
     this.flushEach = on;
     return this;
@@ -265,25 +275,27 @@ final class Report {
     StringBuilder sb = new StringBuilder(512);
     sb.append('{');
     if (row.label() != null) {
-      field(sb, "case").append(quote(row.label())).append(',');
+      quoteInto(field(sb, "case"), row.label()).append(',');
     }
     if (row.seq() >= 0) {
       field(sb, "seq").append(row.seq()).append(',');
     }
-    field(sb, "target").append(quote(r.target().toString())).append(',');
-    field(sb, "host").append(quote(r.target().host())).append(',');
+    quoteInto(field(sb, "target"), r.target().toString()).append(',');
+    quoteInto(field(sb, "host"), r.target().host()).append(',');
     field(sb, "port").append(r.target().port()).append(',');
-    field(sb, "address").append(quote(Addresses.host(r.remote()))).append(',');
-    field(sb, "local").append(quote(Addresses.hostPort(r.local()))).append(',');
-    field(sb, "outcome").append(quote(r.outcome().label())).append(',');
+    quoteInto(field(sb, "address"), Addresses.host(r.remote())).append(',');
+    quoteInto(field(sb, "local"), Addresses.hostPort(r.local())).append(',');
+    quoteInto(field(sb, "outcome"), r.outcome().label()).append(',');
     field(sb, "errno").append(r.errno() == null ? "null" : quote(r.errno().name())).append(',');
     field(sb, "errno_number").append(r.errno() == null ? "null" : Integer.toString(r.errno().number())).append(',');
     field(sb, "time_ms").append(ms(r.elapsed())).append(',');
     field(sb, "resolution_ms").append(ms(r.resolution())).append(',');
-    field(sb, "mode").append(quote(r.mode().label())).append(',');
-    field(sb, "engine").append(quote(r.engine().label())).append(',');
-    field(sb, "explanation").append(quote(r.explanation())).append(',');
-    field(sb, "detail").append(quote(r.detail())).append(',');
+    quoteInto(field(sb, "mode"), r.mode().label()).append(',');
+    quoteInto(field(sb, "engine"), r.engine().label()).append(',');
+    if (!compact) {
+      quoteInto(field(sb, "explanation"), r.explanation()).append(',');
+    }
+    quoteInto(field(sb, "detail"), r.detail()).append(',');
     field(sb, "attempts").append('[');
     boolean first = true;
     for (Attempt a : r.attempts()) {
@@ -292,18 +304,18 @@ final class Report {
       }
       first = false;
       sb.append('{');
-      field(sb, "address").append(quote(Addresses.host(a.remote()))).append(',');
-      field(sb, "outcome").append(quote(a.outcome().label())).append(',');
+      quoteInto(field(sb, "address"), Addresses.host(a.remote())).append(',');
+      quoteInto(field(sb, "outcome"), a.outcome().label()).append(',');
       field(sb, "errno").append(a.errno() == null ? "null" : quote(a.errno().name())).append(',');
       field(sb, "start_ms").append(ms(a.start())).append(',');
       field(sb, "time_ms").append(ms(a.elapsed())).append(',');
-      field(sb, "reason").append(quote(a.reason().label()));
+      quoteInto(field(sb, "reason"), a.reason().label());
       sb.append('}');
     }
     sb.append(']');
     if (row.expected() != null) {
       sb.append(',');
-      field(sb, "expected").append(quote(row.expected().label())).append(',');
+      quoteInto(field(sb, "expected"), row.expected().label()).append(',');
       field(sb, "matched").append(row.matched());
     }
     return sb.append('}').toString();
@@ -315,10 +327,15 @@ final class Report {
 
   /** A JSON string literal (RFC 8259 escapes), or {@code null}. */
   static String quote(String s) {
+    return s == null ? "null" : quoteInto(new StringBuilder(s.length() + 2), s).toString();
+  }
+
+  /** Appends {@code s} as a JSON string literal (or {@code null}) to {@code sb}. */
+  static StringBuilder quoteInto(StringBuilder sb, String s) {
     if (s == null) {
-      return "null";
+      return sb.append("null");
     }
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    sb.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -336,7 +353,7 @@ final class Report {
         }
       }
     }
-    return sb.append('"').toString();
+    return sb.append('"');
   }
 
   // ---- CSV ----

@@ -172,7 +172,7 @@ final class ScanCommand implements Callable<Integer> {
 
   private int run(List<TargetList.Entry> entries, int window, boolean expectations) {
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        expectations, false, false).flushEach(false);
+        expectations, false, false).flushEach(false).compact(true);
     int width = 0;
     for (int i = 0; i < Math.min(entries.size(), 10_000); i++) {
       width = Math.max(width, entries.get(i).target().toString().length());
@@ -258,6 +258,13 @@ final class ScanCommand implements Callable<Integer> {
     fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
     fields.put("local_backoffs", localBackoffs.get());
     fields.put("shard", shard == null ? null : shard.toString());
+    Map<String, Object> explanations = new java.util.LinkedHashMap<>();
+    for (Outcome o : Outcome.values()) {
+      if (report.count(o) > 0) {
+        explanations.put(o.label(), o.explanation());
+      }
+    }
+    fields.put("explanations", explanations);
     if (report.total() < entries.size()) {
       report.exitAtLeast(ExitCodes.LOCAL);
       fields.put("exit_code", report.exitCode());
