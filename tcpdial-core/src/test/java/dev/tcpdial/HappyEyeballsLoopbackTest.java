@@ -37,21 +37,13 @@ class HappyEyeballsLoopbackTest {
   static void servers() throws Exception {
     live = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 4096);
     port = Loopback.port(live);
-    acceptor = Thread.ofPlatform().daemon().start(() -> {
-      while (live.isOpen()) {
-        try (SocketChannel c = live.accept()) {
-          // accept and close
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
+    acceptor = Loopback.acceptAndClose(live);
     for (String a : List.of("::1", "127.0.0.2")) {
       ServerSocketChannel s = ServerSocketChannel.open();
       s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       s.bind(new InetSocketAddress(a, port), 1);
       silent.add(s);
-      fill(new InetSocketAddress(a, port));
+      Loopback.fillAcceptQueue(new InetSocketAddress(a, port), fillers);
     }
     InetAddress v6 = InetAddress.ofLiteral("::1");
     InetAddress dead4 = InetAddress.ofLiteral("127.0.0.2");
@@ -67,24 +59,6 @@ class HappyEyeballsLoopbackTest {
         d.dialAsync(new Target("silent6-first.test", port)).get().close();
       }
     }
-  }
-
-  static void fill(InetSocketAddress a) throws IOException {
-    for (int i = 0; i < 64; i++) {
-      SocketChannel c = SocketChannel.open();
-      c.configureBlocking(false);
-      fillers.add(c);
-      if (!c.connect(a)) {
-        long until = System.nanoTime() + 200_000_000L;
-        while (System.nanoTime() < until && !c.finishConnect()) {
-          Thread.onSpinWait();
-        }
-        if (c.isConnectionPending()) {
-          return;
-        }
-      }
-    }
-    throw new IOException("cannot fill " + a);
   }
 
   @AfterAll

@@ -26,15 +26,7 @@ final class Loopback implements AutoCloseable {
   Loopback() throws IOException {
     accepting = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 4096);
     acceptingPort = port(accepting);
-    acceptor = Thread.ofPlatform().daemon().name("loopback-accept").start(() -> {
-      while (accepting.isOpen()) {
-        try (SocketChannel c = accepting.accept()) {
-          // closed at once, gracefully: a reset right after the handshake would be error/ECONNRESET
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
+    acceptor = acceptAndClose(accepting);
     try (ServerSocketChannel tmp = ServerSocketChannel.open()) {
       tmp.bind(new InetSocketAddress("127.0.0.1", 0));
       closedPort = port(tmp);
@@ -44,13 +36,38 @@ final class Loopback implements AutoCloseable {
     fill();
   }
 
-  // Connects until one stays unanswered: from then on the listener drops every SYN.
   private void fill() throws IOException {
+    fillAcceptQueue(new InetSocketAddress("127.0.0.1", silentPort), fillers);
+  }
+
+  /**
+   * A thread that accepts every connection of {@code server} and closes it at once, gracefully
+   * (a reset right after the handshake would be error/ECONNRESET to the dialer).
+   */
+  static Thread acceptAndClose(ServerSocketChannel server) {
+    return Thread.ofPlatform().daemon().name("loopback-accept").start(() -> {
+      while (server.isOpen()) {
+        try (SocketChannel c = server.accept()) {
+          // accepted and closed
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+  }
+
+  /**
+   * Connects to {@code listener} (backlog 1, never accepting) until one connect stays unanswered:
+   * from then on its accept queue is full and the kernel drops every further SYN. The connects
+   * are added to {@code keep}, which the caller closes.
+   */
+  static void fillAcceptQueue(InetSocketAddress listener, List<SocketChannel> keep)
+      throws IOException {
     for (int i = 0; i < 64; i++) {
       SocketChannel c = SocketChannel.open();
       c.configureBlocking(false);
-      fillers.add(c);
-      if (!c.connect(new InetSocketAddress("127.0.0.1", silentPort))) {
+      keep.add(c);
+      if (!c.connect(listener)) {
         long until = System.nanoTime() + 200_000_000L;
         while (System.nanoTime() < until) {
           try {
@@ -67,7 +84,7 @@ final class Loopback implements AutoCloseable {
         }
       }
     }
-    throw new IOException("could not fill the accept queue of port " + silentPort);
+    throw new IOException("could not fill the accept queue of " + listener);
   }
 
   Target ok() {

@@ -64,10 +64,6 @@ final class DialCall {
     return deadline;
   }
 
-  long startNanos() {
-    return startNanos;
-  }
-
   Events events() {
     return events;
   }

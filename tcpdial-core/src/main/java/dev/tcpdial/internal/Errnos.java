@@ -164,9 +164,5 @@ public final class Errnos {
     }
   }
 
-  /** For tests: the texts this process maps back to errnos. */
-  static Map<String, Errno> texts() {
-    return Map.copyOf(Texts.INSTANCE.byText);
-  }
 
 }

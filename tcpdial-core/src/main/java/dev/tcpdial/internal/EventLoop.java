@@ -46,7 +46,7 @@ public final class EventLoop implements AutoCloseable {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private volatile int state = RUNNING;
-  // Work waiting for the selector to drop keys cancelled since the last select (see deregistered()).
+  // Work waiting for the selector to drop keys cancelled since the last select (see afterDeregistration()).
   private ArrayList<Runnable> awaitingDeregistration = new ArrayList<>();
   private ArrayList<Runnable> deregistering = new ArrayList<>();
 
@@ -90,11 +90,6 @@ public final class EventLoop implements AutoCloseable {
   /** The loop's timers; loop thread only. */
   public TimerQueue timers() {
     return timers;
-  }
-
-  /** Number of channels registered with the selector; loop thread only. */
-  public int registered() {
-    return selector.keys().size();
   }
 
   /** Runs {@code task} on the loop thread, soon; from the loop thread itself it is queued too. */

@@ -76,10 +76,6 @@ final class NativeDial extends TimerQueue.Timer
     return target;
   }
 
-  long startNanos() {
-    return startNanos;
-  }
-
   Deadline deadline() {
     return deadline;
   }
