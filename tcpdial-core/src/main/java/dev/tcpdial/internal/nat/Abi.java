@@ -58,6 +58,15 @@ public final class Abi {
   static final int EINTR = 4;
   static final int EAGAIN = 11;
   static final int EINPROGRESS = 115;
+  static final int EALREADY = 114;
+  static final int EINVAL = 22;
+  static final int EISCONN = 106;
+
+  /** Big-endian (network order) views for ports and IPv4 addresses in a sockaddr. */
+  static final ValueLayout.OfShort NET_SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+  static final ValueLayout.OfInt NET_INT =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
   /** {@code struct sockaddr_in}: 16 bytes; port and address in network byte order. */
   public static final StructLayout SOCKADDR_IN = MemoryLayout.structLayout(

@@ -400,9 +400,9 @@ public final class NativeLoop implements AutoCloseable {
     }
     sa.fill((byte) 0);
     sa.set(ValueLayout.JAVA_SHORT, 0, (short) Abi.AF_INET);
-    sa.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN_PORT,
+    sa.set(Abi.NET_SHORT, Abi.SIN_PORT,
         (short) port);
-    sa.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN_ADDR, ipv4);
+    sa.set(Abi.NET_INT, Abi.SIN_ADDR, ipv4);
     return start(Abi.AF_INET, 16, deadlineNanos, cookie, completion);
   }
 
@@ -436,11 +436,11 @@ public final class NativeLoop implements AutoCloseable {
     st8[slot] = CONNECTING;
     tries[slot] = 0;
     port[slot] = family == 0 ? 0
-        : (char) sa.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN),
+        : (char) sa.get(Abi.NET_SHORT,
             family == Abi.AF_INET ? Abi.SIN_PORT : Abi.SIN6_PORT);
     pending++;
     if (state != RUNNING) {
-      end(slot, Outcome.CANCELLED, 0, false);
+      end(slot, Outcome.CANCELLED, 0, CLOSE);
       return -1;
     }
     long handle = open(slot, family, len, sa);
@@ -450,49 +450,132 @@ public final class NativeLoop implements AutoCloseable {
     return handle;
   }
 
-  /** socket, options, connect to {@code to}, epoll; the handle, or -1 when the probe ended. */
+  /**
+   * socket (or a spare one), options, connect to {@code to}, epoll; the handle, or -1 when the
+   * probe ended.
+   *
+   * <p>After {@code EINPROGRESS} the socket is asked once more with a second {@code connect} to the
+   * same address rather than {@code getsockopt(SO_ERROR)}: to a local address the answer is often
+   * in before the first call returns (loopback handles the SYN and the RST inside it). The second
+   * call answers {@code EALREADY} while the handshake runs (epoll decides then), 0 when it has
+   * completed, and the pending error when it has failed: on Linux that call also returns the
+   * socket to its unconnected state, with the kernel's own disconnect, so the socket can carry the
+   * next probe of its family instead of being closed. A probe to a closed port then costs two
+   * system calls instead of four (socket, connect, getsockopt, close) and no socket is allocated
+   * and freed for it. Sockets of a loop with a source address are never reused.
+   */
   private long open(int slot, int family, int len, MemorySegment to) {
-    int s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
-    if (s < 0) {
-      int e = Sys.errno(st);
-      end(slot, setupOutcome(e), e, false);
+    int s = takeSpare(family);
+    boolean reused = s >= 0;
+    if (!reused) {
+      s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
+      if (s < 0) {
+        int e = Sys.errno(st);
+        end(slot, setupOutcome(e), e, CLOSE);
+        return -1;
+      }
+      socketsOpened++;
+      fd[slot] = s;
+      int e = configure(s, family);
+      if (e != 0) {
+        end(slot, setupOutcome(e), e, CLOSE);
+        return -1;
+      }
+    }
+    fd[slot] = s;
+    if (Sys.connect(st, s, to, len) == 0) {
+      return connected(slot);
+    }
+    int e = Sys.errno(st);
+    if (e != Abi.EINPROGRESS) {
+      if (reused && (e == Abi.EINVAL || e == Abi.EALREADY || e == Abi.EISCONN)) {
+        // the state of a socket, not of the path: a fresh socket decides, and none is reused again
+        Sys.close(s);
+        fd[slot] = -1;
+        spareOff = true;
+        return open(slot, family, len, to);
+      }
+      end(slot, Errnos.outcomeOf(e), e, CLOSE);
       return -1;
     }
-    socketsOpened++;
-    fd[slot] = s;
-    int e = configure(s, family);
-    if (e != 0) {
-      end(slot, setupOutcome(e), e, false);
-      return -1;
+    if (completing >= MAX_INLINE_DEPTH) {
+      // inside that many completions already, each of which started a probe that ended at once:
+      // let epoll report this one, so the stack stays bounded whatever the completions do
+      return register(slot, s);
     }
     if (Sys.connect(st, s, to, len) == 0) {
       return connected(slot);
     }
     e = Sys.errno(st);
-    if (e != Abi.EINPROGRESS) {
-      end(slot, Errnos.outcomeOf(e), e, false);
+    if (e == Abi.EISCONN) {
+      return connected(slot);
+    }
+    if (e != Abi.EALREADY) {
+      end(slot, Errnos.outcomeOf(e), e, spareOff ? CLOSE : family == Abi.AF_INET ? KEEP4 : KEEP6);
       return -1;
     }
-    // To a local address the answer is often in before connect() returns (loopback handles the
-    // SYN and the RST inside the call): one getsockopt then saves registering with epoll and
-    // waiting for it. Zero means still in progress (or connected): epoll decides.
-    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
-    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) == 0) {
-      int pending = intVal.get(ValueLayout.JAVA_INT, 0);
-      if (pending != 0) {
-        end(slot, Errnos.outcomeOf(pending), pending, false);
-        return -1;
-      }
-    }
+    return register(slot, s);
+  }
+
+  /** Adds the slot's socket to epoll; its handle, or -1 when that failed and the probe ended. */
+  private long register(int slot, int s) {
     long handle = ((long) gen[slot] << 32) | slot;
     ev1.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
     ev1.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, handle);
     if (Sys.epollCtl(st, epfd, Abi.EPOLL_CTL_ADD, s, ev1) < 0) {
-      e = Sys.errno(st);
-      end(slot, setupOutcome(e), e, true);
+      int e = Sys.errno(st);
+      end(slot, setupOutcome(e), e, RESET);
       return -1;
     }
     return handle;
+  }
+
+  private static final int SPARE_MAX = 4;
+  private static final int MAX_INLINE_DEPTH = 8;
+  private int completing; // completions running, one inside another
+  private static final int CLOSE = 0;
+  private static final int RESET = 1;
+  private static final int KEEP4 = 2;
+  private static final int KEEP6 = 3;
+  private final int[] spare4 = new int[SPARE_MAX];
+  private final int[] spare6 = new int[SPARE_MAX];
+  private int spare4Count;
+  private int spare6Count;
+  private boolean spareOff; // set once a reused socket answered unlike a fresh one
+
+  /** A socket whose last probe failed and that the kernel has disconnected, or -1. */
+  private int takeSpare(int family) {
+    if (family == Abi.AF_INET && spare4Count > 0) {
+      return spare4[--spare4Count];
+    }
+    if (family == Abi.AF_INET6 && spare6Count > 0) {
+      return spare6[--spare6Count];
+    }
+    return -1;
+  }
+
+  /** Keeps {@code s} for the next probe of its family, or closes it. */
+  private void keepOrClose(int s, int disposal) {
+    if (localSa == null && !spareOff && state == RUNNING) {
+      if (disposal == KEEP4 && spare4Count < SPARE_MAX) {
+        spare4[spare4Count++] = s;
+        return;
+      }
+      if (disposal == KEEP6 && spare6Count < SPARE_MAX) {
+        spare6[spare6Count++] = s;
+        return;
+      }
+    }
+    Sys.close(s);
+  }
+
+  private void closeSpares() {
+    while (spare4Count > 0) {
+      Sys.close(spare4[--spare4Count]);
+    }
+    while (spare6Count > 0) {
+      Sys.close(spare6[--spare6Count]);
+    }
   }
 
   /**
@@ -505,11 +588,11 @@ public final class NativeLoop implements AutoCloseable {
   private long connected(int slot) {
     int p = port[slot];
     if (p < EPHEMERAL_LO || p > EPHEMERAL_HI || !selfConnected(fd[slot])) {
-      end(slot, Outcome.CONNECTED, 0, true);
+      end(slot, Outcome.CONNECTED, 0, RESET);
       return -1;
     }
     if (tries[slot] >= 2) { // only ourselves, three times: nothing listens there
-      end(slot, Outcome.REFUSED, 0, true);
+      end(slot, Outcome.REFUSED, 0, RESET);
       return -1;
     }
     tries[slot]++;
@@ -647,25 +730,34 @@ public final class NativeLoop implements AutoCloseable {
     gen[slot] = (gen[slot] + 1) & 0x7fff_ffff; // handles stay non-negative, never WAKE
     cookie[slot] = freeHead;
     freeHead = slot;
-    pending--;
+    if (--pending == 0) {
+      closeSpares(); // spare sockets only while probes run: an idle loop holds no descriptor
+    }
   }
 
   /** Calls the completion with the socket still open, then closes it and frees the slot. */
-  private void end(int slot, Outcome outcome, int errno, boolean reset) {
+  private void end(int slot, Outcome outcome, int errno, int disposal) {
     deadlines.remove(slot);
     st8[slot] = ENDING;
     Completion c = handler[slot];
     int prev = current;
     current = slot;
+    completing++;
     try {
       c.completed(cookie[slot], outcome, errno, clock.nanoTime() - start[slot]);
     } catch (RuntimeException | Error e) {
       // a completion must not end the loop; it is our own code, so this is a bug worth showing
       e.printStackTrace();
     } finally {
+      completing--;
       current = prev;
     }
-    closeSocket(fd[slot], reset);
+    int s = fd[slot];
+    if (s >= 0 && disposal >= KEEP4) {
+      keepOrClose(s, disposal);
+    } else {
+      closeSocket(s, disposal == RESET);
+    }
     release(slot);
   }
 
@@ -754,13 +846,13 @@ public final class NativeLoop implements AutoCloseable {
     if (e == 0) {
       connected(slot);
     } else {
-      end(slot, Errnos.outcomeOf(e), e, false);
+      end(slot, Errnos.outcomeOf(e), e, CLOSE);
     }
   }
 
   private void expire(long now) {
     while (deadlines.size() > 0 && deadlines.nextDeadline() - now <= 0) {
-      end(deadlines.peek(), Outcome.TIMEOUT, 0, true); // our deadline; the kernel was still trying
+      end(deadlines.peek(), Outcome.TIMEOUT, 0, RESET); // our deadline; the kernel was still trying
     }
   }
 
@@ -780,7 +872,7 @@ public final class NativeLoop implements AutoCloseable {
     drainTasks();
     for (int slot = 0; slot < used; slot++) {
       if (st8[slot] == CONNECTING) {
-        end(slot, Outcome.CANCELLED, 0, true);
+        end(slot, Outcome.CANCELLED, 0, RESET);
       }
     }
     for (TimerQueue.Timer t : timers.drain()) {
@@ -791,9 +883,10 @@ public final class NativeLoop implements AutoCloseable {
     drainTasks();
     for (int slot = 0; slot < used; slot++) {
       if (st8[slot] == CONNECTING) { // started by an abort above
-        end(slot, Outcome.CANCELLED, 0, true);
+        end(slot, Outcome.CANCELLED, 0, RESET);
       }
     }
+    closeSpares();
     Sys.close(epfd);
     synchronized (wakeLock) {
       wakeClosed = true;
@@ -832,17 +925,19 @@ public final class NativeLoop implements AutoCloseable {
 
   /** Writes {@code address}:{@code port} as a sockaddr into {@code seg}; returns its length. */
   static int writeSockaddr(MemorySegment seg, InetAddress address, int port) {
-    seg.asSlice(0, 28).fill((byte) 0);
+    for (long i = 0; i < 28; i += 4) {
+      seg.set(ValueLayout.JAVA_INT_UNALIGNED, i, 0);
+    }
     byte[] raw = address.getAddress();
     if (address instanceof Inet4Address) {
       seg.set(ValueLayout.JAVA_SHORT, 0, (short) Abi.AF_INET);
-      seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN_PORT,
+      seg.set(Abi.NET_SHORT, Abi.SIN_PORT,
           (short) port);
       MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, Abi.SIN_ADDR, 4);
       return (int) Abi.SOCKADDR_IN.byteSize();
     }
     seg.set(ValueLayout.JAVA_SHORT, 0, (short) Abi.AF_INET6);
-    seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN6_PORT,
+    seg.set(Abi.NET_SHORT, Abi.SIN6_PORT,
         (short) port);
     MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, Abi.SIN6_ADDR, 16);
     seg.set(ValueLayout.JAVA_INT, Abi.SIN6_SCOPE, ((Inet6Address) address).getScopeId());
@@ -855,13 +950,13 @@ public final class NativeLoop implements AutoCloseable {
     try {
       if (family == Abi.AF_INET) {
         int port = Short.toUnsignedInt(seg.get(
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN_PORT));
+            Abi.NET_SHORT, Abi.SIN_PORT));
         byte[] a = seg.asSlice(Abi.SIN_ADDR, 4).toArray(ValueLayout.JAVA_BYTE);
         return new InetSocketAddress(InetAddress.getByAddress(a), port);
       }
       if (family == Abi.AF_INET6) {
         int port = Short.toUnsignedInt(seg.get(
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), Abi.SIN6_PORT));
+            Abi.NET_SHORT, Abi.SIN6_PORT));
         byte[] a = seg.asSlice(Abi.SIN6_ADDR, 16).toArray(ValueLayout.JAVA_BYTE);
         int scope = seg.get(ValueLayout.JAVA_INT, Abi.SIN6_SCOPE);
         InetAddress ia = scope != 0 ? Inet6Address.getByAddress(null, a, scope)
