@@ -18,6 +18,8 @@ public record Errno(String name, int number) {
   private static final Map<Integer, Errno> BY_NUMBER = new HashMap<>();
   private static final Map<String, Errno> BY_NAME = new HashMap<>();
   private static final Map<Integer, String> TEXT = new HashMap<>();
+  /** The table by number, for the numbers below 256 (every Linux errno): no boxing per lookup. */
+  private static final Errno[] SMALL = new Errno[256];
 
   /** Operation not permitted (1): a local firewall rule dropped the SYN. */
   public static final Errno EPERM = define("EPERM", 1, "Operation not permitted");
@@ -98,6 +100,9 @@ public record Errno(String name, int number) {
   private static Errno define(String name, int number, String text) {
     Errno e = new Errno(name, number);
     BY_NUMBER.put(number, e);
+    if (number < SMALL.length) {
+      SMALL[number] = e;
+    }
     BY_NAME.put(name, e);
     TEXT.put(number, text);
     return e;
@@ -105,7 +110,7 @@ public record Errno(String name, int number) {
 
   /** The errno with this Linux number; one this table does not know is named {@code E<number>}. */
   public static Errno of(int number) {
-    Errno known = BY_NUMBER.get(number);
+    Errno known = number > 0 && number < SMALL.length ? SMALL[number] : BY_NUMBER.get(number);
     return known != null ? known : new Errno("E" + number, number);
   }
 

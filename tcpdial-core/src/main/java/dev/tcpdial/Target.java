@@ -24,7 +24,9 @@ public record Target(String host, int port) {
     if (host == null) {
       throw new IllegalArgumentException("bad target: no host");
     }
-    checkPort(port, host + ":" + port);
+    if (port < 1 || port > 65535) {
+      checkPort(port, host + ":" + port); // throws
+    }
     checkHost(host, host);
   }
 
@@ -146,22 +148,22 @@ public record Target(String host, int port) {
   }
 
   private static void checkHost(String host, String text) {
-    String where = "'" + text + "'";
     if (host.isEmpty()) {
-      throw new IllegalArgumentException("bad target " + where + ": empty host");
+      throw new IllegalArgumentException("bad target '" + text + "': empty host");
     }
     if (host.indexOf(':') >= 0) {
-      if (literal6(host) == null) {
-        throw new IllegalArgumentException("bad target " + where + ": '" + host + "' is not an IPv6 address");
+      if (address(host) == null) {
+        throw new IllegalArgumentException("bad target '" + text + "': '" + host + "' is not an IPv6 address");
       }
       return;
     }
     if (looksNumeric(host)) {
-      if (literal4(host) == null) {
-        throw new IllegalArgumentException("bad target " + where + ": '" + host + "' is not an IPv4 address (four numbers 0-255, no leading zeros)");
+      if (address(host) == null) {
+        throw new IllegalArgumentException("bad target '" + text + "': '" + host + "' is not an IPv4 address (four numbers 0-255, no leading zeros)");
       }
       return;
     }
+    String where = "'" + text + "'";
     String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     if (name.isEmpty() || name.length() > 253) {
       throw new IllegalArgumentException("bad target " + where + ": host name length must be 1-253");
@@ -253,10 +255,26 @@ public record Target(String host, int port) {
 
   /** The address when the host is a literal, with no lookup; empty for a name. */
   public Optional<InetAddress> literal() {
-    if (host.indexOf(':') >= 0) {
-      return Optional.ofNullable(literal6(host));
+    return host.indexOf(':') >= 0 || looksNumeric(host)
+        ? Optional.ofNullable(address(host)) : Optional.empty();
+  }
+
+  /** A literal host parsed last, with its address: a scan makes many targets of one host. */
+  private record Parsed(String host, InetAddress address) {}
+
+  private static volatile Parsed lastParsed;
+
+  /** The address of a host that looks like a literal, or null when it is not a valid one. */
+  private static InetAddress address(String host) {
+    Parsed last = lastParsed;
+    if (last != null && last.host.equals(host)) {
+      return last.address;
     }
-    return looksNumeric(host) ? Optional.ofNullable(literal4(host)) : Optional.empty();
+    InetAddress a = host.indexOf(':') >= 0 ? literal6(host) : literal4(host);
+    if (a != null) {
+      lastParsed = new Parsed(host, a);
+    }
+    return a;
   }
 
   /** True when the host is an address literal (no name to resolve). */

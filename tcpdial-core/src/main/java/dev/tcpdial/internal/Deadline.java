@@ -29,6 +29,22 @@ public record Deadline(long nanos) implements Comparable<Deadline> {
   }
 
   /** True when there is no deadline. */
+  /**
+   * {@link #afterNanos} as a plain value, allocating nothing: {@link Long#MAX_VALUE} for no
+   * deadline.
+   */
+  public static long nanosAfter(long nowNanos, long timeoutNanos) {
+    return timeoutNanos <= 0 ? Long.MAX_VALUE : saturatedAdd(nowNanos, timeoutNanos);
+  }
+
+  /** The shorter of two timeouts where zero or less means none; 0 when both are none. */
+  public static long shorterNanos(long a, long b) {
+    if (a <= 0) {
+      return Math.max(b, 0);
+    }
+    return b <= 0 ? a : Math.min(a, b);
+  }
+
   public boolean isNone() {
     return nanos == Long.MAX_VALUE;
   }
@@ -73,7 +89,8 @@ public record Deadline(long nanos) implements Comparable<Deadline> {
     return Long.signum(nanos - o.nanos);
   }
 
-  static long saturatedNanos(Duration d) {
+  /** {@code d} in nanoseconds, saturated at the ends of {@code long}. */
+  public static long saturatedNanos(Duration d) {
     try {
       return d.toNanos();
     } catch (ArithmeticException e) {

@@ -34,6 +34,7 @@ final class NativeScan {
   private final Iterator<Target> targets;
   private final Consumer<DialResult> results;
   private final CountDownLatch pumpsDone;
+  private final long timeoutNanos; // per probe: the connect timeout or the deadline, the shorter
   private final List<NativeLoop> loops = new ArrayList<>();
   private volatile boolean stopped;
   private long delivered; // guarded by this
@@ -45,6 +46,8 @@ final class NativeScan {
     this.clock = owner.clock();
     this.targets = targets;
     this.results = results;
+    this.timeoutNanos = Deadline.shorterNanos(owner.connectTimeoutNanos(),
+        settings.deadline() == null ? 0 : Deadline.saturatedNanos(settings.deadline()));
     // One loop per core, at least 16 probes each; -Dtcpdial.scan.loops=N overrides it for
     // measurements (see BENCHMARKS.md).
     int workers = Integer.getInteger("tcpdial.scan.loops", Math.max(1, Math.min(
@@ -155,9 +158,7 @@ final class NativeScan {
           byCookie[c] = t;
           remotes[c] = new InetSocketAddress(a, t.port());
           inFlight++;
-          long now = clock.nanoTime();
-          long deadline = Deadline.afterNanos(now, owner.connectTimeoutNanos())
-              .min(Deadline.after(now, settings.deadline())).nanos();
+          long deadline = Deadline.nanosAfter(clock.nanoTime(), timeoutNanos);
           loop.submit(a, t.port(), deadline, c, this); // may complete at once, re-entering below
         }
       } finally {
