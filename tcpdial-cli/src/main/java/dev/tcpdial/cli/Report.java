@@ -9,9 +9,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +35,11 @@ final class Report {
   private int targetWidth;
   private int labelWidth = 10;
 
-  private final EnumMap<Outcome, Long> counts = new EnumMap<>(Outcome.class);
+  private final long[] counts = new long[Outcome.values().length];
+  private final StringBuilder line = new StringBuilder(512); // the row being written
+  private char[] chars = new char[512];
+  private InetAddress lastAddress; // the last address written, and its text: scans repeat it
+  private String lastAddressText;
   private long total;
   private long matched;
   private long mismatched;
@@ -51,9 +56,6 @@ final class Report {
     this.seq = seq;
     this.label = label;
     this.colour = opts.format == OutputOptions.Format.TEXT && Terminal.colourOnStdout(out);
-    for (Outcome o : Outcome.values()) {
-      counts.put(o, 0L);
-    }
     this.targetWidth = 21;
   }
 
@@ -125,7 +127,7 @@ final class Report {
   /** Counts and writes one row. */
   void row(Row row) {
     DialResult r = row.result();
-    counts.merge(r.outcome(), 1L, Long::sum);
+    counts[r.outcome().ordinal()]++;
     total++;
     if (row.expected() != null) {
       if (row.matched()) {
@@ -140,7 +142,11 @@ final class Report {
     }
     switch (opts.format) {
       case TEXT -> text(row);
-      case JSON -> out.println(json(row));
+      case JSON -> {
+        line.setLength(0);
+        jsonInto(line, row);
+        writeLine(line);
+      }
       case CSV -> out.println(csv(row));
     }
     if (flushEach) {
@@ -162,7 +168,7 @@ final class Report {
   }
 
   long count(Outcome o) {
-    return counts.get(o);
+    return counts[o.ordinal()];
   }
 
   long mismatched() {
@@ -178,21 +184,7 @@ final class Report {
 
   /** Milliseconds with three decimals ({@code 12.345}), rounded; no String.format on the hot path. */
   static String ms(Duration d) {
-    long micros = (d.toNanos() + 500) / 1000;
-    StringBuilder sb = new StringBuilder(12);
-    if (micros < 0) {
-      sb.append('-');
-      micros = -micros;
-    }
-    long frac = micros % 1000;
-    sb.append(micros / 1000).append('.');
-    if (frac < 100) {
-      sb.append('0');
-    }
-    if (frac < 10) {
-      sb.append('0');
-    }
-    return sb.append(frac).toString();
+    return msInto(new StringBuilder(12), d).toString();
   }
 
   /** {@code 1s}, {@code 250ms}, {@code 1.5s}: the way durations are written on the command line. */
@@ -271,8 +263,14 @@ final class Report {
   // ---- JSON ----
 
   String json(Row row) {
-    DialResult r = row.result();
     StringBuilder sb = new StringBuilder(512);
+    jsonInto(sb, row);
+    return sb.toString();
+  }
+
+  /** One result as a JSON object, appended to {@code sb} with no intermediate strings. */
+  void jsonInto(StringBuilder sb, Row row) {
+    DialResult r = row.result();
     sb.append('{');
     if (row.label() != null) {
       quoteInto(field(sb, "case"), row.label()).append(',');
@@ -280,36 +278,42 @@ final class Report {
     if (row.seq() >= 0) {
       field(sb, "seq").append(row.seq()).append(',');
     }
-    quoteInto(field(sb, "target"), r.target().toString()).append(',');
+    targetInto(field(sb, "target"), r.target()).append(',');
     quoteInto(field(sb, "host"), r.target().host()).append(',');
     field(sb, "port").append(r.target().port()).append(',');
-    quoteInto(field(sb, "address"), Addresses.host(r.remote())).append(',');
+    quoteInto(field(sb, "address"), host(r.remote())).append(',');
     quoteInto(field(sb, "local"), Addresses.hostPort(r.local())).append(',');
-    quoteInto(field(sb, "outcome"), r.outcome().label()).append(',');
-    field(sb, "errno").append(r.errno() == null ? "null" : quote(r.errno().name())).append(',');
-    field(sb, "errno_number").append(r.errno() == null ? "null" : Integer.toString(r.errno().number())).append(',');
-    field(sb, "time_ms").append(ms(r.elapsed())).append(',');
-    field(sb, "resolution_ms").append(ms(r.resolution())).append(',');
-    quoteInto(field(sb, "mode"), r.mode().label()).append(',');
-    quoteInto(field(sb, "engine"), r.engine().label()).append(',');
+    field(sb, "outcome").append('"').append(r.outcome().label()).append("\",");
+    errnoInto(field(sb, "errno"), r.errno()).append(',');
+    field(sb, "errno_number");
+    if (r.errno() == null) {
+      sb.append("null");
+    } else {
+      sb.append(r.errno().number());
+    }
+    sb.append(',');
+    msInto(field(sb, "time_ms"), r.elapsed()).append(',');
+    msInto(field(sb, "resolution_ms"), r.resolution()).append(',');
+    field(sb, "mode").append('"').append(r.mode().label()).append("\",");
+    field(sb, "engine").append('"').append(r.engine().label()).append("\",");
     if (!compact) {
       quoteInto(field(sb, "explanation"), r.explanation()).append(',');
     }
     quoteInto(field(sb, "detail"), r.detail()).append(',');
     field(sb, "attempts").append('[');
-    boolean first = true;
-    for (Attempt a : r.attempts()) {
-      if (!first) {
+    List<Attempt> attempts = r.attempts();
+    for (int i = 0; i < attempts.size(); i++) {
+      Attempt a = attempts.get(i);
+      if (i > 0) {
         sb.append(',');
       }
-      first = false;
       sb.append('{');
-      quoteInto(field(sb, "address"), Addresses.host(a.remote())).append(',');
-      quoteInto(field(sb, "outcome"), a.outcome().label()).append(',');
-      field(sb, "errno").append(a.errno() == null ? "null" : quote(a.errno().name())).append(',');
-      field(sb, "start_ms").append(ms(a.start())).append(',');
-      field(sb, "time_ms").append(ms(a.elapsed())).append(',');
-      quoteInto(field(sb, "reason"), a.reason().label());
+      quoteInto(field(sb, "address"), host(a.remote())).append(',');
+      field(sb, "outcome").append('"').append(a.outcome().label()).append("\",");
+      errnoInto(field(sb, "errno"), a.errno()).append(',');
+      msInto(field(sb, "start_ms"), a.start()).append(',');
+      msInto(field(sb, "time_ms"), a.elapsed()).append(',');
+      field(sb, "reason").append('"').append(a.reason().label()).append('"');
       sb.append('}');
     }
     sb.append(']');
@@ -318,7 +322,70 @@ final class Report {
       quoteInto(field(sb, "expected"), row.expected().label()).append(',');
       field(sb, "matched").append(row.matched());
     }
-    return sb.append('}').toString();
+    sb.append('}');
+  }
+
+  /** Writes {@code sb} and a line separator without making a String of it. */
+  private void writeLine(StringBuilder sb) {
+    int n = sb.length();
+    if (chars.length < n) {
+      chars = new char[Math.max(n, chars.length * 2)];
+    }
+    sb.getChars(0, n, chars, 0);
+    out.write(chars, 0, n);
+    out.println();
+  }
+
+  /** The address text of {@code s}, remembered for the next row (a scan repeats its hosts). */
+  private String host(InetSocketAddress s) {
+    if (s == null) {
+      return null;
+    }
+    InetAddress a = s.getAddress();
+    if (a == null) {
+      return s.getHostString();
+    }
+    if (a != lastAddress) {
+      lastAddressText = Addresses.format(a);
+      lastAddress = a;
+    }
+    return lastAddressText;
+  }
+
+  /** {@code host:port} (or {@code [v6]:port}) as a JSON string. */
+  private static StringBuilder targetInto(StringBuilder sb, dev.tcpdial.Target t) {
+    boolean v6 = t.host().indexOf(':') >= 0;
+    sb.append('"');
+    if (v6) {
+      sb.append('[');
+    }
+    escapeInto(sb, t.host());
+    if (v6) {
+      sb.append(']');
+    }
+    return sb.append(':').append(t.port()).append('"');
+  }
+
+  private static StringBuilder errnoInto(StringBuilder sb, dev.tcpdial.Errno e) {
+    return e == null ? sb.append("null") : sb.append('"').append(e.name()).append('"');
+  }
+
+  /** Milliseconds with three decimals, as {@link #ms(Duration)} writes them. */
+  static StringBuilder msInto(StringBuilder sb, Duration d) {
+    long micros = (d.toNanos() + 500) / 1000;
+    if (micros < 0) {
+      sb.append('-');
+      micros = -micros;
+    }
+    long frac = micros % 1000;
+    sb.append(micros / 1000).append('.');
+    if (frac < 100) {
+      sb.append('0');
+    }
+    if (frac < 10) {
+      sb.append('0');
+    }
+    return sb.append(frac);
   }
 
   private static StringBuilder field(StringBuilder sb, String name) {
@@ -336,6 +403,11 @@ final class Report {
       return sb.append("null");
     }
     sb.append('"');
+    return escapeInto(sb, s).append('"');
+  }
+
+  /** Appends {@code s} with the escapes of a JSON string, without the quotes. */
+  static StringBuilder escapeInto(StringBuilder sb, String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -353,7 +425,7 @@ final class Report {
         }
       }
     }
-    return sb.append('"');
+    return sb;
   }
 
   // ---- CSV ----
@@ -406,7 +478,7 @@ final class Report {
   Map<String, Object> countsMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     for (Outcome o : Outcome.values()) {
-      m.put(o.label(), counts.get(o));
+      m.put(o.label(), counts[o.ordinal()]);
     }
     return m;
   }
@@ -417,8 +489,8 @@ final class Report {
     m.put("command", command);
     m.put("total", total);
     m.put("counts", countsMap());
-    long local = counts.get(Outcome.NO_LOCAL_ADDRESS) + counts.get(Outcome.LOCAL_RESOURCES)
-        + counts.get(Outcome.CANCELLED);
+    long local = count(Outcome.NO_LOCAL_ADDRESS) + count(Outcome.LOCAL_RESOURCES)
+        + count(Outcome.CANCELLED);
     m.put("local_problems", local);
     if (expectations || matched + mismatched > 0) {
       m.put("matched", matched);
@@ -435,7 +507,7 @@ final class Report {
     sb.append(total).append(' ').append(noun).append(total == 1 ? "" : "s").append(':');
     boolean any = false;
     for (Outcome o : Outcome.values()) {
-      long n = counts.get(o);
+      long n = counts[o.ordinal()];
       if (n > 0) {
         sb.append(any ? ", " : " ").append(n).append(' ').append(o.label());
         any = true;

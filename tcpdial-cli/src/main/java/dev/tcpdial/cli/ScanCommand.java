@@ -15,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -229,7 +228,8 @@ final class ScanCommand implements Callable<Integer> {
       }
       report.begin();
       if (bucket == null) {
-        scanEach(dialer, entries, permits.size(), results, done, localBackoffs, stop);
+        scanEach(dialer, entries, permits.size(), expectations, results, done, localBackoffs,
+            stop);
       } else {
         scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done, localBackoffs,
             stop);
@@ -291,35 +291,47 @@ final class ScanCommand implements Callable<Integer> {
    * Targets that failed for local reasons go round again with half the window after a pause.
    */
   private static void scanEach(Dialer dialer, List<TargetList.Entry> entries, int window,
-      ConcurrentLinkedQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
-      AtomicBoolean stop) throws InterruptedException {
-    List<Pending> todo = new ArrayList<>(entries.size());
-    for (TargetList.Entry e : entries) {
-      todo.add(new Pending(e, 0));
-    }
-    while (!todo.isEmpty() && !stop.get()) {
-      Map<Target, Pending> byTarget = new IdentityHashMap<>(todo.size() * 2);
-      for (Pending p : todo) {
-        byTarget.put(p.entry.target(), p);
+      boolean expectations, ConcurrentLinkedQueue<Object> results, AtomicLong done,
+      AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
+    // What is expected of each target (results come back with the very Target given), and how
+    // often a target failed for local reasons: looked up only when there is something to find.
+    Map<Target, Expectation> expected = new IdentityHashMap<>(expectations ? entries.size() * 2 : 0);
+    if (expectations) {
+      for (TargetList.Entry e : entries) {
+        expected.put(e.target(), e.expected());
       }
-      List<Pending> again = Collections.synchronizedList(new ArrayList<>());
-      Iterator<Target> it = todo.stream().map(p -> p.entry.target()).iterator();
-      dialer.probeEach(it, window, r -> {
-        Pending p = byTarget.get(r.target());
+    }
+    Map<Target, Integer> localTries = new IdentityHashMap<>();
+    List<Target> todo = new ArrayList<>(entries.size());
+    for (TargetList.Entry e : entries) {
+      todo.add(e.target());
+    }
+    int round = 0;
+    while (!todo.isEmpty() && !stop.get()) {
+      List<Target> again = new ArrayList<>();
+      dialer.probeEach(todo.iterator(), window, r -> {
         Outcome o = r.outcome();
-        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
-            && p.tries < LOCAL_RETRIES && !stop.get()) {
-          localBackoffs.incrementAndGet();
-          again.add(new Pending(p.entry, p.tries + 1));
-        } else {
-          results.add(new Row(r, p.entry.expected(), -1, null));
-          done.incrementAndGet();
+        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS) && !stop.get()) {
+          synchronized (localTries) {
+            int tries = localTries.getOrDefault(r.target(), 0);
+            if (tries < LOCAL_RETRIES) {
+              localTries.put(r.target(), tries + 1);
+              localBackoffs.incrementAndGet();
+              again.add(r.target());
+              return;
+            }
+          }
         }
+        results.add(new Row(r, expectations ? expected.get(r.target()) : null, -1, null));
+        done.incrementAndGet();
       });
-      todo = new ArrayList<>(again);
+      synchronized (localTries) {
+        todo = again;
+      }
       if (!todo.isEmpty()) {
+        round++;
         window = Math.max(1, window / 2);
-        Thread.sleep(100L * todo.getFirst().tries);
+        Thread.sleep(100L * round);
       }
     }
   }

@@ -134,7 +134,7 @@ final class TargetList {
       checkSize(portCount, where);
       String host = canonical(first);
       for (int p = ports.nextSetBit(0); p >= 0; p = ports.nextSetBit(p + 1)) {
-        put(new Target(host, p), expected);
+        targets.putIfAbsent(new Target(host, p), expected); // host is canonical already
       }
     } catch (IllegalArgumentException e) {
       throw new UsageException(where + ": " + e.getMessage());
@@ -200,7 +200,7 @@ final class TargetList {
         throw new AssertionError(e);
       }
       for (int p = ports.nextSetBit(0); p >= 0; p = ports.nextSetBit(p + 1)) {
-        put(new Target(host, p), expected);
+        targets.putIfAbsent(new Target(host, p), expected); // host is canonical already
       }
     }
   }
