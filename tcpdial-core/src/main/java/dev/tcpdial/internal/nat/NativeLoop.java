@@ -730,9 +730,7 @@ public final class NativeLoop implements AutoCloseable {
     gen[slot] = (gen[slot] + 1) & 0x7fff_ffff; // handles stay non-negative, never WAKE
     cookie[slot] = freeHead;
     freeHead = slot;
-    if (--pending == 0) {
-      closeSpares(); // spare sockets only while probes run: an idle loop holds no descriptor
-    }
+    pending--;
   }
 
   /** Calls the completion with the socket still open, then closes it and frees the slot. */
@@ -811,6 +809,9 @@ public final class NativeLoop implements AutoCloseable {
         drainTasks();
         expire(clock.nanoTime());
         timers.expire(clock.nanoTime());
+        if (pending == 0) {
+          closeSpares(); // kept sockets serve the probes of a turn: an idle loop holds none
+        }
       }
     } finally {
       shutdown();
