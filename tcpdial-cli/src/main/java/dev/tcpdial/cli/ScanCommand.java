@@ -15,12 +15,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -158,8 +159,7 @@ final class ScanCommand implements Callable<Integer> {
     } else {
       window = concurrency;
     }
-    List<TargetList.Entry> entries = list.entries(shard);
-    return run(entries, window, list.anyExpectation());
+    return run(list, window);
   }
 
   private boolean readStdin(TargetList list, boolean used) throws IOException {
@@ -169,14 +169,12 @@ final class ScanCommand implements Callable<Integer> {
     return true;
   }
 
-  private int run(List<TargetList.Entry> entries, int window, boolean expectations) {
+  private int run(TargetList list, int window) {
+    boolean expectations = list.anyExpectation();
+    long targets = list.size(shard);
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         expectations, false, false).flushEach(false).compact(true);
-    int width = 0;
-    for (int i = 0; i < Math.min(entries.size(), 10_000); i++) {
-      width = Math.max(width, entries.get(i).target().toString().length());
-    }
-    report.targetWidth(width);
+    report.targetWidth(list.width());
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
@@ -188,7 +186,7 @@ final class ScanCommand implements Callable<Integer> {
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
-        ? new Progress(spec.commandLine().getErr(), entries.size(), done) : null;
+        ? new Progress(spec.commandLine().getErr(), targets, done) : null;
 
     // The writer polls rather than blocks, and flushes at most every 50 ms: a scan's results come
     // tens of thousands a second, and a wake-up or a write per row cost more than the probe.
@@ -228,10 +226,9 @@ final class ScanCommand implements Callable<Integer> {
       }
       report.begin();
       if (bucket == null) {
-        scanEach(dialer, entries, permits.size(), expectations, results, done, localBackoffs,
-            stop);
+        scanEach(dialer, list.iterator(shard), permits.size(), results, done, localBackoffs, stop);
       } else {
-        scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done, localBackoffs,
+        scanPaced(dialer, list.iterator(shard), bucket, permits, results, retry, inflight, done, localBackoffs,
             stop);
       }
     } catch (InterruptedException e) {
@@ -252,8 +249,8 @@ final class ScanCommand implements Callable<Integer> {
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     Map<String, Object> fields = report.summaryFields("scan", elapsed);
-    fields.put("targets", (long) entries.size());
-    fields.put("not_scanned", (long) entries.size() - report.total());
+    fields.put("targets", targets);
+    fields.put("not_scanned", targets - report.total());
     fields.put("concurrency", window);
     fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
     fields.put("local_backoffs", localBackoffs.get());
@@ -265,7 +262,7 @@ final class ScanCommand implements Callable<Integer> {
       }
     }
     fields.put("explanations", explanations);
-    if (report.total() < entries.size()) {
+    if (report.total() < targets) {
       report.exitAtLeast(ExitCodes.LOCAL);
       fields.put("exit_code", report.exitCode());
     }
@@ -273,8 +270,8 @@ final class ScanCommand implements Callable<Integer> {
     text.add(report.countsLine("target") + String.format(Locale.ROOT, " in %.3f s (%.0f/s, window %d%s)",
         elapsed.toNanos() / 1e9, (double) fields.get("rate_per_s"), window,
         localBackoffs.get() > 0 ? ", backed off " + localBackoffs.get() + "x on local problems" : ""));
-    if (report.total() < entries.size()) {
-      text.add("interrupted: " + (entries.size() - report.total()) + " targets not scanned");
+    if (report.total() < targets) {
+      text.add("interrupted: " + (targets - report.total()) + " targets not scanned");
     }
     long local = report.count(Outcome.NO_LOCAL_ADDRESS) + report.count(Outcome.LOCAL_RESOURCES);
     if (local > 0 && !output.quiet) {
@@ -287,29 +284,36 @@ final class ScanCommand implements Callable<Integer> {
   }
 
   /**
-   * No rate limit: {@link Dialer#probeEach} keeps the window full from the engine's own threads.
-   * Targets that failed for local reasons go round again with half the window after a pause.
+   * No rate limit: {@link Dialer#probeEach} keeps the window full from the engine's own threads,
+   * taking the targets from the list as it goes. Targets that failed for local reasons go round
+   * again with half the window after a pause.
    */
-  private static void scanEach(Dialer dialer, List<TargetList.Entry> entries, int window,
-      boolean expectations, ConcurrentLinkedQueue<Object> results, AtomicLong done,
-      AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
-    // What is expected of each target (results come back with the very Target given), and how
-    // often a target failed for local reasons: looked up only when there is something to find.
-    Map<Target, Expectation> expected = new IdentityHashMap<>(expectations ? entries.size() * 2 : 0);
-    if (expectations) {
-      for (TargetList.Entry e : entries) {
-        expected.put(e.target(), e.expected());
+  private static void scanEach(Dialer dialer, Iterator<TargetList.Entry> entries, int window,
+      ConcurrentLinkedQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
+      AtomicBoolean stop) throws InterruptedException {
+    // What is expected of the targets in flight (a result comes back with the very Target given),
+    // and how often a target failed for local reasons: kept only when there is something to keep.
+    Map<Target, Expectation> expected = new ConcurrentHashMap<>();
+    Map<Target, Integer> localTries = new HashMap<>();
+    Iterator<Target> todo = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return entries.hasNext();
       }
-    }
-    Map<Target, Integer> localTries = new IdentityHashMap<>();
-    List<Target> todo = new ArrayList<>(entries.size());
-    for (TargetList.Entry e : entries) {
-      todo.add(e.target());
-    }
+
+      @Override
+      public Target next() {
+        TargetList.Entry e = entries.next();
+        if (e.expected() != null) {
+          expected.put(e.target(), e.expected());
+        }
+        return e.target();
+      }
+    };
     int round = 0;
-    while (!todo.isEmpty() && !stop.get()) {
+    while (todo.hasNext() && !stop.get()) {
       List<Target> again = new ArrayList<>();
-      dialer.probeEach(todo.iterator(), window, r -> {
+      dialer.probeEach(todo, window, r -> {
         Outcome o = r.outcome();
         if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS) && !stop.get()) {
           synchronized (localTries) {
@@ -322,13 +326,14 @@ final class ScanCommand implements Callable<Integer> {
             }
           }
         }
-        results.add(new Row(r, expectations ? expected.get(r.target()) : null, -1, null));
+        Expectation e = expected.isEmpty() ? null : expected.remove(r.target());
+        results.add(new Row(r, e, -1, null));
         done.incrementAndGet();
       });
       synchronized (localTries) {
-        todo = again;
+        todo = again.iterator();
       }
-      if (!todo.isEmpty()) {
+      if (todo.hasNext()) {
         round++;
         window = Math.max(1, window / 2);
         Thread.sleep(100L * round);
@@ -337,16 +342,15 @@ final class ScanCommand implements Callable<Integer> {
   }
 
   /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
-  private static void scanPaced(Dialer dialer, List<TargetList.Entry> entries, TokenBucket bucket,
+  private static void scanPaced(Dialer dialer, Iterator<TargetList.Entry> entries, TokenBucket bucket,
       AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
       LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
       AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
-    int next = 0;
     while (!stop.get()) {
       Pending p = retry.poll();
       if (p == null) {
-        if (next < entries.size()) {
-          p = new Pending(entries.get(next++), 0);
+        if (entries.hasNext()) {
+          p = new Pending(entries.next(), 0);
         } else if (inflight.get() == 0 && retry.isEmpty()) {
           break;
         } else {

@@ -8,18 +8,27 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 
 /**
  * The targets of a scan: {@code host:port}, hosts and CIDR blocks with the ports of {@code -p},
  * each with an optional {@code =open|closed|filtered} expectation; de-duplicated, in first-seen
  * order.
+ *
+ * <p>Kept compact and made on demand: a host with a port list is one run (the host and those of
+ * its ports not listed before), so {@code 127.0.0.1 -p 1-65535} is a few objects until it is
+ * iterated, and a scan starts with its first target rather than after its last is built.
  */
 final class TargetList {
   /** One target and what is expected of it ({@code null}: nothing). */
   record Entry(Target target, Expectation expected) {}
+
+  /** One host's ports, in ascending order, all with one expectation. */
+  private record Run(String host, BitSet ports, Expectation expected) {}
 
   /** The most targets one scan takes. */
   static final long MAX_TARGETS = 1L << 21;
@@ -29,7 +38,11 @@ final class TargetList {
   private final BitSet ports;
   private final int portCount;
   private final Expectation defaultExpectation;
-  private final LinkedHashMap<Target, Expectation> targets = new LinkedHashMap<>();
+  private final List<Run> runs = new ArrayList<>();
+  /** Per host, the ports listed so far; {@link #ports} itself until that host gets others. */
+  private final Map<String, BitSet> seen = new HashMap<>();
+  private long size;
+  private int width;
   private boolean anyExpectation;
 
   TargetList(String portSpec, Expectation defaultExpectation) {
@@ -124,7 +137,11 @@ final class TargetList {
     }
     try {
       if (hasPort(s)) {
-        put(Target.parse(s), expected);
+        Target t = Target.parse(s);
+        checkSize(1, where);
+        BitSet one = new BitSet(t.port() + 1);
+        one.set(t.port());
+        addRun(canonical(t), one, expected);
         return;
       }
       if (portCount == 0) {
@@ -132,10 +149,7 @@ final class TargetList {
       }
       Target first = Target.parse(s, 1);
       checkSize(portCount, where);
-      String host = canonical(first);
-      for (int p = ports.nextSetBit(0); p >= 0; p = ports.nextSetBit(p + 1)) {
-        targets.putIfAbsent(new Target(host, p), expected); // host is canonical already
-      }
+      addRun(canonical(first), ports, expected);
     } catch (IllegalArgumentException e) {
       throw new UsageException(where + ": " + e.getMessage());
     }
@@ -199,22 +213,50 @@ final class TargetList {
       } catch (UnknownHostException e) {
         throw new AssertionError(e);
       }
-      for (int p = ports.nextSetBit(0); p >= 0; p = ports.nextSetBit(p + 1)) {
-        targets.putIfAbsent(new Target(host, p), expected); // host is canonical already
-      }
+      addRun(host, ports, expected);
     }
   }
 
   private void checkSize(long adding, String where) {
-    if (targets.size() + adding > MAX_TARGETS) {
-      throw new UsageException(where + ": too many targets (" + (targets.size() + adding)
+    if (size + adding > MAX_TARGETS) {
+      throw new UsageException(where + ": too many targets (" + (size + adding)
           + "); one scan takes at most " + MAX_TARGETS + ": split it with --shard or smaller blocks");
     }
   }
 
-  private void put(Target t, Expectation expected) {
-    Target c = t.isLiteral() ? new Target(canonical(t), t.port()) : t;
-    targets.putIfAbsent(c, expected);
+  /**
+   * Adds {@code host} with those ports of {@code add} not listed for it before. {@code add} is
+   * never changed: the port list of {@code -p} is shared by every host that takes it whole.
+   */
+  private void addRun(String host, BitSet add, Expectation expected) {
+    BitSet before = seen.get(host);
+    BitSet fresh;
+    if (before == null) {
+      fresh = add;
+      seen.put(host, add);
+    } else {
+      fresh = (BitSet) add.clone();
+      fresh.andNot(before);
+      if (fresh.isEmpty()) {
+        return;
+      }
+      BitSet all = (BitSet) before.clone();
+      all.or(add);
+      seen.put(host, all);
+    }
+    int n = fresh == ports ? portCount : fresh.cardinality();
+    Run last = runs.isEmpty() ? null : runs.getLast();
+    if (n == 1 && last != null && last.ports != ports && last.host.equals(host)
+        && last.expected == expected && last.ports.length() <= fresh.nextSetBit(0)) {
+      // host:port lines of one host in ascending order: one run, not one per line
+      last.ports.or(fresh);
+    } else {
+      runs.add(new Run(host, fresh == ports ? ports : (BitSet) fresh.clone(), expected));
+    }
+    size += n;
+    int highest = fresh.length() - 1;
+    int digits = highest >= 10_000 ? 5 : highest >= 1_000 ? 4 : highest >= 100 ? 3 : highest >= 10 ? 2 : 1;
+    width = Math.max(width, host.length() + 1 + digits + (host.indexOf(':') >= 0 ? 2 : 0));
   }
 
   private static String canonical(Target t) {
@@ -225,20 +267,73 @@ final class TargetList {
     return anyExpectation;
   }
 
-  int size() {
-    return targets.size();
+  /** The number of targets, all shards together. */
+  long size() {
+    return size;
+  }
+
+  /** The number of targets of {@code shard} ({@code null}: all of them). */
+  long size(Converters.Shard shard) {
+    if (shard == null) {
+      return size;
+    }
+    long first = shard.index() - 1;
+    return size <= first ? 0 : (size - 1 - first) / shard.count() + 1;
+  }
+
+  /** The widest {@code host:port} of the list, in characters. */
+  int width() {
+    return width;
   }
 
   /** The entries of {@code shard} (all of them for {@code null}), in first-seen order. */
   List<Entry> entries(Converters.Shard shard) {
-    List<Entry> out = new ArrayList<>(shard == null ? targets.size() : targets.size() / shard.count() + 1);
-    long i = 0;
-    for (Map.Entry<Target, Expectation> e : targets.entrySet()) {
-      if (shard == null || shard.owns(i)) {
-        out.add(new Entry(e.getKey(), e.getValue()));
-      }
-      i++;
-    }
+    List<Entry> out = new ArrayList<>((int) Math.min(size(shard), Integer.MAX_VALUE));
+    iterator(shard).forEachRemaining(out::add);
     return out;
+  }
+
+  /**
+   * The entries of {@code shard} (all of them for {@code null}) in first-seen order, each made
+   * when it is asked for. Not thread-safe; the list must not change while it is iterated.
+   */
+  Iterator<Entry> iterator(Converters.Shard shard) {
+    return new Iterator<>() {
+      private int run;
+      private int port = -1;
+      private long index = -1; // in the whole list, of the entry last found
+      private Entry next = advance();
+
+      private Entry advance() {
+        while (run < runs.size()) {
+          Run r = runs.get(run);
+          port = r.ports.nextSetBit(port + 1);
+          if (port < 0) {
+            run++;
+            continue;
+          }
+          index++;
+          if (shard == null || shard.owns(index)) {
+            return new Entry(new Target(r.host, port), r.expected);
+          }
+        }
+        return null;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return next != null;
+      }
+
+      @Override
+      public Entry next() {
+        if (next == null) {
+          throw new NoSuchElementException();
+        }
+        Entry e = next;
+        next = advance();
+        return e;
+      }
+    };
   }
 }

@@ -66,6 +66,29 @@ class TargetListTest {
   }
 
   @Test
+  void linesOfOneHostKeepTheirOrderAndExpectations() {
+    TargetList l = new TargetList("1-5", null);
+    l.add("127.0.0.1:9=open", "1");
+    l.add("127.0.0.1:10=open", "2"); // joins the run of line 1
+    l.add("127.0.0.1:3=closed", "3"); // lower: a run of its own, after
+    l.add("127.0.0.1:10=closed", "4"); // seen: the first expectation stays
+    l.add("127.0.0.1", "5"); // 1-5 without 3
+    l.add("[fd00::1]:65535", "6");
+    List<TargetList.Entry> e = l.entries(null);
+    assertThat(e).extracting(x -> x.target().port()).containsExactly(9, 10, 3, 1, 2, 4, 5, 65535);
+    assertThat(e).extracting(TargetList.Entry::expected).containsExactly(Expectation.OPEN,
+        Expectation.OPEN, Expectation.CLOSED, null, null, null, null, null);
+    assertThat(l.size()).isEqualTo(8);
+    assertThat(l.width()).isEqualTo("[fd00::1]:65535".length());
+    for (int n = 1; n <= 9; n++) {
+      for (int k = 1; k <= n; k++) {
+        Converters.Shard shard = new Converters.Shard(k, n);
+        assertThat(l.size(shard)).isEqualTo(l.entries(shard).size());
+      }
+    }
+  }
+
+  @Test
   void parsePortsReportsTheBadElement() {
     assertThatThrownBy(() -> TargetList.parsePorts("80,9x")).hasMessageContaining("'9x'");
     assertThat(TargetList.parsePorts("1-3,2,65535").cardinality()).isEqualTo(4);
