@@ -1,5 +1,6 @@
 package dev.tcpdial.cli;
 
+import dev.tcpdial.Dialer;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -110,8 +111,13 @@ public final class Main implements Runnable {
     return s.replaceAll("[\\r\\n\\t]+", " ").strip();
   }
 
+  private static final java.util.Set<String> DIALING = java.util.Set.of("check", "ping", "scan", "demo");
+
   /** Runs the tool and exits with its code. */
   public static void main(String[] args) {
+    if (args.length > 0 && DIALING.contains(args[0])) {
+      Dialer.warmUpInBackground(); // links the native calls while the command line is parsed
+    }
     PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
         new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(

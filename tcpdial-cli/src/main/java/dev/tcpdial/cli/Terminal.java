@@ -14,7 +14,10 @@ final class Terminal {
   static volatile PrintWriter realOut;
   static volatile PrintWriter realErr;
 
-  private static final MethodHandle ISATTY = isattyHandle();
+  /** Linked on first use: most runs never ask. */
+  private static final class Isatty {
+    static final MethodHandle HANDLE = isattyHandle();
+  }
 
   private static MethodHandle isattyHandle() {
     try {
@@ -30,9 +33,9 @@ final class Terminal {
 
   /** True when file descriptor {@code fd} is a terminal; falls back to System.console(). */
   static boolean isatty(int fd) {
-    if (ISATTY != null) {
+    if (Isatty.HANDLE != null) {
       try {
-        return (int) ISATTY.invokeExact(fd) == 1;
+        return (int) Isatty.HANDLE.invokeExact(fd) == 1;
       } catch (Throwable e) {
         // fall through
       }

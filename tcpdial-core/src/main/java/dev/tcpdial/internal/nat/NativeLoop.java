@@ -212,7 +212,7 @@ public final class NativeLoop implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * Once per JVM, on a virtual thread: calls every system call of the probe path once on a socket
+   * Once per JVM, on a daemon thread of its own: calls every system call of the probe path once on a socket
    * that never connects (and an epoll instance and an eventfd of its own), so the first real probe
    * does not pay for the first invocation of each downcall. Sends nothing.
    */
@@ -220,7 +220,7 @@ public final class NativeLoop implements AutoCloseable {
     if (Precheck.WHY != null || !WARMED.compareAndSet(false, true)) {
       return;
     }
-    Thread.ofVirtual().name("tcpdial-native-warmup").start(NativeLoop::warmUpOnce);
+    Thread.ofPlatform().name("tcpdial-native-warmup").daemon().start(NativeLoop::warmUpOnce);
   }
 
   /** The same warm-up on the calling thread; waits for one already running. Sends nothing. */
