@@ -587,7 +587,7 @@ public final class NativeLoop implements AutoCloseable {
    */
   private long connected(int slot) {
     int p = port[slot];
-    if (p < EPHEMERAL_LO || p > EPHEMERAL_HI || !selfConnected(fd[slot])) {
+    if (p < EPHEMERAL_LO || p > EPHEMERAL_HI || !selfConnected(slot)) {
       end(slot, Outcome.CONNECTED, 0, RESET);
       return -1;
     }
@@ -603,18 +603,32 @@ public final class NativeLoop implements AutoCloseable {
     return open(slot, family, len, peerSa);
   }
 
-  private boolean selfConnected(int s) {
+  /**
+   * True when the slot's socket is connected to itself. The local address is read first and kept
+   * for {@link #localAddress()}; only when its port is the dialed port is the peer read as well.
+   */
+  private boolean selfConnected(int slot) {
+    int s = fd[slot];
     lenVal.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
-    if (Sys.getpeername(st, s, peerSa, lenVal) != 0) {
+    if (Sys.getsockname(st, s, selfSa, lenVal) != 0) {
       return false;
     }
     int n = lenVal.get(ValueLayout.JAVA_INT, 0);
+    selfSaSlot = slot;
+    int family = selfSa.get(ValueLayout.JAVA_SHORT, 0);
+    int localPort = Short.toUnsignedInt(
+        selfSa.get(Abi.NET_SHORT, family == Abi.AF_INET ? Abi.SIN_PORT : Abi.SIN6_PORT));
+    if (localPort != port[slot]) {
+      return false;
+    }
     lenVal.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
-    if (Sys.getsockname(st, s, selfSa, lenVal) != 0 || lenVal.get(ValueLayout.JAVA_INT, 0) != n) {
+    if (Sys.getpeername(st, s, peerSa, lenVal) != 0 || lenVal.get(ValueLayout.JAVA_INT, 0) != n) {
       return false;
     }
     return peerSa.asSlice(0, n).mismatch(selfSa.asSlice(0, n)) < 0;
   }
+
+  private int selfSaSlot = -1; // the slot whose local address selfSa holds, read while it ends
 
   private static final int EPHEMERAL_LO;
   private static final int EPHEMERAL_HI;
@@ -693,6 +707,9 @@ public final class NativeLoop implements AutoCloseable {
     if (current < 0 || fd[current] < 0 || state == TERMINATED) {
       return null;
     }
+    if (selfSaSlot == current) {
+      return readSockaddr(selfSa); // read by the self-connect check just before
+    }
     lenVal.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
     if (Sys.getsockname(st, fd[current], sa, lenVal) != 0) {
       return null;
@@ -749,6 +766,9 @@ public final class NativeLoop implements AutoCloseable {
     } finally {
       completing--;
       current = prev;
+      if (selfSaSlot == slot) {
+        selfSaSlot = -1;
+      }
     }
     int s = fd[slot];
     if (s >= 0 && disposal >= KEEP4) {
