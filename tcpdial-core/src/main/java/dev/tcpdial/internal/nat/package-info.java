@@ -40,9 +40,15 @@
  *       IPv4 address as an int, allocating nothing) opens a socket ({@code SOCK_NONBLOCK |
  *       SOCK_CLOEXEC}), applies the loop's {@link dev.tcpdial.internal.nat.NativeLoop.Options}
  *       ({@code TCP_SYNCNT}, {@code TCP_USER_TIMEOUT}, {@code IP_BIND_ADDRESS_NO_PORT} and {@code
- *       bind} for a source address) and starts the connect. It returns a handle for {@code
- *       cancel(handle)}, or -1 when the probe ended at once (a local failure, or an immediate
- *       answer): its completion has then already run, inside {@code submit}.
+ *       bind} for a source address) and starts the connect. After {@code EINPROGRESS} it calls
+ *       {@code connect} once more: {@code EALREADY} leaves the answer to epoll, 0 means connected,
+ *       any other errno is the answer (on loopback it usually is in by then), and that failed
+ *       second call also disconnects the socket, so the loop keeps it (at most 4 per family, only
+ *       while probes run, never with a source address) for the next probe instead of a new one.
+ *       It returns a handle for {@code cancel(handle)}, or -1 when the probe ended at once (a
+ *       local failure, or an immediate answer): its completion has then already run, inside
+ *       {@code submit}. Completions that start probes which end at once nest at most 8 deep;
+ *       past that a probe waits for epoll.
  *   <li>Malformed input (a null or unresolved address, a port outside 1..65535, a call off the loop
  *       thread) throws before any system call; everything after is a value.
  *   <li>The completion runs on the loop thread with {@code (cookie, outcome, errno, elapsedNanos)}:
