@@ -443,7 +443,7 @@ public final class NativeLoop implements AutoCloseable {
       end(slot, Outcome.CANCELLED, 0, CLOSE);
       return -1;
     }
-    long handle = open(slot, family, len, sa);
+    long handle = open(slot, family, len, sa, 0);
     if (handle >= 0 && deadlineNanos != Long.MAX_VALUE) {
       deadlines.schedule(slot, deadlineNanos);
     }
@@ -464,8 +464,8 @@ public final class NativeLoop implements AutoCloseable {
    * system calls instead of four (socket, connect, getsockopt, close) and no socket is allocated
    * and freed for it. Sockets of a loop with a source address are never reused.
    */
-  private long open(int slot, int family, int len, MemorySegment to) {
-    int s = takeSpare(family);
+  private long open(int slot, int family, int len, MemorySegment to, int reusedSaid) {
+    int s = reusedSaid == 0 ? takeSpare(family) : -1;
     boolean reused = s >= 0;
     if (!reused) {
       s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
@@ -483,17 +483,20 @@ public final class NativeLoop implements AutoCloseable {
       }
     }
     fd[slot] = s;
-    if (Sys.connect(st, s, to, len) == 0) {
+    int e = Sys.connect(st, s, to, len) == 0 ? 0 : Sys.errno(st);
+    if (reusedSaid != 0 && e != reusedSaid) {
+      spareOff = true; // a kept socket answered unlike a fresh one: keep none any more
+    }
+    if (e == 0) {
       return connected(slot);
     }
-    int e = Sys.errno(st);
     if (e != Abi.EINPROGRESS) {
       if (reused && (e == Abi.EINVAL || e == Abi.EALREADY || e == Abi.EISCONN)) {
-        // the state of a socket, not of the path: a fresh socket decides, and none is reused again
+        // could be the state of the socket rather than the path (a blackhole route says EINVAL
+        // too): a fresh socket decides
         Sys.close(s);
         fd[slot] = -1;
-        spareOff = true;
-        return open(slot, family, len, to);
+        return open(slot, family, len, to, e);
       }
       end(slot, Errnos.outcomeOf(e), e, CLOSE);
       return -1;
@@ -600,7 +603,7 @@ public final class NativeLoop implements AutoCloseable {
     int len = family == Abi.AF_INET ? 16 : (int) Abi.SOCKADDR_IN6.byteSize();
     closeSocket(fd[slot], true);
     fd[slot] = -1;
-    return open(slot, family, len, peerSa);
+    return open(slot, family, len, peerSa, 0);
   }
 
   /**
