@@ -302,7 +302,13 @@ public final class ConnectBench {
     private Ctx ctx;
     private Target[] targets;
     private final AtomicLong inFlight = new AtomicLong();
-    private int depth; // loop thread: guards against deep recursion when results come inline
+    /**
+     * Per thread: {depth, owed}. A result can come inline, inside the probeAsync that the previous
+     * result started (the native engine answers a loopback connect inside it): then the next
+     * connect is owed and started by the outermost call, in a loop, instead of recursing or
+     * handing it to another thread.
+     */
+    private static final ThreadLocal<int[]> TRAMPOLINE = ThreadLocal.withInitial(() -> new int[2]);
 
     TcpdialAsync(Engine engine, boolean dial) {
       this.engine = engine;
@@ -366,15 +372,20 @@ public final class ConnectBench {
     }
 
     private void again() {
-      if (depth > 16) {
-        Thread.startVirtualThread(this::next); // a result came inline, deep: unwind the stack
+      int[] t = TRAMPOLINE.get();
+      if (t[0] > 0) {
+        t[1]++; // inside next() on this thread: its caller starts it
         return;
       }
-      depth++;
+      t[0]++;
       try {
         next();
+        while (t[1] > 0) {
+          t[1]--;
+          next();
+        }
       } finally {
-        depth--;
+        t[0]--;
       }
     }
 
