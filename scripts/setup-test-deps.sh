@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests use beyond the JDK: iproute2 (network-namespace lab), a German
-# locale with glibc's translations (the outcome names must not depend on the locale), strace.
+# locale with glibc's translations (the outcome names must not depend on the locale), groff
+# (the manual page must render without a warning).
 # Needs root and apt-get; elsewhere it says what is missing and the affected tests skip.
 set -uo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || need+=(libc-l10n)
 command -v locale-gen >/dev/null 2>&1 || need+=(locales)
+command -v groff >/dev/null 2>&1 || need+=(groff-base)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         + " resolution failed; with the kernel's errno and the timing of every attempt.",
     subcommands = {
         CheckCommand.class, PingCommand.class, ScanCommand.class, DemoCommand.class,
-        CompletionCommand.class, CommandLine.HelpCommand.class,
+        CompletionCommand.class, ManCommand.class, CommandLine.HelpCommand.class,
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -57,7 +57,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(),
-        "missing command: check, ping, scan, demo or completion (see tcpdial --help)");
+        "missing command: check, ping, scan, demo, completion or man (see tcpdial --help)");
   }
 
   /** A command line with this tool's handlers: one-line errors, exit code 2 for bad input. */
