@@ -107,6 +107,16 @@ for run in $(seq 1 "$RUNS"); do
   [[ $total -eq 65535 ]] || die "tcpdial run $run: summary total $total, not 65535"
   [[ $connected -eq ${#OPEN_PORTS[@]} ]] || die "tcpdial run $run: $connected connected, expected ${#OPEN_PORTS[@]}"
   [[ $refused -eq $((65535 - ${#OPEN_PORTS[@]})) ]] || die "tcpdial run $run: $refused refused, expected $((65535 - ${#OPEN_PORTS[@]}))"
+  if command -v python3 >/dev/null; then
+    python3 -c 'import json, sys; [json.loads(line) for line in sys.stdin]' <"$out" \
+      || die "tcpdial run $run: a line is not JSON"
+    json_checked="every line parsed as JSON (python3)"
+  elif command -v jq >/dev/null; then
+    jq -e . "$out" >/dev/null || die "tcpdial run $run: a line is not JSON"
+    json_checked="every line parsed as JSON (jq)"
+  else
+    json_checked="JSON not parsed (no python3 or jq here)"
+  fi
   open=$(grep '"outcome":"connected"' "$out" | grep -o '"port":[0-9]*' | cut -d: -f2 | sort -n | tr '\n' ' ')
   [[ $open == "$expected_open" ]] || die "tcpdial run $run: open ports '$open', expected '$expected_open'"
 
@@ -125,4 +135,4 @@ ratio=$(awk -v a="$t_med" -v b="$n_med" 'BEGIN { printf "%.2f", a / b }')
 echo "${TCPDIAL[0]##*/} scan 127.0.0.1 -p 1-65535 --format json: median ${t_med} ms of $RUNS (${tcpdial_times[*]}), JVM start included"
 echo "nmap -sT -n -Pn -p 1-65535 127.0.0.1 --min-rate 5000: median ${n_med} ms of $RUNS (${nmap_times[*]})"
 echo "ratio tcpdial/nmap: ${ratio}"
-echo "checked: 65535 results per tcpdial run, ${#OPEN_PORTS[@]} connected (ports ${expected_open% }), the rest refused"
+echo "checked: 65535 results per tcpdial run, ${#OPEN_PORTS[@]} connected (ports ${expected_open% }), the rest refused; $json_checked"
