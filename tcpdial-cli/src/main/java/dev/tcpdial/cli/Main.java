@@ -118,11 +118,13 @@ public final class Main implements Runnable {
     if (args.length > 0 && DIALING.contains(args[0])) {
       Dialer.warmUpInBackground(); // links the native calls while the command line is parsed
     }
+    FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
     PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
-        new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16), false);
+        stdout, StandardCharsets.UTF_8), 1 << 16), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(
         new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
     Terminal.realOut = out;
+    Terminal.realOutStream = stdout;
     Terminal.realErr = err;
     int code;
     try {

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tcpdial.Attempt;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Outcome;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +41,8 @@ final class Report {
   private final long[] counts = new long[Outcome.values().length];
   private final StringBuilder line = new StringBuilder(512); // the row being written
   private char[] chars = new char[512];
+  private OutputStream raw; // stdout itself for JSON rows, or null: everything through out
+  private boolean rawPending; // raw holds bytes not yet flushed
   private InetAddress lastAddress; // the last address written, and its text: scans repeat it
   private String lastAddressText;
   private long total;
@@ -76,6 +81,16 @@ final class Report {
    */
   Report compact(boolean on) {
     this.compact = on;
+    return this;
+  }
+
+  /**
+   * JSON rows go to {@code stdout} as bytes, not through the writer {@code out} (which is then
+   * the process's standard output too): no char[] copy and no charset encoder per row. Text that
+   * still goes through {@code out} (the summary) is written after the rows before it.
+   */
+  Report rawStdout(OutputStream stdout) {
+    this.raw = new BufferedOutputStream(stdout, 1 << 16);
     return this;
   }
 
@@ -118,6 +133,7 @@ final class Report {
       h.add("expected");
       h.add("matched");
     }
+    flushRaw();
     out.println(String.join(",", h));
     if (flushEach) {
       out.flush();
@@ -145,18 +161,50 @@ final class Report {
       case JSON -> {
         line.setLength(0);
         jsonInto(line, row);
-        writeLine(line);
+        if (raw != null) {
+          writeRaw(line);
+        } else {
+          writeLine(line);
+        }
       }
       case CSV -> out.println(csv(row));
     }
     if (flushEach) {
-      out.flush();
+      flush();
     }
   }
 
   void flush() {
+    flushRaw();
     out.flush();
     err.flush();
+  }
+
+  private static final byte[] NEWLINE = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
+
+  /** {@code sb} and a line separator as UTF-8 bytes on the raw stream (a copy for ASCII text). */
+  private void writeRaw(StringBuilder sb) {
+    if (!rawPending) {
+      out.flush(); // what went through the writer comes first
+      rawPending = true;
+    }
+    try {
+      raw.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+      raw.write(NEWLINE);
+    } catch (IOException e) {
+      raw = null; // stdout is gone (a closed pipe): drop rows as the writer would
+    }
+  }
+
+  private void flushRaw() {
+    if (raw != null && rawPending) {
+      try {
+        raw.flush();
+      } catch (IOException e) {
+        raw = null;
+      }
+      rawPending = false;
+    }
   }
 
   int exitCode() {
@@ -532,6 +580,7 @@ final class Report {
       flush();
       return;
     }
+    flushRaw();
     switch (opts.format) {
       case JSON -> out.println(jsonLine(Map.of("summary", fields)));
       case TEXT -> textLines.forEach(out::println);

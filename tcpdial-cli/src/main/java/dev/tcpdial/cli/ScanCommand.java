@@ -174,6 +174,9 @@ final class ScanCommand implements Callable<Integer> {
     long targets = list.size(shard);
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         expectations, false, false).flushEach(false).compact(true);
+    if (spec.commandLine().getOut() == Terminal.realOut && Terminal.realOutStream != null) {
+      report.rawStdout(Terminal.realOutStream);
+    }
     report.targetWidth(list.width());
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);

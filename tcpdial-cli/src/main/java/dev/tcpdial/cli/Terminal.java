@@ -13,6 +13,8 @@ final class Terminal {
   /** Set by {@link Main#main}: the command's writers are the process's real stdout and stderr. */
   static volatile PrintWriter realOut;
   static volatile PrintWriter realErr;
+  /** The stream under {@link #realOut}, for output that is bytes already. */
+  static volatile java.io.OutputStream realOutStream;
 
   /** Linked on first use: most runs never ask. */
   private static final class Isatty {
