@@ -20,7 +20,7 @@ public final class LocaleProbe {
       tmp.bind(new InetSocketAddress("127.0.0.1", 0));
       closed = ((InetSocketAddress) tmp.getLocalAddress()).getPort();
     }
-    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", closed))) {
+    try (SocketChannel _ = SocketChannel.open(new InetSocketAddress("127.0.0.1", closed))) {
       System.out.println("jdk-message connected?!");
     } catch (java.io.IOException e) {
       System.out.println("jdk-message " + e.getMessage());

@@ -47,7 +47,7 @@ final class Loopback implements AutoCloseable {
   static Thread acceptAndClose(ServerSocketChannel server) {
     return Thread.ofPlatform().daemon().name("loopback-accept").start(() -> {
       while (server.isOpen()) {
-        try (SocketChannel c = server.accept()) {
+        try (SocketChannel _ = server.accept()) {
           // accepted and closed
         } catch (IOException e) {
           return;

@@ -78,7 +78,9 @@ public final class Main implements Runnable {
   static int onBadInput(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     String where = cmd == null ? "tcpdial" : cmd.getCommandSpec().qualifiedName();
-    PrintWriter err = cmd == null ? new PrintWriter(System.err, true) : cmd.getErr();
+    PrintWriter err = cmd == null
+        ? new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true)
+        : cmd.getErr();
     err.println(oneLine(where + ": " + message(ex) + " (see " + where + " --help)"));
     err.flush();
     return ExitCodes.USAGE;

@@ -74,7 +74,6 @@ final class Report {
     return this;
   }
 
-  /** Flush after each row (interactive commands) or leave it to {@link #flush()} (scan). */
   /**
    * Compact JSON rows for scans: no per-row {@code explanation} (the same few sentences tens of
    * thousands of times); the summary carries one per outcome seen instead.
@@ -94,6 +93,7 @@ final class Report {
     return this;
   }
 
+  /** Flush after each row (interactive commands) or leave it to {@link #flush()} (scan). */
   Report flushEach(boolean on) {
     this.flushEach = on;
     return this;

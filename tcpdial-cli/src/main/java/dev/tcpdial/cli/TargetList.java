@@ -277,7 +277,7 @@ final class TargetList {
     if (shard == null) {
       return size;
     }
-    long first = shard.index() - 1;
+    long first = shard.index() - 1L;
     return size <= first ? 0 : (size - 1 - first) / shard.count() + 1;
   }
 

@@ -34,6 +34,7 @@ final class Terminal {
   }
 
   /** True when file descriptor {@code fd} is a terminal; falls back to System.console(). */
+  @SuppressWarnings("SystemConsoleNull") // the JDK still documents null for a JVM without console
   static boolean isatty(int fd) {
     if (Isatty.HANDLE != null) {
       try {
@@ -43,7 +44,7 @@ final class Terminal {
       }
     }
     java.io.Console c = System.console();
-    return c != null && c.isTerminal();
+    return c != null && c.isTerminal(); // null where the JVM has no console at all
   }
 
   /** Colour on {@code out}: it is the real stdout, a terminal, and NO_COLOR is not set. */

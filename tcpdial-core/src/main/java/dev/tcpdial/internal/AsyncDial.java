@@ -85,7 +85,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     Connect c;
     while ((c = reports.poll()) != null) {
       long now = loop.clock().nanoTime();
-      if (!race.attemptEnded(c.index, c.outcome, c.errno, c.local, c.cause, now)) {
+      if (!race.attemptEnded(c.attempt, c.outcome, c.errno, c.local, c.cause, now)) {
         c.release(); // the race was decided without it: a late connection is closed
       }
     }
@@ -143,7 +143,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
 
   /** One attempt: a non-blocking channel, its key and its deadline. */
   private final class Connect extends TimerQueue.Timer implements EventLoop.Ready, EventLoop.Abortable {
-    final int index;
+    final int attempt; // the race's attempt number (not the timer heap's index)
     final InetSocketAddress remote;
     final long deadlineNanos;
     SocketChannel channel;
@@ -155,7 +155,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     int selfTries;
 
     Connect(int index, InetSocketAddress remote, long deadlineNanos) {
-      this.index = index;
+      this.attempt = index;
       this.remote = remote;
       this.deadlineNanos = deadlineNanos;
     }

@@ -28,7 +28,6 @@ public record Deadline(long nanos) implements Comparable<Deadline> {
     return timeoutNanos <= 0 ? NONE : new Deadline(saturatedAdd(nowNanos, timeoutNanos));
   }
 
-  /** True when there is no deadline. */
   /**
    * {@link #afterNanos} as a plain value, allocating nothing: {@link Long#MAX_VALUE} for no
    * deadline.
@@ -45,6 +44,7 @@ public record Deadline(long nanos) implements Comparable<Deadline> {
     return b <= 0 ? a : Math.min(a, b);
   }
 
+  /** True when there is no deadline. */
   public boolean isNone() {
     return nanos == Long.MAX_VALUE;
   }

@@ -215,6 +215,7 @@ public final class DialEngine {
    * {@code probeEach} over single {@code probeAsync} calls: a window of {@code concurrency}
    * permits; an interrupt cancels what is in flight (reported as cancelled) and starts no more.
    */
+  @SuppressWarnings("CollectionUndefinedEquality") // the set holds futures by identity, as meant
   public static long probeEachOneByOne(
       java.util.function.Function<Target, CompletableFuture<DialResult>> probeAsync,
       java.util.Iterator<Target> targets, int concurrency,

@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * thread, so none is ever lost.
  */
 public final class EventLoop implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+
 
   /** What a selection key's attachment does when its channel is ready. */
   public interface Ready {
@@ -168,12 +170,12 @@ public final class EventLoop implements AutoCloseable {
         t.run();
       } catch (RuntimeException | Error e) {
         // A task must not end the loop; it is our own code, so this is a bug worth showing.
-        e.printStackTrace();
+        LOG.log(System.Logger.Level.ERROR, "a task of the event loop failed; the loop goes on", e);
       }
     }
   }
 
-  private static void runAll(ArrayList<Runnable> list) {
+  private static void runAll(java.util.List<Runnable> list) {
     for (int i = 0; i < list.size(); i++) {
       list.get(i).run();
     }

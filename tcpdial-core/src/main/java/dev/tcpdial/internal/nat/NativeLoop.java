@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * closed. See the package description for the contract of {@link #submit}.
  */
 public final class NativeLoop implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(NativeLoop.class.getName());
+
 
   /** Where a probe's end goes; runs on the loop thread, possibly inside {@link #submit}. */
   @FunctionalInterface
@@ -319,10 +321,6 @@ public final class NativeLoop implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} on the loop thread, soon; once the loop has ended, on the caller's thread
-   * (the task sees {@link #closing()}).
-   */
-  /**
    * Runs {@code task} on the loop thread after the next {@code epoll_wait}, so that what is ready
    * is seen first: for work that must not starve the sockets it feeds. Loop thread only.
    */
@@ -333,6 +331,10 @@ public final class NativeLoop implements AutoCloseable {
   private java.util.ArrayDeque<Runnable> nextTurn = new java.util.ArrayDeque<>();
   private java.util.ArrayDeque<Runnable> thisTurn = new java.util.ArrayDeque<>();
 
+  /**
+   * Runs {@code task} on the loop thread, soon; once the loop has ended, on the caller's thread
+   * (the task sees {@link #closing()}).
+   */
   public void execute(Runnable task) {
     tasks.add(task);
     if (state == TERMINATED) {
@@ -765,7 +767,7 @@ public final class NativeLoop implements AutoCloseable {
       c.completed(cookie[slot], outcome, errno, clock.nanoTime() - start[slot]);
     } catch (RuntimeException | Error e) {
       // a completion must not end the loop; it is our own code, so this is a bug worth showing
-      e.printStackTrace();
+      LOG.log(System.Logger.Level.ERROR, "a probe's completion failed; the loop goes on", e);
     } finally {
       completing--;
       current = prev;
@@ -886,7 +888,7 @@ public final class NativeLoop implements AutoCloseable {
       try {
         t.run();
       } catch (RuntimeException | Error e) {
-        e.printStackTrace();
+        LOG.log(System.Logger.Level.ERROR, "a task of the native loop failed; the loop goes on", e);
       }
     }
   }

@@ -67,7 +67,7 @@ public final class Loopback implements AutoCloseable {
     return full(on, 0);
   }
 
-  /** {@link #full(InetAddress)} on {@code port} (0: any); fails when the port is taken there. */
+  /** {@link #full(InetAddress)} on {@code port0} (0: any); fails when the port is taken there. */
   public int full(InetAddress on, int port0) {
     try {
       ServerSocketChannel s = ServerSocketChannel.open(family(on))
