@@ -144,7 +144,7 @@ public final class ConnectBench {
     void start(Ctx ctx) throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() {}
   }
 
   public static void main(String[] args) throws Exception {
@@ -599,9 +599,13 @@ public final class ConnectBench {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
       if (group != null) {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        try {
+          group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
   }

@@ -269,7 +269,7 @@ public final class PendingBench {
     }
 
     @Override
-    public void close() throws Exception {}
+    public void close() throws IOException {}
   }
 
   /** tcpdial ASYNC: one event loop shared by dialers that differ only in their timeout. */
