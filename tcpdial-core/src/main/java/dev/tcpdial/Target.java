@@ -153,13 +153,15 @@ public record Target(String host, int port) {
     }
     if (host.indexOf(':') >= 0) {
       if (address(host) == null) {
-        throw new IllegalArgumentException("bad target '" + text + "': '" + host + "' is not an IPv6 address");
+        throw new IllegalArgumentException(
+            "bad target '" + text + "': '" + host + "' is not an IPv6 address");
       }
       return;
     }
     if (looksNumeric(host)) {
       if (address(host) == null) {
-        throw new IllegalArgumentException("bad target '" + text + "': '" + host + "' is not an IPv4 address (four numbers 0-255, no leading zeros)");
+        throw new IllegalArgumentException("bad target '" + text + "': '" + host
+            + "' is not an IPv4 address (four numbers 0-255, no leading zeros)");
       }
       return;
     }

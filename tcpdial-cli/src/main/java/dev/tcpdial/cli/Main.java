@@ -113,7 +113,8 @@ public final class Main implements Runnable {
     return s.replaceAll("[\\r\\n\\t]+", " ").strip();
   }
 
-  private static final java.util.Set<String> DIALING = java.util.Set.of("check", "ping", "scan", "demo");
+  private static final java.util.Set<String> DIALING =
+      java.util.Set.of("check", "ping", "scan", "demo");
 
   /** Runs the tool and exits with its code. */
   public static void main(String[] args) {

@@ -45,7 +45,8 @@ final class ManCommand implements Callable<Integer> {
   static String render(CommandSpec root) {
     StringBuilder m = new StringBuilder(16_384);
     String version = Main.Version.version();
-    m.append(".TH TCPDIAL 1 \"\" \"tcpdial ").append(escape(version)).append("\" \"User Commands\"\n");
+    m.append(".TH TCPDIAL 1 \"\" \"tcpdial ").append(escape(version))
+        .append("\" \"User Commands\"\n");
     m.append(".SH NAME\n");
     m.append("tcpdial \\- ").append(escape(firstSentence(join(root.usageMessage().description()))))
         .append('\n');

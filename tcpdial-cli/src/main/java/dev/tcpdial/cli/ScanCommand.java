@@ -231,8 +231,8 @@ final class ScanCommand implements Callable<Integer> {
       if (bucket == null) {
         scanEach(dialer, list.iterator(shard), permits.size(), results, done, localBackoffs, stop);
       } else {
-        scanPaced(dialer, list.iterator(shard), bucket, permits, results, retry, inflight, done, localBackoffs,
-            stop);
+        scanPaced(dialer, list.iterator(shard), bucket, permits, results, retry, inflight, done,
+            localBackoffs, stop);
       }
     } catch (InterruptedException e) {
       // Ctrl-C: the dialer's close cancels what is in flight; the summary follows
@@ -345,8 +345,8 @@ final class ScanCommand implements Callable<Integer> {
   }
 
   /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
-  private static void scanPaced(Dialer dialer, Iterator<TargetList.Entry> entries, TokenBucket bucket,
-      AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
+  private static void scanPaced(Dialer dialer, Iterator<TargetList.Entry> entries,
+      TokenBucket bucket, AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
       LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
       AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
     while (!stop.get()) {

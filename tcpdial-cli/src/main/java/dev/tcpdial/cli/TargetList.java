@@ -255,7 +255,7 @@ final class TargetList {
     }
     size += n;
     int highest = fresh.length() - 1;
-    int digits = highest >= 10_000 ? 5 : highest >= 1_000 ? 4 : highest >= 100 ? 3 : highest >= 10 ? 2 : 1;
+    int digits = Integer.toString(Math.max(highest, 0)).length();
     width = Math.max(width, host.length() + 1 + digits + (host.indexOf(':') >= 0 ? 2 : 0));
   }
 

@@ -45,7 +45,8 @@ class PingInterruptTest {
         r.lines().forEach(lines::add);
         String all = String.join("\n", lines);
         assertThat(p.exitValue()).as(all).isZero(); // every probe connected
-        assertThat(all).contains("tcpdial ping statistics").contains(" connected, 0 failed, 0.0% loss")
+        assertThat(all).contains("tcpdial ping statistics")
+            .contains(" connected, 0 failed, 0.0% loss")
             .contains("rtt min/avg/max/mdev = ").contains("rtt p50/p90/p99 = ")
             .contains("outages: none");
         Cli.assertNoStackTrace(all);

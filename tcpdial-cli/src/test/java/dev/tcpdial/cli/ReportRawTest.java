@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** JSON rows written as bytes straight to stdout read exactly as those written through the writer. */
+/** JSON rows written as bytes straight to stdout read exactly as those through the writer. */
 class ReportRawTest {
 
   static List<Row> rows() throws Exception {

@@ -214,9 +214,9 @@ public final class NativeLoop implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * Once per JVM, on a daemon thread of its own: calls every system call of the probe path once on a socket
-   * that never connects (and an epoll instance and an eventfd of its own), so the first real probe
-   * does not pay for the first invocation of each downcall. Sends nothing.
+   * Once per JVM, on a daemon thread of its own: calls every system call of the probe path once on a
+   * socket that never connects (and an epoll instance and an eventfd of its own), so the first real
+   * probe does not pay for the first invocation of each downcall. Sends nothing.
    */
   public static void warmUpInBackground() {
     if (Precheck.WHY != null || !WARMED.compareAndSet(false, true)) {
