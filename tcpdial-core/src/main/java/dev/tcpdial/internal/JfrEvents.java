@@ -5,6 +5,7 @@ import dev.tcpdial.DialResult;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -18,10 +19,6 @@ import jdk.jfr.Timespan;
 final class JfrEvents {
   private JfrEvents() {}
 
-  // Instances only asked whether their class is enabled: EventType.getEventType would load the
-  // recorder's whole metadata (tens of milliseconds of a fresh JVM) though nothing records.
-  private static final DialEvent DIAL = new DialEvent();
-  private static final AttemptEvent ATTEMPT = new AttemptEvent();
 
   @Name("tcpdial.Dial")
   @Label("TCP Dial")
@@ -57,34 +54,53 @@ final class JfrEvents {
     @Label("Elapsed") @Timespan long elapsed;
   }
 
-  /** Commits the dial's events if a recording wants them. */
+  /**
+   * Commits the dial's events if a recording wants them. Until the JVM's flight recorder has been
+   * started (by -XX:StartFlightRecording, jcmd JFR.start or the API) no event class is even
+   * loaded: the first use of one initializes the recorder's metadata, tens of milliseconds of a
+   * fresh JVM, on the thread that happens to finish the first dial.
+   */
   static void record(DialResult r) {
-    if (DIAL.isEnabled()) {
-      DialEvent e = new DialEvent();
-      e.target = r.target().toString();
-      e.outcome = r.outcome().label();
-      e.errno = r.errno() == null ? null : r.errno().name();
-      e.remote = r.remote() == null ? null : r.remote().toString();
-      e.mode = r.mode().label();
-      e.engine = r.engine().label();
-      e.attempts = r.attempts().size();
-      e.elapsed = r.elapsed().toNanos();
-      e.resolution = r.resolution().toNanos();
-      e.commit();
+    if (FlightRecorder.isInitialized()) {
+      Recorded.record(r);
     }
-    if (ATTEMPT.isEnabled()) {
-      for (Attempt a : r.attempts()) {
-        AttemptEvent e = new AttemptEvent();
+  }
+
+  /** The event classes' side, loaded once a recorder exists. */
+  private static final class Recorded {
+    // Instances only asked whether their class is enabled (EventType.getEventType would load
+    // the metadata of every event type).
+    private static final DialEvent DIAL = new DialEvent();
+    private static final AttemptEvent ATTEMPT = new AttemptEvent();
+
+    static void record(DialResult r) {
+      if (DIAL.isEnabled()) {
+        DialEvent e = new DialEvent();
         e.target = r.target().toString();
-        e.index = a.index();
-        e.remote = a.remote().toString();
-        e.local = a.local() == null ? null : a.local().toString();
-        e.outcome = a.outcome().label();
-        e.errno = a.errno() == null ? null : a.errno().name();
-        e.reason = a.reason().label();
-        e.start = a.start().toNanos();
-        e.elapsed = a.elapsed().toNanos();
+        e.outcome = r.outcome().label();
+        e.errno = r.errno() == null ? null : r.errno().name();
+        e.remote = r.remote() == null ? null : r.remote().toString();
+        e.mode = r.mode().label();
+        e.engine = r.engine().label();
+        e.attempts = r.attempts().size();
+        e.elapsed = r.elapsed().toNanos();
+        e.resolution = r.resolution().toNanos();
         e.commit();
+      }
+      if (ATTEMPT.isEnabled()) {
+        for (Attempt a : r.attempts()) {
+          AttemptEvent e = new AttemptEvent();
+          e.target = r.target().toString();
+          e.index = a.index();
+          e.remote = a.remote().toString();
+          e.local = a.local() == null ? null : a.local().toString();
+          e.outcome = a.outcome().label();
+          e.errno = a.errno() == null ? null : a.errno().name();
+          e.reason = a.reason().label();
+          e.start = a.start().toNanos();
+          e.elapsed = a.elapsed().toNanos();
+          e.commit();
+        }
       }
     }
   }
