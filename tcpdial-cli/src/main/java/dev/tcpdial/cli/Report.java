@@ -1,7 +1,5 @@
 package dev.tcpdial.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tcpdial.Attempt;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Outcome;
@@ -9,8 +7,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +22,6 @@ import java.util.Map;
  * diagnostics to {@code err}. Not thread-safe: one thread writes.
  */
 final class Report {
-  private static final JsonFactory JSON = new JsonFactory();
-
   private final PrintWriter out;
   private final PrintWriter err;
   private final OutputOptions opts;
@@ -592,46 +586,51 @@ final class Report {
   /** A number written as is in JSON. */
   record Raw(String text) {}
 
+  /** One line of JSON for a map of names to values (maps, lists, numbers, text, null). */
   static String jsonLine(Map<String, Object> m) {
-    StringWriter sw = new StringWriter(256);
-    try (JsonGenerator g = JSON.createGenerator(sw)) {
-      writeValue(g, m);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return sw.toString();
+    StringBuilder sb = new StringBuilder(512);
+    writeValue(sb, m);
+    return sb.toString();
   }
 
-  private static void writeValue(JsonGenerator g, Object v) throws IOException {
+  private static void writeValue(StringBuilder sb, Object v) {
     switch (v) {
-      case null -> g.writeNull();
+      case null -> sb.append("null");
       case Map<?, ?> m -> {
-        g.writeStartObject();
+        sb.append('{');
+        boolean first = true;
         for (Map.Entry<?, ?> e : m.entrySet()) {
-          g.writeFieldName(String.valueOf(e.getKey()));
-          writeValue(g, e.getValue());
+          if (!first) {
+            sb.append(',');
+          }
+          first = false;
+          quoteInto(sb, String.valueOf(e.getKey())).append(':');
+          writeValue(sb, e.getValue());
         }
-        g.writeEndObject();
+        sb.append('}');
       }
       case List<?> l -> {
-        g.writeStartArray();
-        for (Object o : l) {
-          writeValue(g, o);
+        sb.append('[');
+        for (int i = 0; i < l.size(); i++) {
+          if (i > 0) {
+            sb.append(',');
+          }
+          writeValue(sb, l.get(i));
         }
-        g.writeEndArray();
+        sb.append(']');
       }
-      case Raw raw -> g.writeNumber(raw.text());
-      case Integer i -> g.writeNumber(i);
-      case Long l -> g.writeNumber(l);
+      case Raw raw -> sb.append(raw.text());
+      case Integer i -> sb.append(i.intValue());
+      case Long l -> sb.append(l.longValue());
       case Double d -> {
         if (d.isNaN() || d.isInfinite()) {
-          g.writeNull();
+          sb.append("null");
         } else {
-          g.writeNumber(String.format(Locale.ROOT, "%.3f", d));
+          sb.append(String.format(Locale.ROOT, "%.3f", d));
         }
       }
-      case Boolean b -> g.writeBoolean(b);
-      default -> g.writeString(v.toString());
+      case Boolean b -> sb.append(b.booleanValue());
+      default -> quoteInto(sb, v.toString());
     }
   }
 }
