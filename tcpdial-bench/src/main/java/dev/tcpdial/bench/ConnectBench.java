@@ -102,6 +102,13 @@ public final class ConnectBench {
       return new Mark(completed.sum(), allocated(), Proc.cpuSeconds(), System.nanoTime());
     }
 
+    /** One of {@code inFlight} chains of connects has ended; the last one drains the client. */
+    void chainEnded(AtomicLong inFlight) {
+      if (inFlight.decrementAndGet() == 0) {
+        drained.countDown();
+      }
+    }
+
     /** Claims the next connect: its sequence number, or -1 when the run is over. */
     long claim() {
       long now = System.nanoTime();
@@ -339,9 +346,7 @@ public final class ConnectBench {
     private void next() {
       long n = ctx.claim();
       if (n < 0) {
-        if (inFlight.decrementAndGet() == 0) {
-          ctx.drained.countDown();
-        }
+        ctx.chainEnded(inFlight);
         return;
       }
       Target t = targets[(int) (n % targets.length)];
@@ -581,9 +586,7 @@ public final class ConnectBench {
     private void next() {
       long n = ctx.claim();
       if (n < 0) {
-        if (inFlight.decrementAndGet() == 0) {
-          ctx.drained.countDown();
-        }
+        ctx.chainEnded(inFlight);
         return;
       }
       bootstrap.connect(ctx.target(n)).addListener((ChannelFutureListener) f -> {

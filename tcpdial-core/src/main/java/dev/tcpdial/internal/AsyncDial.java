@@ -112,11 +112,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
 
   @Override
   public void armTimer(long atNanos) {
-    if (atNanos == Long.MAX_VALUE) {
-      loop.timers().remove(this);
-    } else {
-      loop.timers().schedule(this, atNanos);
-    }
+    loop.timers().schedule(this, atNanos);
   }
 
   @Override
@@ -173,9 +169,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
           return;
         }
         key = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
-        if (deadlineNanos != Long.MAX_VALUE) {
-          loop.timers().schedule(this, deadlineNanos);
-        }
+        loop.timers().schedule(this, deadlineNanos);
       } catch (IOException | RuntimeException e) {
         fail(e, true);
       }

@@ -36,10 +36,16 @@ public final class TimerQueue {
     return size;
   }
 
-  /** Schedules {@code t} to expire at {@code deadlineNanos} (rescheduling it if already in). */
+  /**
+   * Schedules {@code t} to expire at {@code deadlineNanos} (rescheduling it if already in);
+   * {@link Long#MAX_VALUE}, no deadline, takes it out instead: it would never expire.
+   */
   public void schedule(Timer t, long deadlineNanos) {
     if (t.index >= 0) {
       remove(t);
+    }
+    if (deadlineNanos == Long.MAX_VALUE) {
+      return;
     }
     t.deadline = deadlineNanos;
     if (size == heap.length) {

@@ -75,4 +75,18 @@ class TimerQueueTest {
     assertThat(q.drain()).containsExactly(a);
     assertThat(a.scheduled()).isFalse();
   }
+
+  @Test
+  void noDeadlineTakesATimerOut() {
+    TimerQueue q = new TimerQueue();
+    List<T> log = new ArrayList<>();
+    T a = new T(log, 1);
+    q.schedule(a, 50);
+    q.schedule(a, Long.MAX_VALUE);
+    assertThat(a.scheduled()).isFalse();
+    assertThat(q.size()).isZero();
+    assertThat(q.nextDeadline()).isEqualTo(Long.MAX_VALUE);
+    q.schedule(a, Long.MAX_VALUE); // not in: stays out
+    assertThat(q.size()).isZero();
+  }
 }

@@ -220,11 +220,7 @@ final class NativeDial extends TimerQueue.Timer
 
   @Override
   public void armTimer(long atNanos) {
-    if (atNanos == Long.MAX_VALUE) {
-      loop.timers().remove(this);
-    } else {
-      loop.timers().schedule(this, atNanos);
-    }
+    loop.timers().schedule(this, atNanos);
   }
 
   @Override

@@ -127,12 +127,7 @@ public final class NativeProbes implements AutoCloseable {
   }
 
   long connectTimeoutNanos() {
-    Duration d = settings.connectTimeout();
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
+    return Deadline.saturatedNanos(settings.connectTimeout());
   }
 
   /** A probe, waiting for its result; an interrupt cancels it and stays set. */
