@@ -1,0 +1,127 @@
+package dev.tcpdial.socketfactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tcpdial.DialException;
+import dev.tcpdial.Errno;
+import dev.tcpdial.Outcome;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * pgjdbc against a real PostgreSQL, connected through {@link DialingSocketFactory} named in the
+ * URL, as a user would: a query, a read timeout, a refused port (in English and German).
+ */
+class PgjdbcTest {
+  static PostgresServer pg;
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = PostgresServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  static String url(int port) {
+    // localhost: every address the hosts file gives it, raced by Happy Eyeballs
+    return "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres&sslmode=disable"
+        + "&connectTimeout=5&socketFactory=" + DialingSocketFactory.class.getName();
+  }
+
+  static DialException dialException(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof DialException d) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void selectOneThroughTheFactory() throws SQLException {
+    try (Connection c = DriverManager.getConnection(url(pg.port));
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("select 1")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void socketTimeoutEndsAQueryThatTakesLonger() throws SQLException {
+    // pgjdbc's socketTimeout is setSoTimeout on our socket: the read must time out.
+    long t0 = System.nanoTime();
+    try (Connection c = DriverManager.getConnection(url(pg.port) + "&socketTimeout=1");
+        Statement st = c.createStatement()) {
+      assertThatThrownBy(() -> st.execute("select pg_sleep(5)")).isInstanceOf(SQLException.class)
+          .cause().isInstanceOf(java.net.SocketTimeoutException.class);
+    }
+    assertThat((System.nanoTime() - t0) / 1e9).isLessThan(4.0);
+  }
+
+  @Test
+  void refusedPortNamesTheOutcome() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      closed = s.getLocalPort();
+    }
+    SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+        () -> DriverManager.getConnection(url(closed)).close());
+    DialException d = dialException(e);
+    assertThat(d).as("the cause chain of %s", e).isNotNull();
+    assertThat(d.outcome()).isEqualTo(Outcome.REFUSED);
+    assertThat(d.errno()).isEqualTo(Errno.ECONNREFUSED);
+    assertThat(d.result().attempts()).isNotEmpty()
+        .allSatisfy(a -> assertThat(a.outcome()).isEqualTo(Outcome.REFUSED));
+    assertThat(e.getCause()).isInstanceOf(ConnectException.class); // pgjdbc's "refused" message
+  }
+
+  @Test
+  void refusedPortUnderAGermanLocale() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      closed = s.getLocalPort();
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+        "-Duser.language=de", "-cp", System.getProperty("java.class.path"),
+        PgRefusedProbe.class.getName(), Integer.toString(closed));
+    pb.environment().put("LC_ALL", "de_DE.UTF-8");
+    pb.environment().put("LANG", "de_DE.UTF-8");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    List<String> lines = new ArrayList<>();
+    try (var r = p.inputReader()) {
+      r.lines().forEach(lines::add);
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String jdk = lines.stream().filter(l -> l.startsWith("jdk-message ")).findFirst().orElse("");
+    Assumptions.assumeFalse(jdk.equals("jdk-message Connection refused"),
+        "glibc's German translations are not installed (Debian: apt-get install locales libc-l10n;"
+            + " locale-gen de_DE.UTF-8): nothing to prove");
+    assertThat(jdk).isEqualTo("jdk-message Verbindungsaufbau abgelehnt");
+    assertThat(lines).as("%s", lines).contains("dial refused ECONNREFUSED");
+  }
+}
