@@ -98,6 +98,18 @@ class PgjdbcTest {
   }
 
   @Test
+  void optionsInTheUrlReachTheFactory() {
+    // pgjdbc hands its connection properties to DialingSocketFactory(Properties): an IPv4
+    // literal with family=ipv6 leaves no address to dial
+    SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+        () -> DriverManager.getConnection(url(pg.port).replace("localhost", "127.0.0.1")
+            + "&tcpdial.family=ipv6").close());
+    DialException d = dialException(e);
+    assertThat(d).as("the cause chain of %s", e).isNotNull();
+    assertThat(d.outcome()).isEqualTo(Outcome.RESOLUTION_FAILED);
+  }
+
+  @Test
   void refusedPortUnderAGermanLocale() throws Exception {
     int closed;
     try (ServerSocket s = new ServerSocket()) {
