@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Errno;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.SilentPeer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -52,8 +53,8 @@ class HttpClient5Test {
   static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(2);
   static HttpServer http;
   static HttpsServer https;
-  static SilentListener silentHttp;
-  static SilentListener silentHttps;
+  static SilentPeer silentHttp;
+  static SilentPeer silentHttps;
   static SSLContext tls;
   static Path certDir;
   static DnsResolver dns;
@@ -80,8 +81,8 @@ class HttpClient5Test {
       ex.close();
     });
     https.start();
-    silentHttp = new SilentListener(new InetSocketAddress("127.0.0.2", http.getAddress().getPort()));
-    silentHttps = new SilentListener(
+    silentHttp = new SilentPeer(new InetSocketAddress("127.0.0.2", http.getAddress().getPort()));
+    silentHttps = new SilentPeer(
         new InetSocketAddress("127.0.0.2", https.getAddress().getPort()));
     List<InetAddress> both = List.of(InetAddress.ofLiteral("127.0.0.2"),
         InetAddress.ofLiteral("127.0.0.1"));

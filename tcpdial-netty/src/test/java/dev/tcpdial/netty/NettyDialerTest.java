@@ -8,6 +8,7 @@ import dev.tcpdial.Errno;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Resolver;
+import dev.tcpdial.SilentPeer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -48,7 +49,7 @@ class NettyDialerTest {
   static final AttributeKey<String> TAG = AttributeKey.valueOf("tcpdial-test-tag");
   static EventLoopGroup group;
   static Channel server;
-  static SilentListener silent;
+  static SilentPeer silent;
   static int port;
   static int closedPort;
   static Dialer dialer;
@@ -70,7 +71,7 @@ class NettyDialerTest {
           }
         }).bind("127.0.0.1", 0).sync().channel();
     port = ((InetSocketAddress) server.localAddress()).getPort();
-    silent = new SilentListener(new InetSocketAddress("127.0.0.2", port));
+    silent = new SilentPeer(new InetSocketAddress("127.0.0.2", port));
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress("127.0.0.1", 0));
       closedPort = s.getLocalPort();
@@ -177,25 +178,25 @@ class NettyDialerTest {
 
   @Test
   void cancelledFutureLeavesNoDescriptor() throws Exception {
-    long baseline = SilentListener.openFds();
+    long baseline = SilentPeer.openFds();
     Counter counter = new Counter();
     List<ChannelFuture> futures = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       futures.add(netty.connect(client(counter), "dead.test", port));
     }
     Thread.sleep(300);
-    assertThat(SilentListener.openFds()).as("sockets in SYN_SENT").isGreaterThanOrEqualTo(baseline + 20);
+    assertThat(SilentPeer.openFds()).as("sockets in SYN_SENT").isGreaterThanOrEqualTo(baseline + 20);
     for (ChannelFuture f : futures) {
       assertThat(f.cancel(false)).isTrue();
       assertThat(f.isCancelled()).isTrue();
     }
-    assertThat(SilentListener.awaitFds(baseline)).isEqualTo(baseline);
+    assertThat(SilentPeer.awaitFds(baseline)).isEqualTo(baseline);
     assertThat(counter.active.get()).isZero();
   }
 
   @Test
   void aThousandConnectsLeaveTheDescriptorCountAtItsBaseline() throws Exception {
-    long baseline = SilentListener.openFds();
+    long baseline = SilentPeer.openFds();
     Counter counter = new Counter();
     long t0 = System.nanoTime();
     for (int round = 0; round < 20; round++) {
@@ -210,6 +211,6 @@ class NettyDialerTest {
     System.out.printf("netty: 1,000 connects and closes in %.0f ms%n",
         (System.nanoTime() - t0) / 1e6);
     assertThat(counter.active.get()).isEqualTo(1000);
-    assertThat(SilentListener.awaitFds(baseline)).isEqualTo(baseline);
+    assertThat(SilentPeer.awaitFds(baseline)).isEqualTo(baseline);
   }
 }

@@ -8,6 +8,7 @@ import dev.tcpdial.DialException;
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Resolver;
+import dev.tcpdial.SilentPeer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class DialingSocketFactoryTest {
   static ServerSocket echo;
-  static SilentListener silent;
+  static SilentPeer silent;
   static int port;
   static DialingSocketFactory factory;
 
@@ -54,7 +55,7 @@ class DialingSocketFactoryTest {
         }
       }
     });
-    silent = new SilentListener(new InetSocketAddress("127.0.0.2", port));
+    silent = new SilentPeer(new InetSocketAddress("127.0.0.2", port));
     InetAddress dead = InetAddress.ofLiteral("127.0.0.2");
     InetAddress live = InetAddress.ofLiteral("127.0.0.1");
     factory = new DialingSocketFactory(Dialer.builder().resolver(Resolver.of(Map.of(

@@ -18,7 +18,8 @@ final class PgRefusedProbe {
     } catch (java.io.IOException e) {
       System.out.println("jdk-message " + e.getMessage());
     }
-    try (var c = DriverManager.getConnection(PgjdbcTest.url(Integer.parseInt(args[0])))) {
+    try {
+      DriverManager.getConnection(PgjdbcTest.url(Integer.parseInt(args[0]))).close();
       System.out.println("connected?!");
     } catch (SQLException e) {
       System.out.println("sql-message " + e.getMessage());
