@@ -176,6 +176,9 @@ public final class TcpdialConnectionOperator implements HttpClientConnectionOper
     int port = schemePortResolver.resolve(endpointHost);
     String host = endpointHost.getAddress() != null
         ? endpointHost.getAddress().getHostAddress() : endpointHost.getHostName();
+    if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1); // an IPv6 literal as written in a URI
+    }
     NamedEndpoint named = endpointName != null ? endpointName : endpointHost;
     SocketChannel ch;
     try {

@@ -227,6 +227,13 @@ class HttpClient5Test {
       assertThat(f.result().outcome()).isEqualTo(Outcome.REFUSED);
       assertThat(f.result().errno()).isEqualTo(Errno.ECONNREFUSED);
       assertThat(e.getMessage()).contains("refused ECONNREFUSED");
+      // an IPv6 literal in the URI reaches the dialer without its brackets
+      IOException v6 = assertThrows(IOException.class,
+          () -> get(ours, "http://[::1]:" + closed + "/"));
+      assertThat(v6).isInstanceOf(DialConnectException.class);
+      assertThat(((DialFailure) v6).result().outcome()).isEqualTo(Outcome.REFUSED);
+      assertThat(((DialFailure) v6).result().remote().getAddress().getHostAddress())
+          .isEqualTo("0:0:0:0:0:0:0:1");
     }
   }
 
