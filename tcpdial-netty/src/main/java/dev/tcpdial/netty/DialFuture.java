@@ -62,7 +62,7 @@ final class DialFuture extends DefaultPromise<Void> implements ChannelPromise {
 
   @Override
   public ChannelPromise setSuccess(Void result) {
-    super.setSuccess(result);
+    super.setSuccess(null); // a Void result is always null
     return this;
   }
 

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.internal.logging.InternalLogger;
@@ -46,8 +48,10 @@ import java.util.concurrent.CompletionException;
  * {@link dev.tcpdial.SocketConfigurer}.
  *
  * <p>The transport is NIO: the group must accept a {@link NioSocketChannel} (a {@code
- * MultiThreadIoEventLoopGroup} with {@code NioIoHandler.newFactory()}); on another group the
- * future fails with the registration's error and the socket is closed.
+ * MultiThreadIoEventLoopGroup} with {@code NioIoHandler.newFactory()}); {@code connect} refuses
+ * another group before dialing. Epoll is not offered: {@code EpollSocketChannel(fd)} would need
+ * the descriptor of a JDK channel, which only the JDK's internals give, and two owners of one
+ * descriptor.
  *
  * <p>Thread-safe; holds no resource of its own. The dialer is the caller's to close ({@link
  * dev.tcpdial.Mode#ASYNC} is the natural mode here: one selector thread for all dials).
@@ -80,7 +84,8 @@ public final class NettyDialer {
    *
    * @param bootstrap the group, handler, options and attributes of the channel
    * @return the connect's future, as {@link #connect(Bootstrap, Target)}
-   * @throws IllegalStateException when the bootstrap has no remote address
+   * @throws IllegalStateException when the bootstrap has no remote address, or cannot be used as
+   *     {@link #connect(Bootstrap, Target)} says
    */
   public ChannelFuture connect(Bootstrap bootstrap) {
     SocketAddress remote = bootstrap.config().remoteAddress();
@@ -98,6 +103,8 @@ public final class NettyDialer {
    * @param port the port, 1 to 65535
    * @return the connect's future, as {@link #connect(Bootstrap, Target)}
    * @throws IllegalArgumentException when the host or the port is not valid
+   * @throws IllegalStateException when the bootstrap cannot be used, as {@link #connect(Bootstrap,
+   *     Target)}
    */
   public ChannelFuture connect(Bootstrap bootstrap, String host, int port) {
     return connect(bootstrap, new Target(host, port));
@@ -118,7 +125,8 @@ public final class NettyDialer {
    * @param bootstrap the group, handler, options and attributes of the channel
    * @param target where to connect
    * @return the connect's future
-   * @throws IllegalStateException when the bootstrap has no group or no handler
+   * @throws IllegalStateException when the bootstrap has no group or no handler, has a local
+   *     address (the dialer's option), or its group is not an NIO group; nothing is dialed then
    */
   public ChannelFuture connect(Bootstrap bootstrap, Target target) {
     Objects.requireNonNull(target, "target");
@@ -133,13 +141,17 @@ public final class NettyDialer {
     }
     Map<ChannelOption<?>, Object> options = config.options();
     Map<AttributeKey<?>, Object> attrs = config.attrs();
-    EventLoop loop = group.next();
-    DialFuture promise = new DialFuture(loop);
     if (config.localAddress() != null) {
-      promise.tryFailure(new IllegalStateException("a local address is the Dialer's option"
-          + " (Dialer.Builder.localAddress), not the bootstrap's: " + config.localAddress()));
-      return promise;
+      throw new IllegalStateException("a local address is the Dialer's option"
+          + " (Dialer.Builder.localAddress), not the bootstrap's: " + config.localAddress());
     }
+    EventLoop loop = group.next();
+    if (loop instanceof IoEventLoop io && !io.isIoType(NioIoHandler.class)) {
+      throw new IllegalStateException("NettyDialer makes NIO channels: the bootstrap's group must"
+          + " run NioIoHandler (new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory())), not "
+          + loop.getClass().getName());
+    }
+    DialFuture promise = new DialFuture(loop);
     CompletableFuture<SocketChannel> dial = dialer.dialAsync(target);
     promise.onCancel(() -> dial.cancel(true));
     dial.whenComplete((sc, error) -> {

@@ -1,6 +1,7 @@
 package dev.tcpdial.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tcpdial.DialException;
 import dev.tcpdial.Dialer;
@@ -21,6 +22,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -38,6 +41,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -161,6 +165,24 @@ class NettyDialerTest {
       ch.close().sync();
     }
     assertThat(counter.active.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aGroupOfAnotherTransportOrALocalAddressIsRefusedBeforeDialing() throws Exception {
+    assertThatThrownBy(() -> netty.connect(client(new Counter())
+        .localAddress(new InetSocketAddress("127.0.0.1", 0)), "live.test", port))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Dialer's option");
+    Assumptions.assumeTrue(Epoll.isAvailable(), "no native epoll transport here");
+    EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    try {
+      long baseline = SilentPeer.openFds();
+      assertThatThrownBy(() -> netty.connect(new Bootstrap().group(epoll)
+          .channel(NioSocketChannel.class).handler(new Counter()), "live.test", port))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("NioIoHandler");
+      assertThat(SilentPeer.openFds()).as("nothing dialed").isEqualTo(baseline);
+    } finally {
+      epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
   }
 
   @Test
