@@ -1,5 +1,6 @@
 package dev.tcpdial.socketfactory;
 
+import dev.tcpdial.DialException;
 import dev.tcpdial.Target;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A socket that tcpdial connects. Until {@link #connect} it only records what the caller asks for
@@ -34,6 +38,7 @@ final class DialingSocket extends Socket {
   private volatile Socket delegate;
   private boolean closed;
   private boolean connecting;
+  private CompletableFuture<SocketChannel> dial; // while connecting
 
   DialingSocket(DialingSocketFactory factory) throws SocketException {
     super((SocketImpl) null); // every method is delegated; the impl is never used
@@ -76,10 +81,19 @@ final class DialingSocket extends Socket {
       connecting = true;
       local = bindpoint;
     }
+    CompletableFuture<SocketChannel> f = factory.dialAsync(
+        new Target(isa.getHostString(), isa.getPort()), Duration.ofMillis(timeout), local);
     SocketChannel ch = null;
     try {
-      ch = factory.dial(new Target(isa.getHostString(), isa.getPort()),
-          Duration.ofMillis(timeout), local);
+      synchronized (lock) {
+        if (closed) {
+          f.cancel(true);
+          throw new SocketException("Socket is closed");
+        }
+        dial = f;
+      }
+      ch = await(f);
+      ch.configureBlocking(true);
       Socket s = ch.socket();
       synchronized (lock) {
         if (closed) {
@@ -98,7 +112,30 @@ final class DialingSocket extends Socket {
       }
       synchronized (lock) {
         connecting = false;
+        dial = null;
       }
+    }
+  }
+
+  /**
+   * The dialed channel. A {@link #close()} meanwhile cancels the dial (the JDK's sockets, too,
+   * end a connect in progress when closed); an interrupt cancels it and closes this socket.
+   */
+  private SocketChannel await(CompletableFuture<SocketChannel> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof DialException d) {
+        throw Failures.toJdk(d);
+      }
+      throw new SocketException("connect failed: " + e.getCause(), e.getCause());
+    } catch (CancellationException e) {
+      throw new SocketException("Socket closed");
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      close();
+      throw new SocketException("Closed by interrupt");
     }
   }
 
@@ -337,15 +374,20 @@ final class DialingSocket extends Socket {
   }
 
   /**
-   * Closes the dialed channel, or, before that, makes a later {@code connect} fail. A dial in
-   * progress on another thread is not interrupted; its channel is closed when it arrives.
+   * Closes the dialed channel; during {@code connect}, cancels the dial (its sockets are closed
+   * and {@code connect} throws); before, makes a later {@code connect} fail.
    */
   @Override
   public void close() throws IOException {
     Socket d;
+    CompletableFuture<SocketChannel> f;
     synchronized (lock) {
       closed = true;
       d = delegate;
+      f = dial;
+    }
+    if (f != null) {
+      f.cancel(true);
     }
     if (d != null) {
       d.close();

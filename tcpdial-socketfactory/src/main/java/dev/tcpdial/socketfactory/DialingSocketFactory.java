@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.SocketFactory;
 
@@ -96,8 +97,10 @@ public class DialingSocketFactory extends SocketFactory {
   }
 
   /**
-   * A factory that dials with {@code dialer}'s options (its mode does not matter: sockets are
-   * connected by a blocking dial on the calling thread). The factory does not close it.
+   * A factory that dials with {@code dialer}'s options; either mode works (a {@link Mode#SYNC}
+   * dialer connects on a virtual thread while {@code connect} waits, so that {@code close} can
+   * end it). A connect timeout other than zero, or a bound local address, gets a {@link
+   * Mode#SYNC} dialer derived from this one. The factory does not close {@code dialer}.
    *
    * @param dialer the options to dial with
    */
@@ -280,17 +283,15 @@ public class DialingSocketFactory extends SocketFactory {
   }
 
   /**
-   * Dials {@code target}: the factory's options, {@code deadline} (if not zero) as the dial's
-   * deadline, bound to {@code local} (if not null). A blocking dial on the calling thread; an
-   * interrupt cancels it.
+   * Starts dialing {@code target}: the factory's options, {@code deadline} (if not zero) as the
+   * dial's deadline, bound to {@code local} (if not null). The future completes with a connected
+   * channel in non-blocking mode, or with the {@link DialException}; cancelling it closes the
+   * dial's sockets.
    */
-  SocketChannel dial(Target target, Duration deadline, InetSocketAddress local) throws IOException {
+  CompletableFuture<SocketChannel> dialAsync(Target target, Duration deadline,
+      InetSocketAddress local) {
     Dialer d = deadline.isZero() && local == null ? dialer : derived(deadline, local);
-    try {
-      return d.dial(target);
-    } catch (DialException e) {
-      throw Failures.toJdk(e);
-    }
+    return d.dialAsync(target);
   }
 
   // The dialer has one deadline for all its dials; a connect timeout per call gets a dialer of its

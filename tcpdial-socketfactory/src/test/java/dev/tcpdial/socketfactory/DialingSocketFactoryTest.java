@@ -110,6 +110,45 @@ class DialingSocketFactoryTest {
   }
 
   @Test
+  void closeFromAnotherThreadEndsAConnectInProgress() throws Exception {
+    long baseline = SilentPeer.openFds();
+    Socket s = factory.createSocket();
+    Thread.ofVirtual().start(() -> {
+      try {
+        Thread.sleep(200);
+        s.close();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> s.connect(InetSocketAddress.createUnresolved("dead.test", port), 5000))
+        .isInstanceOf(java.net.SocketException.class).hasMessageContaining("closed");
+    assertThat((System.nanoTime() - t0) / 1e6).isBetween(190.0, 1500.0);
+    assertThat(s.isClosed()).isTrue();
+    assertThat(SilentPeer.awaitFds(baseline)).isEqualTo(baseline);
+  }
+
+  @Test
+  void interruptEndsAConnectInProgressAndKeepsTheFlag() throws Exception {
+    try (Socket s = factory.createSocket()) {
+      Thread caller = Thread.currentThread();
+      Thread.ofVirtual().start(() -> {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          return;
+        }
+        caller.interrupt();
+      });
+      assertThatThrownBy(() -> s.connect(InetSocketAddress.createUnresolved("dead.test", port)))
+          .isInstanceOf(java.net.SocketException.class).hasMessageContaining("interrupt");
+      assertThat(Thread.interrupted()).as("interrupt status kept (and cleared here)").isTrue();
+      assertThat(s.isClosed()).isTrue();
+    }
+  }
+
+  @Test
   void closedBeforeConnectRefusesToConnect() throws Exception {
     Socket s = factory.createSocket();
     s.close();
