@@ -92,7 +92,7 @@ final class Exporter implements AutoCloseable {
     Config c = load();
     install(c, null);
     metrics.reloadOk.set(1);
-    metrics.reloadTime.set(Instant.now().getEpochSecond());
+    metrics.reloadTime.set((double) Instant.now().getEpochSecond());
     server = HttpServer.create(settings.listen(), 1024);
     executor = Executors.newVirtualThreadPerTaskExecutor();
     server.setExecutor(executor);
@@ -142,7 +142,7 @@ final class Exporter implements AutoCloseable {
         Config c = load();
         install(c, config);
         metrics.reloadOk.set(1);
-        metrics.reloadTime.set(Instant.now().getEpochSecond());
+        metrics.reloadTime.set((double) Instant.now().getEpochSecond());
         metrics.reloads.labelValues("success").inc();
         log("reloaded (" + why + "): " + describe(c));
         return true;

@@ -89,7 +89,7 @@ final class ProbeMetrics {
             seconds(r.resolution()))).append(" s, engine ").append(r.engine().name().toLowerCase(
                 java.util.Locale.ROOT)).append('\n');
     b.append("addresses: ").append(r.addresses().isEmpty() ? "-" : String.join(" ",
-        r.addresses().stream().map(a -> a.getHostAddress()).toList())).append('\n');
+        r.addresses().stream().map(Prober::host).toList())).append('\n');
     if (r.detail() != null) {
       b.append("detail: ").append(r.detail()).append('\n');
     }

@@ -189,7 +189,36 @@ final class Prober {
     if (a == null) {
       return "-";
     }
-    String h = a.getAddress().getHostAddress();
+    String h = host(a.getAddress());
     return (a.getAddress() instanceof Inet6Address ? "[" + h + "]" : h) + ":" + a.getPort();
+  }
+
+  /** An address as people write it: IPv6 with its longest run of zero groups as {@code ::}. */
+  static String host(InetAddress a) {
+    String h = a.getHostAddress();
+    int pct = h.indexOf('%');
+    String scope = pct < 0 ? "" : h.substring(pct);
+    if (!(a instanceof Inet6Address)) {
+      return h;
+    }
+    String[] g = (pct < 0 ? h : h.substring(0, pct)).split(":");
+    int best = -1;
+    int bestLen = 1;
+    for (int i = 0; i < g.length; i++) {
+      int j = i;
+      while (j < g.length && g[j].equals("0")) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        best = i;
+        bestLen = j - i;
+      }
+    }
+    if (best < 0) {
+      return String.join(":", g) + scope;
+    }
+    String head = String.join(":", java.util.Arrays.copyOfRange(g, 0, best));
+    String tail = String.join(":", java.util.Arrays.copyOfRange(g, best + bestLen, g.length));
+    return head + "::" + tail + scope;
   }
 }
