@@ -129,10 +129,14 @@ class ServeNamespaceTest {
     try {
       must("ip", "netns", "add", ns);
       must("ip", "-n", ns, "link", "set", "lo", "up");
-      // a dummy link drops every packet: fd00:77::2 never answers a SYN
-      must("ip", "-n", ns, "link", "add", "silent0", "type", "dummy");
+      // fd00:77::2 never answers a SYN: its frames go, through a permanent neighbour entry, to a
+      // MAC address nobody has, on a veth pair whose other end drops them
+      must("ip", "-n", ns, "link", "add", "silent0", "type", "veth", "peer", "name", "silent1");
       must("ip", "-n", ns, "link", "set", "silent0", "up");
+      must("ip", "-n", ns, "link", "set", "silent1", "up");
       must("ip", "-n", ns, "addr", "add", "fd00:77::1/64", "dev", "silent0", "nodad");
+      must("ip", "-n", ns, "neigh", "add", "fd00:77::2", "lladdr", "02:00:00:00:77:02", "dev",
+          "silent0", "nud", "permanent");
       must("ip", "-n", ns, "addr", "add", "198.18.78.1/32", "dev", "lo");
       Files.createDirectories(etc);
       Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n"
@@ -194,8 +198,8 @@ class ServeNamespaceTest {
     try {
       must("bash", lab.toString(), "up", prefix, "--owner",
           Long.toString(ProcessHandle.current().pid()));
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      must("bash", lab.toString(), "serve", prefix, java, "--enable-native-access=ALL-UNNAMED",
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      must("bash", lab.toString(), "serve", prefix, javaBin, "--enable-native-access=ALL-UNNAMED",
           "-cp", System.getProperty("java.class.path"), Main.class.getName(), "demo", "--serve",
           "80");
       Path yml = dir.resolve("lab.yml");
