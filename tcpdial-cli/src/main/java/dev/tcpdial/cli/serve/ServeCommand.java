@@ -91,10 +91,12 @@ public final class ServeCommand implements Callable<Integer> {
   Exporter.Settings settings() {
     InetSocketAddress address;
     try {
-      Target t = Target.parse(listen);
+      // port 0: any free port (the start line says which)
+      boolean any = listen.endsWith(":0");
+      Target t = Target.parse(any ? listen.substring(0, listen.length() - 1) + "1" : listen);
       InetAddress a = t.literal().isPresent() ? t.literal().get()
           : InetAddress.getByName(t.host());
-      address = new InetSocketAddress(a, t.port());
+      address = new InetSocketAddress(a, any ? 0 : t.port());
     } catch (IllegalArgumentException | UnknownHostException e) {
       throw new ParameterException(spec.commandLine(), "bad --listen '" + listen + "': "
           + e.getMessage());

@@ -139,8 +139,11 @@ class ServeNamespaceTest {
           "silent0", "nud", "permanent");
       must("ip", "-n", ns, "addr", "add", "198.18.78.1/32", "dev", "lo");
       Files.createDirectories(etc);
-      Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n"
-          + "fd00:77::2 silentfirst.test\n198.18.78.1 silentfirst.test\n");
+      Files.writeString(etc.resolve("hosts"), """
+          127.0.0.1 localhost
+          fd00:77::2 silentfirst.test
+          198.18.78.1 silentfirst.test
+          """);
       Files.writeString(etc.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
       Path yml = dir.resolve("blackbox.yml");
       Files.writeString(yml, """
