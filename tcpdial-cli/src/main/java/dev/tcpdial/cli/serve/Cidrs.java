@@ -100,7 +100,8 @@ record Cidrs(List<Block> blocks) {
       if (slash >= 0) {
         String len = p.substring(slash + 1);
         if (!len.matches("\\d{1,3}") || Integer.parseInt(len) > net.length * 8) {
-          throw new IllegalArgumentException("bad prefix length in '" + p + "': 0-" + net.length * 8);
+          throw new IllegalArgumentException(
+              "bad prefix length in '" + p + "': 0-" + net.length * 8);
         }
         prefix = Integer.parseInt(len);
       }
@@ -114,7 +115,8 @@ record Cidrs(List<Block> blocks) {
     boolean v4 = addr.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     boolean v6 = addr.contains(":") && addr.matches("[0-9A-Fa-f:.]+");
     if (!v4 && !v6) {
-      throw new IllegalArgumentException("bad block '" + block + "': an IPv4 or IPv6 address/prefix");
+      throw new IllegalArgumentException(
+          "bad block '" + block + "': an IPv4 or IPv6 address/prefix");
     }
     try {
       return InetAddress.getByName(addr).getAddress();

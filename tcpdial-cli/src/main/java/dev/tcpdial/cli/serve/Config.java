@@ -134,7 +134,8 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
         String mod = t.get("module") == null ? "tcp_connect" : string(t.get("module"));
         if (!served.containsKey(mod)) {
           throw new Invalid(source + ": " + where + ": module '" + mod + "' "
-              + (notServed.containsKey(mod) ? "is not served: " + notServed.get(mod) : "is not defined"));
+              + (notServed.containsKey(mod) ? "is not served: " + notServed.get(mod)
+                  : "is not defined"));
         }
         Object tt = t.get("target");
         if (tt == null) {
@@ -153,11 +154,13 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
         }
         Map<String, String> labels = new LinkedHashMap<>();
         if (t.get("labels") != null) {
-          for (Map.Entry<String, Object> l : map(t.get("labels"), where + ".labels", source).entrySet()) {
+          Map<String, Object> given = map(t.get("labels"), where + ".labels", source);
+          for (Map.Entry<String, Object> l : given.entrySet()) {
             if (!LABEL.matcher(l.getKey()).matches() || l.getKey().startsWith("__")
                 || RESERVED_LABELS.contains(l.getKey())) {
               throw new Invalid(source + ": " + where + ".labels: '" + l.getKey()
-                  + "' is not a label name of ours to give (reserved, or not [a-zA-Z_][a-zA-Z0-9_]*)");
+                  + "' is not a label name of ours to give"
+                  + " (reserved, or not [a-zA-Z_][a-zA-Z0-9_]*)");
             }
             labels.put(l.getKey(), string(l.getValue()));
           }
@@ -182,7 +185,8 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
       return prober.isEmpty() ? "no prober given; tcpdial serves prober: tcp"
           : "prober " + prober + ": tcpdial serves prober: tcp only";
     }
-    Map<String, Object> tcp = m.get("tcp") == null ? Map.of() : map(m.get("tcp"), where + ".tcp", source);
+    Map<String, Object> tcp = m.get("tcp") == null ? Map.of()
+        : map(m.get("tcp"), where + ".tcp", source);
     unknown(tcp, TCP, where + ".tcp", source);
     boolean preferIp6 = true;
     if (tcp.get("preferred_ip_protocol") != null) {
@@ -200,13 +204,17 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
     if (tcp.get("source_ip_address") != null) {
       String s = string(tcp.get("source_ip_address"));
       if (!s.isEmpty()) {
-        if (!s.matches("[0-9A-Fa-f:.]+") || !(s.contains(":") || s.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
-          throw new Invalid(source + ": " + where + ".tcp.source_ip_address: '" + s + "' is not an IP address");
+        boolean literal = s.matches("[0-9A-Fa-f:.]+")
+            && (s.contains(":") || s.matches("\\d{1,3}(\\.\\d{1,3}){3}"));
+        if (!literal) {
+          throw new Invalid(source + ": " + where + ".tcp.source_ip_address: '" + s
+              + "' is not an IP address");
         }
         try {
           sourceAddress = InetAddress.getByName(s);
         } catch (UnknownHostException e) {
-          throw new Invalid(source + ": " + where + ".tcp.source_ip_address: '" + s + "' is not an IP address");
+          throw new Invalid(source + ": " + where + ".tcp.source_ip_address: '" + s
+              + "' is not an IP address");
         }
       }
     }
@@ -289,11 +297,13 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
     throw new Invalid(source + ": " + where + ": '" + o + "' is not true or false");
   }
 
-  private static int integer(Object o, int min, int max, String where, String source) throws Invalid {
+  private static int integer(Object o, int min, int max, String where, String source)
+      throws Invalid {
     if (o instanceof Integer i && i >= min && i <= max) {
       return i;
     }
-    throw new Invalid(source + ": " + where + ": '" + o + "' is not a whole number in " + min + "-" + max);
+    throw new Invalid(source + ": " + where + ": '" + o + "' is not a whole number in " + min
+        + "-" + max);
   }
 
   private static Duration duration(Object o, String where, String source) throws Invalid {

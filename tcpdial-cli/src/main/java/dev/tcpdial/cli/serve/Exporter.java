@@ -121,8 +121,9 @@ final class Exporter implements AutoCloseable {
     try {
       text = Files.readString(f, StandardCharsets.UTF_8);
     } catch (IOException | RuntimeException e) {
-      throw new Config.Invalid(f + ": cannot read: " + Config.oneLine(
-          e instanceof java.nio.file.NoSuchFileException ? "no such file" : String.valueOf(e.getMessage())));
+      String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+          : String.valueOf(e.getMessage());
+      throw new Config.Invalid(f + ": cannot read: " + Config.oneLine(why));
     }
     return Config.parse(text, f.toString());
   }
@@ -365,7 +366,8 @@ final class Exporter implements AutoCloseable {
           .append(html(e.getValue())).append("</td></tr>\n");
     }
     b.append("</table>\n<h2>Continuous targets</h2>\n<table border=\"1\"><tr><th>target</th>"
-        + "<th>module</th><th>interval</th><th>last outcome</th><th>errno</th><th>time</th></tr>\n");
+        + "<th>module</th><th>interval</th><th>last outcome</th><th>errno</th><th>time</th>"
+        + "</tr>\n");
     Map<Config.ContinuousTarget, DialResult> last = continuous.last();
     for (Config.ContinuousTarget t : c.targets()) {
       DialResult d = last.get(t);
@@ -382,7 +384,8 @@ final class Exporter implements AutoCloseable {
   }
 
   private static String html(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 
   private void reject(HttpExchange ex, int status, String reason, String line) throws IOException {

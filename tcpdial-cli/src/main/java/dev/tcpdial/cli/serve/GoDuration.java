@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * refused (its unit would be a guess).
  */
 final class GoDuration {
-  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)");
+  private static final Pattern PART =
+      Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)");
 
   private GoDuration() {}
 
@@ -29,9 +30,11 @@ final class GoDuration {
     BigDecimal nanos = BigDecimal.ZERO;
     while (at < s.length()) {
       if (!m.find(at) || m.start() != at) {
-        throw new IllegalArgumentException("bad duration '" + text + "': use e.g. 5s, 250ms, 1m30s");
+        throw new IllegalArgumentException(
+            "bad duration '" + text + "': use e.g. 5s, 250ms, 1m30s");
       }
-      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
+      BigDecimal unit = BigDecimal.valueOf(unitNanos(m.group(2)));
+      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(unit));
       at = m.end();
     }
     if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {

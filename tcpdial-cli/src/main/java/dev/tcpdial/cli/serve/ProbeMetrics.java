@@ -84,7 +84,8 @@ final class ProbeMetrics {
         .append(r.errno() == null ? "" : " " + r.errno().name())
         .append(p.success() ? " (success)" : " (failure)").append('\n');
     b.append("deadline ").append(GoDuration.format(p.deadline()))
-        .append(", took ").append(String.format(java.util.Locale.ROOT, "%.6f", seconds(r.elapsed())))
+        .append(", took ")
+        .append(String.format(java.util.Locale.ROOT, "%.6f", seconds(r.elapsed())))
         .append(" s, resolution ").append(String.format(java.util.Locale.ROOT, "%.6f",
             seconds(r.resolution()))).append(" s, engine ").append(r.engine().name().toLowerCase(
                 java.util.Locale.ROOT)).append('\n');

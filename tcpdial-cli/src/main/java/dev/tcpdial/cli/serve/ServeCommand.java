@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code tcpdial serve}: a Prometheus probe exporter, drop-in for blackbox_exporter's TCP probes. */
+/**
+ * {@code tcpdial serve}: a Prometheus probe exporter, drop-in for blackbox_exporter's TCP probes.
+ */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
@@ -78,7 +80,8 @@ public final class ServeCommand implements Callable<Integer> {
       throw new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage());
     }
     CountDownLatch stop = new CountDownLatch(1);
-    Signals.install(stop::countDown, () -> Thread.ofVirtual().start(() -> exporter.reload("SIGHUP")));
+    Signals.install(stop::countDown,
+        () -> Thread.ofVirtual().start(() -> exporter.reload("SIGHUP")));
     stop.await();
     err.println("tcpdial serve: stopping (signal), " + exporter.inFlight() + " probe(s) in flight");
     err.flush();

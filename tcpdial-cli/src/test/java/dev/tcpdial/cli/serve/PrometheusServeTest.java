@@ -148,7 +148,8 @@ class PrometheusServeTest {
       assertThat(ourSuccess).isEqualTo(Map.of(connected, "1", refused, "0", timeout, "0"));
       assertThat(theirSuccess).as("blackbox_exporter's probe_success").isEqualTo(ourSuccess);
       assertThat(continuous).isEqualTo(Map.of(connected, "connected", refused, "refused"));
-      Map<String, String> errno = byInstance(promPort, "probe_tcp_outcome{job=\"tcpdial\"}", "errno");
+      Map<String, String> errno =
+          byInstance(promPort, "probe_tcp_outcome{job=\"tcpdial\"}", "errno");
       assertThat(errno).isEqualTo(Map.of(connected, "", refused, "ECONNREFUSED", timeout, ""));
     } finally {
       for (Process p : processes) {

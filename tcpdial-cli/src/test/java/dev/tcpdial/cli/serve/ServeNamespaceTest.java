@@ -172,7 +172,8 @@ class ServeNamespaceTest {
       assertThat(value(ours, "probe_tcp_outcome{errno=\"\",outcome=\"connected\"}")).isEqualTo(1);
       assertThat(value(ours, "probe_tcp_attempts")).isEqualTo(2.0);
       assertThat(value(ours, "probe_ip_protocol")).isEqualTo(4.0);
-      assertThat(value(ours, "probe_duration_seconds")).isBetween(0.25, 0.6); // 250 ms attempt delay
+      // the 250 ms attempt delay, then a loopback connect
+      assertThat(value(ours, "probe_duration_seconds")).isBetween(0.25, 0.6);
     } finally {
       stop(processes);
       run(List.of("ip", "netns", "del", ns), 30);
@@ -206,7 +207,8 @@ class ServeNamespaceTest {
           "-cp", System.getProperty("java.class.path"), Main.class.getName(), "demo", "--serve",
           "80");
       Path yml = dir.resolve("lab.yml");
-      // lab: the lab's default dialer (no deadline of ours within 8 s); lab_1s: connect-timeout=1000
+      // lab: the lab's default dialer (no deadline of ours within 8 s);
+      // lab_1s: connect-timeout=1000
       Files.writeString(yml, """
           modules:
             lab: {prober: tcp, timeout: 8s}
@@ -229,7 +231,8 @@ class ServeNamespaceTest {
       List<String> wrong = new ArrayList<>();
       for (Case c : cases) {
         String body = answers.get(c).get();
-        String want = "probe_tcp_outcome{errno=\"" + c.errno() + "\",outcome=\"" + c.outcome() + "\"} 1";
+        String want = "probe_tcp_outcome{errno=\"" + c.errno() + "\",outcome=\"" + c.outcome()
+            + "\"} 1";
         if (!body.contains(want)) {
           Matcher m = Pattern.compile("probe_tcp_outcome\\{[^}]*\\}").matcher(body);
           wrong.add(c.ns() + " " + c.target() + ": want " + c.outcome() + "/" + c.errno() + ", got "

@@ -138,14 +138,16 @@ class ServeTest {
     HttpResponse<String> ok = get("/probe?module=tcp_connect&target=127.0.0.1:" + port);
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(value(ok.body(), "probe_success")).isEqualTo(1.0);
-    assertThat(value(ok.body(), "probe_tcp_outcome{errno=\"\",outcome=\"connected\"}")).isEqualTo(1);
+    assertThat(value(ok.body(), "probe_tcp_outcome{errno=\"\",outcome=\"connected\"}"))
+        .isEqualTo(1);
     assertThat(value(ok.body(), "probe_ip_protocol")).isEqualTo(4.0);
     assertThat(ok.body()).containsOnlyOnce("probe_tcp_outcome{");
 
     HttpResponse<String> refused = get("/probe?module=tcp_connect&target=127.0.0.1:"
         + Loopback.closedPort());
     assertThat(value(refused.body(), "probe_success")).isEqualTo(0.0);
-    assertThat(value(refused.body(), "probe_tcp_outcome{errno=\"ECONNREFUSED\",outcome=\"refused\"}"))
+    assertThat(value(refused.body(),
+        "probe_tcp_outcome{errno=\"ECONNREFUSED\",outcome=\"refused\"}"))
         .isEqualTo(1);
     assertThat(value(refused.body(), "probe_tcp_errno")).isEqualTo(111.0);
 
@@ -155,7 +157,8 @@ class ServeTest {
       HttpResponse<String> timeout = get("/probe?module=tcp_connect&target=127.0.0.1:"
           + silent.port(), "X-Prometheus-Scrape-Timeout-Seconds", "1.2");
       double took = (System.nanoTime() - t0) / 1e9;
-      assertThat(value(timeout.body(), "probe_tcp_outcome{errno=\"\",outcome=\"timeout\"}")).isEqualTo(1);
+      assertThat(value(timeout.body(), "probe_tcp_outcome{errno=\"\",outcome=\"timeout\"}"))
+          .isEqualTo(1);
       assertThat(value(timeout.body(), "probe_timeout_seconds")).isEqualTo(0.7);
       assertThat(value(timeout.body(), "probe_duration_seconds")).isBetween(0.69, 0.9);
       assertThat(took).isLessThan(1.2);
@@ -193,7 +196,8 @@ class ServeTest {
     HttpResponse<String> d = get("/probe?module=closed_ok&target=two.test:" + port + "&debug=true");
     assertThat(d.statusCode()).isEqualTo(200);
     assertThat(d.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
-    assertThat(d.body()).contains("#0 [::1]:" + port).contains("outcome=refused errno=ECONNREFUSED why=first")
+    assertThat(d.body()).contains("#0 [::1]:" + port)
+        .contains("outcome=refused errno=ECONNREFUSED why=first")
         .contains("#1 127.0.0.1:" + port).contains("outcome=connected")
         .contains("Metrics that would have been returned:")
         .contains("probe_tcp_outcome{errno=\"\",outcome=\"connected\"} 1")
@@ -346,7 +350,8 @@ class ServeTest {
     assertThat(value(m, "tcpdial_config_last_reload_successful")).isEqualTo(1.0);
     assertThat(value(m, "tcpdial_connects_total{module=\"m\",outcome=\"connected\",site=\"here\","
         + "target=\"127.0.0.1:" + port + "\"}")).isGreaterThanOrEqualTo(3.0);
-    assertThat(m).contains("tcpdial_connect_seconds_bucket{module=\"m\",site=\"here\",target=\"127.0.0.1:"
+    assertThat(m).contains(
+        "tcpdial_connect_seconds_bucket{module=\"m\",site=\"here\",target=\"127.0.0.1:"
             + port + "\",le=\"1.0E-4\"}")
         .contains("jvm_memory_used_bytes");
     assertThat(get("/").body()).contains("127.0.0.1:" + port).contains("connected");
@@ -354,7 +359,8 @@ class ServeTest {
 
   @Test
   void configErrorsAreOneLine() {
-    for (String yaml : List.of("modules: [", "modules:\n  a:\n    prober: tcp\n    tcp:\n      tls_cfg: 1\n",
+    for (String yaml : List.of("modules: [",
+        "modules:\n  a:\n    prober: tcp\n    tcp:\n      tls_cfg: 1\n",
         "modules:\n  a:\n    prober: tcp\n    tcpdial:\n      expect: maybe\n", "foo: 1\n",
         "modules:\n  a:\n    prober: tcp\ntargets:\n  - target: 127.0.0.1\n    module: a\n",
         "modules:\n  a:\n    prober: tcp\ntargets:\n  - target: 127.0.0.1:1\n    module: b\n",
