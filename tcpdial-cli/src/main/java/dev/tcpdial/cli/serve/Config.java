@@ -250,6 +250,9 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
         throw new Invalid(source + ": " + where + ".tcpdial.expect: " + e.getMessage());
       }
     }
+    if (syn > 0 && dev.tcpdial.Dialer.socketOptionsUnavailable().isPresent()) {
+      return "tcpdial.syn_retries: " + dev.tcpdial.Dialer.socketOptionsUnavailable().get();
+    }
     if (qr instanceof List<?> l && !l.isEmpty()) {
       return "tcp.query_response: tcpdial opens connections and sends nothing";
     }

@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * One probe: a function from (target, module, deadline) to a {@link Result}. The name is resolved
  * inside the dial's deadline through the exporter's resolver; every address it yields is checked
  * against {@code --allow} before any packet leaves, then ordered as the module asks
- * (preferred family first, the other one only with fallback, a single address without Happy
- * Eyeballs, as blackbox_exporter dials).
+ * (preferred family first, the other one only with fallback; without Happy Eyeballs the single
+ * address blackbox_exporter would dial).
  */
 final class Prober {
   private final Resolver resolver;
@@ -181,7 +181,12 @@ final class Prober {
           : module.preferIp6() ? "IPv6 (preferred_ip_protocol ip6, no fallback)"
           : "IPv4 (preferred_ip_protocol ip4, no fallback)") + " address");
     }
-    return module.happyEyeballs() ? out : List.of(out.getFirst());
+    if (module.happyEyeballs()) {
+      return out;
+    }
+    // blackbox_exporter's single address: the first of the preferred family, else the last of the
+    // other one (its fallback loop keeps the last address it saw)
+    return List.of(preferred.isEmpty() ? other.getLast() : preferred.getFirst());
   }
 
   /** {@code 127.0.0.1:80}, {@code [::1]:80}. */

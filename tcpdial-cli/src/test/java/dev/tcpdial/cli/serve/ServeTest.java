@@ -358,6 +358,28 @@ class ServeTest {
   }
 
   @Test
+  void addressPlanFollowsTheModule() throws Exception {
+    InetAddress a4 = InetAddress.getByName("198.18.0.1");
+    InetAddress b4 = InetAddress.getByName("198.18.0.2");
+    InetAddress a6 = InetAddress.getByName("fd00::1");
+    List<InetAddress> found = List.of(a4, b4, a6);
+    Module he = Module.builtIn(); // ip6 preferred, fallback, Happy Eyeballs
+    assertThat(Prober.plan(found, he, "x")).containsExactly(a6, a4, b4);
+    Module single = new Module("s", Duration.ZERO, true, true, null, false, null, 0, 0,
+        dev.tcpdial.Family.ANY, null, "");
+    assertThat(Prober.plan(found, single, "x")).containsExactly(a6);
+    // no address of the preferred family: blackbox_exporter's fallback is the last it saw
+    assertThat(Prober.plan(List.of(a4, b4), single, "x")).containsExactly(b4);
+    Module v4only = new Module("v", Duration.ZERO, false, false, null, true, null, 0, 0,
+        dev.tcpdial.Family.ANY, null, "");
+    assertThat(Prober.plan(found, v4only, "x")).containsExactly(a4, b4);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Prober.plan(List.of(a6), v4only, "x"))
+        .hasMessageContaining("no IPv4");
+    assertThat(Prober.host(a6)).isEqualTo("fd00::1");
+    assertThat(Prober.host(InetAddress.getByName("fd00:0:0:2::2"))).isEqualTo("fd00:0:0:2::2");
+  }
+
+  @Test
   void configErrorsAreOneLine() {
     for (String yaml : List.of("modules: [",
         "modules:\n  a:\n    prober: tcp\n    tcp:\n      tls_cfg: 1\n",
