@@ -21,12 +21,13 @@ public final class Loopback {
   }
 
   /** A listener on 127.0.0.1 that accepts and closes every connection. */
-  static final class Open implements AutoCloseable {
+  public static final class Open implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private final int port;
 
-    Open() throws IOException {
+    /** Listens on an ephemeral port of 127.0.0.1. */
+    public Open() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 512);
       port = ((InetSocketAddress) server.getLocalAddress()).getPort();
@@ -41,7 +42,8 @@ public final class Loopback {
       });
     }
 
-    int port() {
+    /** The port it listens on. */
+    public int port() {
       return port;
     }
 

@@ -66,18 +66,9 @@ class PrometheusServeTest {
         "needs Debian's prometheus-blackbox-exporter (scripts/setup-test-deps.sh)");
     List<Process> processes = new ArrayList<>();
     Exporter exporter = null;
-    try (ServerSocket open = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+    try (Loopback.Open open = new Loopback.Open();
         Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
-      Thread.ofVirtual().start(() -> {
-        while (!open.isClosed()) {
-          try {
-            open.accept().close();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
-      String connected = "127.0.0.1:" + open.getLocalPort();
+      String connected = "127.0.0.1:" + open.port();
       String refused = "127.0.0.1:" + Loopback.closedPort();
       String timeout = "127.0.0.1:" + silent.port();
       Path bb = dir.resolve("blackbox.yml");

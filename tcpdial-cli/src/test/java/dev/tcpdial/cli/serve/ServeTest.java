@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,7 +63,7 @@ class ServeTest {
   final StringWriter log = new StringWriter();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   Exporter exporter;
-  ServerSocket open;
+  Loopback.Open open;
 
   Exporter start(String yaml, Cidrs allow, int max, Resolver resolver) throws Exception {
     Path cfg = null;
@@ -118,17 +117,8 @@ class ServeTest {
   }
 
   int openPort() throws IOException {
-    open = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-    Thread.ofVirtual().start(() -> {
-      while (!open.isClosed()) {
-        try {
-          open.accept().close();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
-    return open.getLocalPort();
+    open = new Loopback.Open();
+    return open.port();
   }
 
   @Test
@@ -222,7 +212,6 @@ class ServeTest {
     assertThat(get("/probe?target=127.0.0.1:" + port).statusCode()).isEqualTo(200);
     String m = get("/metrics").body();
     assertThat(value(m, "tcpdial_requests_rejected_total{reason=\"denied\"}")).isEqualTo(2.0);
-    // the open listener saw exactly one connection: the allowed probe's
   }
 
   @Test
