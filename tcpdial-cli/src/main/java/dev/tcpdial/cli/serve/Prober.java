@@ -22,9 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One probe: a function from (target, module, deadline) to a {@link Result}. The name is resolved
  * inside the dial's deadline through the exporter's resolver; every address it yields is checked
- * against {@code --allow} before any packet leaves, then ordered as the module asks
- * (preferred family first, the other one only with fallback; without Happy Eyeballs the single
- * address blackbox_exporter would dial).
+ * against {@code --allow} before any packet leaves (one outside refuses the probe), then ordered
+ * as the module asks (preferred family first, the other one only with fallback; without Happy
+ * Eyeballs the single address blackbox_exporter would dial).
  */
 final class Prober {
   private final Resolver resolver;
@@ -115,15 +115,16 @@ final class Prober {
             e.getMessage()));
       }
     }
+    // every address the name has, dialed or not: a name half inside --allow is refused whole
     Resolver checked = host -> {
-      List<InetAddress> planned = plan(resolver.resolve(host), module, host);
-      for (InetAddress a : planned) {
+      List<InetAddress> found = resolver.resolve(host);
+      for (InetAddress a : found) {
         if (!allow.allows(a)) {
           denied.set(a);
           throw new UnknownHostException(host + ": " + a.getHostAddress() + " is outside --allow");
         }
       }
-      return planned;
+      return plan(found, module, host);
     };
     Dialer.Builder b = Dialer.builder()
         .mode(Mode.SYNC)
