@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs, once, what the tests use beyond the JDK: iproute2 (network-namespace lab), a German
-# locale with glibc's translations (the outcome names must not depend on the locale), groff
-# (the manual page must render without a warning), PostgreSQL (the pgjdbc integration test).
+# Installs, once, what the tests use beyond the JDK; each check below names the tests it serves.
 # Needs root and apt-get; elsewhere it says what is missing and the affected tests skip.
 set -uo pipefail
 need=()
+# iproute2: the network-namespace lab; a German locale with glibc's translations: outcome names
+# must not depend on the locale; groff: the manual page must render without a warning
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || need+=(libc-l10n)
 command -v locale-gen >/dev/null 2>&1 || need+=(locales)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
 # PostgreSQL for the pgjdbc test of tcpdial-socketfactory (started by the test itself, on loopback)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+# tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0

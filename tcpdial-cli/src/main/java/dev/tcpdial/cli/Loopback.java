@@ -12,20 +12,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Loopback targets that produce each basic outcome on demand, no root needed. */
-final class Loopback {
+public final class Loopback {
   private Loopback() {}
 
-  static InetAddress loopback() {
+  /** The loopback address the demo dials. */
+  public static InetAddress loopback() {
     return InetAddress.getLoopbackAddress();
   }
 
   /** A listener on 127.0.0.1 that accepts and closes every connection. */
-  static final class Open implements AutoCloseable {
+  public static final class Open implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private final int port;
 
-    Open() throws IOException {
+    /** Listens on an ephemeral port of 127.0.0.1. */
+    public Open() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 512);
       port = ((InetSocketAddress) server.getLocalAddress()).getPort();
@@ -40,7 +42,8 @@ final class Loopback {
       });
     }
 
-    int port() {
+    /** The port it listens on. */
+    public int port() {
       return port;
     }
 
@@ -52,7 +55,7 @@ final class Loopback {
   }
 
   /** A port that was just bound and closed: nothing listens there, connects are refused. */
-  static int closedPort() throws IOException {
+  public static int closedPort() throws IOException {
     try (ServerSocketChannel s = ServerSocketChannel.open()) {
       s.bind(new InetSocketAddress(loopback(), 0));
       return ((InetSocketAddress) s.getLocalAddress()).getPort();
@@ -63,12 +66,12 @@ final class Loopback {
    * A listener with backlog 1 that never accepts, its queue filled: the kernel drops further SYNs,
    * so a connect to it times out.
    */
-  static final class FullBacklog implements AutoCloseable {
+  public static final class FullBacklog implements AutoCloseable {
     private final ServerSocketChannel server;
     private final List<SocketChannel> fillers = new ArrayList<>();
     private final int port;
 
-    FullBacklog() throws IOException {
+    public FullBacklog() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 1);
       InetSocketAddress to = (InetSocketAddress) server.getLocalAddress();
@@ -101,7 +104,7 @@ final class Loopback {
       throw new IOException("could not fill the backlog of a loopback listener");
     }
 
-    int port() {
+    public int port() {
       return port;
     }
 

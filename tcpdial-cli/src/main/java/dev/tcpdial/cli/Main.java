@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         CheckCommand.class, PingCommand.class, ScanCommand.class, DemoCommand.class,
         CompletionCommand.class, ManCommand.class, CommandLine.HelpCommand.class,
+        dev.tcpdial.cli.serve.ServeCommand.class,
     },
     footerHeading = "%nExamples:%n",
     footer = {

@@ -1,0 +1,145 @@
+package dev.tcpdial.bench;
+
+import dev.tcpdial.Dialer;
+import dev.tcpdial.Engine;
+import dev.tcpdial.Mode;
+import dev.tcpdial.Target;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The load generator of {@code bench/run serve}, loopback only:
+ *
+ * <pre>
+ *   listen SECONDS                     accept-and-close listener on 127.0.0.1; prints its port
+ *   load PORT PATH CONNS SECONDS       keep-alive GETs from CONNS connections; rps and latency
+ *   bare HOST:PORT SECONDS             Dialer.probe in a loop, as serve dials; latency
+ * </pre>
+ *
+ * Every loop ends by itself after SECONDS.
+ */
+public final class ServeLoad {
+  private ServeLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "listen" -> listen(Integer.parseInt(args[1]));
+      case "load" -> load(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]),
+          Integer.parseInt(args[4]));
+      case "bare" -> bare(args[1], Integer.parseInt(args[2]));
+      default -> throw new IllegalArgumentException("listen | load | bare");
+    }
+  }
+
+  static void listen(int seconds) throws Exception {
+    ServerSocket s = new ServerSocket(0, 4096, InetAddress.getByName("127.0.0.1"));
+    System.out.println(s.getLocalPort());
+    System.out.flush();
+    Thread.ofPlatform().daemon().start(() -> {
+      while (true) {
+        try {
+          s.accept().close();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    Thread.sleep(seconds * 1000L);
+    s.close();
+  }
+
+  static void load(int port, String path, int conns, int seconds) throws Exception {
+    Recorder rec = new Recorder(3);
+    AtomicLong ok = new AtomicLong();
+    AtomicLong bad = new AtomicLong();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    byte[] req = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    List<Thread> ts = new ArrayList<>();
+    for (int i = 0; i < conns; i++) {
+      ts.add(Thread.ofPlatform().start(() -> {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          s.setTcpNoDelay(true);
+          OutputStream out = s.getOutputStream();
+          InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 16384);
+          while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            out.write(req);
+            int status = readResponse(in);
+            rec.recordValue((System.nanoTime() - t0) / 1000);
+            (status == 200 ? ok : bad).incrementAndGet();
+          }
+        } catch (IOException e) {
+          bad.incrementAndGet();
+        }
+      }));
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    Histogram h = rec.getIntervalHistogram();
+    System.out.printf(java.util.Locale.ROOT, "rps=%.0f p50_us=%d p99_us=%d ok=%d errors=%d%n",
+        ok.get() / (double) seconds, h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+        ok.get(), bad.get());
+  }
+
+  // status line, headers (Content-Length), body; returns the status
+  private static int readResponse(InputStream in) throws IOException {
+    String status = line(in);
+    int len = -1;
+    for (String h = line(in); !h.isEmpty(); h = line(in)) {
+      int c = h.indexOf(':');
+      if (c > 0 && h.substring(0, c).equalsIgnoreCase("content-length")) {
+        len = Integer.parseInt(h.substring(c + 1).strip());
+      }
+    }
+    if (len < 0) {
+      throw new IOException("no Content-Length");
+    }
+    in.skipNBytes(len);
+    return Integer.parseInt(status.substring(9, 12));
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new IOException("closed");
+      }
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
+  }
+
+  static void bare(String target, int seconds) {
+    Target t = Target.parse(target);
+    Histogram h = new Histogram(3);
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    long n = 0;
+    while (System.nanoTime() < end) {
+      long t0 = System.nanoTime();
+      // as serve dials: one dialer per probe, blocking mode, the JDK engine
+      try (Dialer d = Dialer.builder().mode(Mode.SYNC).engine(Engine.JDK)
+          .deadline(Duration.ofSeconds(5)).connectTimeout(Duration.ofSeconds(5)).build()) {
+        d.probe(t);
+      }
+      h.recordValue((System.nanoTime() - t0) / 1000);
+      n++;
+    }
+    System.out.printf(java.util.Locale.ROOT, "rps=%.0f p50_us=%d p99_us=%d ok=%d errors=0%n",
+        n / (double) seconds, h.getValueAtPercentile(50), h.getValueAtPercentile(99), n);
+  }
+}
