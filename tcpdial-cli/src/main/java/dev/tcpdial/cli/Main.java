@@ -6,6 +6,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -121,11 +122,12 @@ public final class Main implements Runnable {
     if (args.length > 0 && DIALING.contains(args[0])) {
       Dialer.warmUpInBackground(); // links the native calls while the command line is parsed
     }
-    FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
-    PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
-        stdout, StandardCharsets.UTF_8), 1 << 16), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(
         new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    // results only; a closed pipe or a write error ends the process (see Stdout)
+    OutputStream stdout = Stdout.open(err);
+    PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
+        stdout, StandardCharsets.UTF_8), 1 << 16), false);
     Terminal.realOut = out;
     Terminal.realOutStream = stdout;
     Terminal.realErr = err;
