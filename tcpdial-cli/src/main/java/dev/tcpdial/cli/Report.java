@@ -258,7 +258,8 @@ final class Report {
       sb.append("  expect ").append(row.expected().label()).append(": ")
           .append(row.matched() ? "ok" : (colour ? "\u001b[1;31mMISMATCH\u001b[0m" : "MISMATCH"));
     }
-    if (r.outcome() == Outcome.ERROR && r.detail() != null && !opts.verbose) {
+    if ((r.outcome() == Outcome.ERROR || r.outcome() == Outcome.CANCELLED) && r.detail() != null
+        && !opts.verbose) {
       sb.append("  (").append(r.detail()).append(')');
     }
     out.println(stripTrailing(sb));
