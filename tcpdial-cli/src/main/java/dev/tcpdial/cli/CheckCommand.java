@@ -51,6 +51,9 @@ final class CheckCommand implements Callable<Integer> {
   @Mixin
   DialOptions dial;
 
+  @Mixin
+  OnlyOptions filter;
+
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
       description = "sync: a blocking connect per target, one after another; async: every target"
           + " at once on the event loop. Default: ${DEFAULT-VALUE}.")
@@ -63,9 +66,10 @@ final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        false, false, false);
+        false, false, false)
+        .only(filter.outcomes());
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);
-    report.targetWidth(width);
+    report.targetWidth(width).addressWidth(Report.addressWidth(targets));
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();
     Interrupts interrupts = Interrupts.install(() -> {

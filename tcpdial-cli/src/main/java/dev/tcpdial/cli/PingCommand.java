@@ -89,7 +89,8 @@ final class PingCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "-i/--interval must be at least 1ms");
     }
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        false, true, false).targetWidth(target.toString().length());
+        false, true, false).targetWidth(target.toString().length())
+        .addressWidth(Report.addressWidth(List.of(target)));
     PingStats stats = new PingStats();
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();

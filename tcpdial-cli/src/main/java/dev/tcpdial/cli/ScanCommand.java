@@ -74,6 +74,9 @@ final class ScanCommand implements Callable<Integer> {
   @Mixin
   DialOptions dial;
 
+  @Mixin
+  OnlyOptions filter;
+
   @Parameters(arity = "0..*", paramLabel = "TARGET",
       description = "host:port, host, CIDR block (with -p), or - for stdin")
   List<String> args = new ArrayList<>();
@@ -199,11 +202,13 @@ final class ScanCommand implements Callable<Integer> {
     boolean expectations = list.anyExpectation();
     long targets = list.size(shard);
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        expectations, false, false).flushEach(false).compact(true);
+        expectations, false, false).flushEach(false).compact(true)
+        .only(filter.outcomes());
     if (spec.commandLine().getOut() == Terminal.realOut && Terminal.realOutStream != null) {
       report.rawStdout(Terminal.realOutStream);
     }
-    report.targetWidth(list.width());
+    // a target is at least its address and ":port"; a longer address widens the column later
+    report.targetWidth(list.width()).addressWidth(Math.max(9, list.width() - 6));
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
