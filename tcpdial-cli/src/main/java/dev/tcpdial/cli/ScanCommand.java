@@ -60,9 +60,11 @@ import picocli.CommandLine.Spec;
         "  tcpdial scan -f targets.txt --expect closed --format json > results.jsonl",
         "  printf '127.0.0.1:22=open\\n127.0.0.1:23=closed\\n' | tcpdial scan -",
         "  tcpdial scan 127.0.0.1 -p 1-65535 --shard 2/4 --format csv",
+        "  tcpdial scan 198.18.1.0/24 -p 22,80 --open",
         "",
         "Exit code: 0 when every target connected or every expectation held, else the most severe",
-        "code (see tcpdial --help); 9 when an expectation did not hold.",
+        "code (see tcpdial --help); 9 when an expectation did not hold. SIGINT/SIGTERM: the results",
+        "so far, the summary (what was not dialed or had not ended: not_scanned), exit 130/143.",
     })
 final class ScanCommand implements Callable<Integer> {
   @Spec
