@@ -88,7 +88,7 @@ final class Stdout extends OutputStream {
       while (done < n) {
         long w;
         try {
-          w = (long) Native.WRITE.invokeExact(state, fd, buffer.asSlice(done), (long) (n - done));
+          w = (long) Native.WRITE.invokeExact(state, fd, buffer.asSlice(done), n - done);
         } catch (Throwable e) {
           throw new IOException(e);
         }
