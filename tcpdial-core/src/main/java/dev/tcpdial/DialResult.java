@@ -17,7 +17,8 @@ import java.util.Objects;
  *     failed, cancelled early)
  * @param local the local address of that attempt's socket when known, else {@code null}
  * @param elapsed from the start of the dial to its end, resolution included
- * @param resolution how long resolving the name took ({@link Duration#ZERO} for a literal)
+ * @param resolution how long resolving the name took ({@link Duration#ZERO} for a literal); for a
+ *     name whose lookup failed (or timed out) before any attempt, the whole elapsed time
  * @param addresses every address the name resolved to, in the order they were dialed
  * @param mode the dialer's mode
  * @param engine the engine that performed the connects
@@ -58,6 +59,10 @@ public record DialResult(
     Objects.requireNonNull(engine, "engine");
     addresses = List.copyOf(addresses);
     attempts = List.copyOf(attempts);
+    if (outcome == Outcome.RESOLUTION_FAILED && attempts.isEmpty() && resolution.isZero()
+        && !target.isLiteral()) {
+      resolution = elapsed; // the lookup failed: every moment of the dial went to it
+    }
     if (detail != null) {
       detail = detail.strip().replaceAll("\\s+", " ");
       detail = detail.isEmpty() ? null : detail;

@@ -208,6 +208,8 @@ class HappyEyeballsLoopbackTest {
       DialResult timedOut = slowly.probe(new Target("any.test", port));
       assertThat(timedOut.outcome()).isEqualTo(Outcome.RESOLUTION_FAILED);
       assertThat(ms(timedOut.elapsed())).isBetween(199.0, 400.0);
+      // the time went to the lookup: resolution says so (it said 0.000)
+      assertThat(timedOut.resolution()).isEqualTo(timedOut.elapsed());
       assertThat(timedOut.detail()).contains("resolution timed out");
       assertThat(nx.detail()).contains("no-such-name.test");
     }

@@ -3,13 +3,17 @@ package dev.tcpdial.cli;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
+import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +39,7 @@ import picocli.CommandLine.Spec;
         "",
         "Exit code: 0 when every target connected, else the most severe failure's code (see",
         "tcpdial --help: 3 refused, 4 timeout, 5 unreachable, 6 prohibited, 7 resolution, 8 local,",
-        "1 other error, 2 usage).",
+        "1 other error, 2 usage); 130/143 when interrupted by SIGINT/SIGTERM.",
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec
@@ -46,6 +50,9 @@ final class CheckCommand implements Callable<Integer> {
 
   @Mixin
   DialOptions dial;
+
+  @Mixin
+  OnlyOptions filter;
 
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
       description = "sync: a blocking connect per target, one after another; async: every target"
@@ -59,9 +66,16 @@ final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        false, false, false);
+        false, false, false)
+        .only(filter.outcomes());
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);
-    report.targetWidth(width);
+    report.targetWidth(width).addressWidth(Report.addressWidth(targets));
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread self = Thread.currentThread();
+    Interrupts interrupts = Interrupts.install(() -> {
+      stop.set(true);
+      self.interrupt();
+    });
     long start = System.nanoTime();
     try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build().prestart()) {
       if (!Engines.available(dialer, dial, report, spec)) {
@@ -69,28 +83,86 @@ final class CheckCommand implements Callable<Integer> {
       }
       report.begin();
       if (mode == Mode.ASYNC) {
-        // every target at once, within the descriptor budget; lines in argument order
-        Semaphore window = new Semaphore(SystemLimits.defaultConcurrency());
-        List<CompletableFuture<DialResult>> futures = new ArrayList<>(targets.size());
-        int printed = 0;
-        for (Target t : targets) {
-          while (!window.tryAcquire()) {
-            report.row(Row.of(futures.get(printed++).join()));
-          }
-          futures.add(dialer.probeAsync(t).whenComplete((r, e) -> window.release()));
-        }
-        while (printed < futures.size()) {
-          report.row(Row.of(futures.get(printed++).join()));
-        }
+        checkAsync(dialer, report, stop);
       } else {
         for (Target t : targets) {
-          report.row(Row.of(dialer.probe(t)));
+          if (stop.get()) {
+            break;
+          }
+          DialResult r = dialer.probe(t);
+          if (stop.get() && r.outcome() == Outcome.CANCELLED) {
+            break; // in flight at the interrupt: not checked
+          }
+          report.row(Row.of(r));
+        }
+      }
+    } finally {
+      interrupts.restore();
+      Thread.interrupted();
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    long notChecked = targets.size() - report.total();
+    List<String> text = new ArrayList<>();
+    if (targets.size() > 1) {
+      text.add(report.countsLine("target"));
+    }
+    if (interrupts.caught()) {
+      text.add("interrupted by " + interrupts.signalName() + ": " + notChecked + " target"
+          + (notChecked == 1 ? "" : "s") + " not scanned");
+    }
+    Map<String, Object> fields = report.summaryFields("check", elapsed);
+    fields.put("targets", (long) targets.size());
+    fields.put("not_scanned", notChecked);
+    fields.put("interrupted", interrupts.signalName());
+    int code = interrupts.exitCode(report.exitCode());
+    fields.put("exit_code", code);
+    report.summary(fields, text);
+    return code;
+  }
+
+  /**
+   * Every target at once, within the descriptor budget; lines in argument order. On an interrupt
+   * the results that came are written (in order), the dials still in flight are cancelled and,
+   * like the targets never dialed, not reported.
+   */
+  private void checkAsync(Dialer dialer, Report report, AtomicBoolean stop) {
+    Semaphore window = new Semaphore(SystemLimits.defaultConcurrency());
+    List<CompletableFuture<DialResult>> futures = new ArrayList<>(targets.size());
+    int printed = 0;
+    try {
+      for (Target t : targets) {
+        if (stop.get()) {
+          break;
+        }
+        while (!window.tryAcquire()) {
+          report.row(Row.of(get(futures.get(printed++))));
+        }
+        futures.add(dialer.probeAsync(t).whenComplete((r, e) -> window.release()));
+      }
+      while (printed < futures.size() && !stop.get()) {
+        report.row(Row.of(get(futures.get(printed++))));
+      }
+    } catch (InterruptedException e) {
+      // the signal handler: what ended is written below
+    }
+    if (stop.get()) {
+      for (int i = printed; i < futures.size(); i++) {
+        CompletableFuture<DialResult> f = futures.get(i);
+        DialResult r = f.isDone() && !f.isCompletedExceptionally() ? f.getNow(null) : null;
+        if (r != null && r.outcome() != Outcome.CANCELLED) {
+          report.row(Row.of(r));
+        } else {
+          f.cancel(true);
         }
       }
     }
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    List<String> text = targets.size() > 1 ? List.of(report.countsLine("target")) : List.of();
-    report.summary(report.summaryFields("check", elapsed), text);
-    return report.exitCode();
+  }
+
+  private static DialResult get(CompletableFuture<DialResult> f) throws InterruptedException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(Main.message(e.getCause()), e.getCause());
+    }
   }
 }

@@ -17,9 +17,15 @@ public final class ExitCodes {
   public static final int REFUSED = 3;
   /** Timeout: no answer to the SYN in time (our deadline, or the kernel's ETIMEDOUT). */
   public static final int TIMEOUT = 4;
-  /** Host or network unreachable. */
+  /**
+   * Host or network unreachable; also an IPv4 ICMP administratively-prohibited answer, which the
+   * kernel reports as EHOSTUNREACH.
+   */
   public static final int UNREACHABLE = 5;
-  /** Prohibited by a route, a firewall rule or an ICMP administratively-prohibited answer. */
+  /**
+   * Prohibited (EACCES/EPERM): a local prohibit route or firewall rule, or an IPv6 ICMP
+   * administratively-prohibited answer.
+   */
   public static final int PROHIBITED = 6;
   /** The name did not resolve. */
   public static final int RESOLUTION = 7;

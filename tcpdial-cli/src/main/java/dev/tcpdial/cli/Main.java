@@ -6,6 +6,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -42,13 +43,19 @@ import picocli.CommandLine.Spec;
         "  0  every target connected, or every expectation held",
         "  3  refused (ECONNREFUSED: host up, nothing listens)",
         "  4  timeout (no answer to the SYN: our deadline, or the kernel's ETIMEDOUT)",
-        "  5  host or network unreachable",
-        "  6  prohibited (prohibit route, firewall rule, ICMP admin-prohibited)",
+        "  5  host or network unreachable (also IPv4 ICMP admin-prohibited: the kernel says",
+        "     EHOSTUNREACH for it)",
+        "  6  prohibited (EACCES/EPERM: a local prohibit route or firewall rule; IPv6 ICMP",
+        "     admin-prohibited)",
         "  7  name resolution failed",
         "  9  an expectation (--expect, =open|closed|filtered) did not hold",
         "  8  local problem (no local address/port, out of descriptors, cancelled, needs root)",
         "  1  other error (outcome 'error', or an internal failure)",
-        "  2  usage error (bad option, target, file line; one line on stderr)",
+        "  2  usage error (bad option, target, file line, unknown command; one line on stderr)",
+        "  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: results so far and the summary",
+        "     were written, targets not dialed are counted as not_scanned",
+        "  141  standard output closed by its reader (e.g. | head): stopped at once, quietly",
+        "  With a write error on standard output (e.g. a full disk): one line on stderr, exit 1.",
     })
 public final class Main implements Runnable {
 
@@ -58,7 +65,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(),
-        "missing command: check, ping, scan, demo, completion or man (see tcpdial --help)");
+        "missing command: check, ping, scan, demo, completion or man");
   }
 
   /** A command line with this tool's handlers: one-line errors, exit code 2 for bad input. */
@@ -72,6 +79,16 @@ public final class Main implements Runnable {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setUsageHelpWidth(100);
     cl.setParameterExceptionHandler(Main::onBadInput);
+    CommandLine.IExecutionStrategy run = cl.getExecutionStrategy();
+    cl.setExecutionStrategy(parsed -> {
+      // picocli ignores what it did not match when --help is given: 'tcpdial bogus --help' would
+      // print the top-level help and exit 0
+      if (!parsed.unmatched().isEmpty()) {
+        throw new CommandLine.UnmatchedArgumentException(parsed.commandSpec().commandLine(),
+            parsed.unmatched());
+      }
+      return run.execute(parsed);
+    });
     cl.setExecutionExceptionHandler(Main::onFailure);
     return cl;
   }
@@ -82,7 +99,14 @@ public final class Main implements Runnable {
     PrintWriter err = cmd == null
         ? new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true)
         : cmd.getErr();
-    err.println(oneLine(where + ": " + message(ex) + " (see " + where + " --help)"));
+    String m = message(ex);
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && cmd != null
+        && cmd.getCommandSpec().parent() == null && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().getFirst().startsWith("-")) {
+      m = "unknown command '" + u.getUnmatched().getFirst() + "'; the commands are "
+          + String.join(", ", cmd.getSubcommands().keySet());
+    }
+    err.println(oneLine(where + ": " + m + " (see " + where + " --help)"));
     err.flush();
     return ExitCodes.USAGE;
   }
@@ -122,11 +146,12 @@ public final class Main implements Runnable {
     if (args.length > 0 && DIALING.contains(args[0])) {
       Dialer.warmUpInBackground(); // links the native calls while the command line is parsed
     }
-    FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
-    PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
-        stdout, StandardCharsets.UTF_8), 1 << 16), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(
         new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    // results only; a closed pipe or a write error ends the process (see Stdout)
+    OutputStream stdout = Stdout.open(err);
+    PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
+        stdout, StandardCharsets.UTF_8), 1 << 16), false);
     Terminal.realOut = out;
     Terminal.realOutStream = stdout;
     Terminal.realErr = err;

@@ -4,8 +4,8 @@ import dev.tcpdial.DialResult;
 import dev.tcpdial.Outcome;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalTime;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -17,11 +17,18 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Statistics of a ping run. Only connected probes enter the latency figures; failures are counted
- * by outcome and make up the outage log.
+ * by outcome and make up the outage log; a probe still in flight when the run was interrupted is
+ * counted as sent and interrupted, and in neither.
  */
 final class PingStats {
-  /** One period during which every probe failed. */
-  record Outage(Instant down, String reason, Instant up, long failedProbes) {
+  /**
+   * One period during which every probe failed.
+   *
+   * @param reason the first failure's outcome (and errno)
+   * @param reasons every failure's outcome (and errno) with its count, in the order first seen
+   */
+  record Outage(Instant down, String reason, Map<String, Long> reasons, Instant up,
+      long failedProbes) {
     Duration duration(Instant end) {
       return Duration.between(down, up != null ? up : end);
     }
@@ -32,6 +39,7 @@ final class PingStats {
   private final List<Outage> outages = new ArrayList<>();
   private long sent;
   private long connected;
+  private long interrupted;
   private double sum;
   private double sumSquares;
   private double min = Double.NaN;
@@ -41,7 +49,14 @@ final class PingStats {
   private double previous = Double.NaN;
   private Instant downSince;
   private String downReason;
+  private Map<String, Long> downReasons;
   private long downCount;
+
+  /** A probe that was in flight when the run was interrupted: sent, ended by the interrupt. */
+  void interrupted() {
+    sent++;
+    interrupted++;
+  }
 
   /** Adds the result of one probe, which ended at {@code when}. */
   void add(DialResult r, Instant when) {
@@ -60,18 +75,24 @@ final class PingStats {
       }
       previous = ms;
       if (downSince != null) {
-        outages.add(new Outage(downSince, downReason, when, downCount));
+        outages.add(new Outage(downSince, downReason, downReasons, when, downCount));
         downSince = null;
       }
     } else {
       failures.merge(r.outcome(), 1L, Long::sum);
       if (downSince == null) {
         downSince = when.minus(r.elapsed());
-        downReason = r.outcome().label() + (r.errno() != null ? " " + r.errno().name() : "");
+        downReason = reason(r);
+        downReasons = new LinkedHashMap<>();
         downCount = 0;
       }
+      downReasons.merge(reason(r), 1L, Long::sum);
       downCount++;
     }
+  }
+
+  private static String reason(DialResult r) {
+    return r.outcome().label() + (r.errno() != null ? " " + r.errno().name() : "");
   }
 
   long sent() {
@@ -82,15 +103,25 @@ final class PingStats {
     return connected;
   }
 
+  long interruptedProbes() {
+    return interrupted;
+  }
+
+  /** Failed probes among those that ended (an interrupted probe neither failed nor connected). */
+  long failed() {
+    return sent - interrupted - connected;
+  }
+
   double lossPercent() {
-    return sent == 0 ? 0 : 100.0 * (sent - connected) / sent;
+    long ended = sent - interrupted;
+    return ended == 0 ? 0 : 100.0 * failed() / ended;
   }
 
   /** Every outage, the one still going on at {@code end} last (with no end). */
   List<Outage> outages() {
     List<Outage> all = new ArrayList<>(outages);
     if (downSince != null) {
-      all.add(new Outage(downSince, downReason, null, downCount));
+      all.add(new Outage(downSince, downReason, downReasons, null, downCount));
     }
     return all;
   }
@@ -119,10 +150,12 @@ final class PingStats {
     return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS xxx", Locale.ROOT);
 
-  private static String clock(Instant t) {
-    return LocalTime.ofInstant(t, ZoneId.systemDefault()).format(CLOCK);
+  /** Local date and time with the offset: an outage log read the next day still says when. */
+  static String clock(Instant t) {
+    return ZonedDateTime.ofInstant(t, ZoneId.systemDefault()).format(CLOCK);
   }
 
   /** The summary in text, ping style. */
@@ -131,7 +164,7 @@ final class PingStats {
     lines.add("--- " + target + " tcpdial ping statistics ---");
     StringBuilder sb = new StringBuilder();
     sb.append(sent).append(" sent, ").append(connected).append(" connected, ")
-        .append(sent - connected).append(" failed");
+        .append(failed()).append(" failed");
     if (!failures.isEmpty()) {
       sb.append(" (");
       boolean first = true;
@@ -140,6 +173,9 @@ final class PingStats {
         first = false;
       }
       sb.append(')');
+    }
+    if (interrupted > 0) {
+      sb.append(", ").append(interrupted).append(" interrupted");
     }
     sb.append(String.format(Locale.ROOT, ", %.1f%% loss, time %d ms", lossPercent(), elapsed.toMillis()));
     lines.add(sb.toString());
@@ -157,7 +193,10 @@ final class PingStats {
     } else {
       lines.add("outages: " + all.size());
       for (Outage o : all) {
-        lines.add("  down " + clock(o.down()) + " (" + o.reason() + "), "
+        StringBuilder why = new StringBuilder();
+        o.reasons().forEach((k, v) -> why.append(why.isEmpty() ? "" : ", ").append(k).append(' ')
+            .append(v));
+        lines.add("  down " + clock(o.down()) + " (" + why + "), "
             + (o.up() != null ? "back " + clock(o.up()) : "still down at the end")
             + String.format(Locale.ROOT, ", %.3f s, %d failed probe%s",
                 o.duration(end).toNanos() / 1e9, o.failedProbes(), o.failedProbes() == 1 ? "" : "s"));
@@ -171,7 +210,8 @@ final class PingStats {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("sent", sent);
     m.put("connected", connected);
-    m.put("failed", sent - connected);
+    m.put("failed", failed());
+    m.put("interrupted", interrupted);
     Map<String, Object> f = new LinkedHashMap<>();
     for (Outcome o : Outcome.values()) {
       if (o != Outcome.CONNECTED) {
@@ -193,6 +233,7 @@ final class PingStats {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("down", o.down().toString());
       e.put("reason", o.reason());
+      e.put("reasons", new LinkedHashMap<String, Object>(o.reasons()));
       e.put("up", o.up() == null ? null : o.up().toString());
       e.put("duration_ms", (double) o.duration(end).toNanos() / 1e6);
       e.put("failed_probes", o.failedProbes());

@@ -4,9 +4,15 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A one-line progress display on a terminal's stderr: bar, count, rate, ETA. */
+/**
+ * A one-line progress display on a terminal's stderr: bar, count, rate, ETA. Redrawn over itself
+ * with a carriage return; the rest of a longer previous line is cleared with ESC[K, or with spaces
+ * on a terminal that knows no escapes ({@code TERM=dumb} or unset).
+ */
 final class Progress {
   private final PrintWriter err;
+  private final boolean ansi;
+  private int lastLength;
   private final long total;
   private final AtomicLong done;
   private final long start = System.nanoTime();
@@ -14,6 +20,11 @@ final class Progress {
   private Thread thread;
 
   Progress(PrintWriter err, long total, AtomicLong done) {
+    this(err, total, done, ansiTerminal(System.getenv("TERM")));
+  }
+
+  Progress(PrintWriter err, long total, AtomicLong done, boolean ansi) {
+    this.ansi = ansi;
     this.err = err;
     this.total = total;
     this.done = done;
@@ -35,16 +46,23 @@ final class Progress {
     });
   }
 
-  private synchronized void draw() {
+  /** True for a terminal that takes ESC[K: TERM set, and not {@code dumb}. */
+  static boolean ansiTerminal(String term) {
+    return term != null && !term.isEmpty() && !term.equals("dumb");
+  }
+
+  synchronized void draw() {
     long d = done.get();
     double secs = (System.nanoTime() - start) / 1e9;
     double rate = secs > 0 ? d / secs : 0;
     int width = 30;
     int filled = total == 0 ? width : (int) (width * d / total);
     String eta = rate > 0 ? formatSecs((total - d) / rate) : "?";
-    err.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d %5.1f%% %.0f/s ETA %s\u001b[K",
+    String line = String.format(Locale.ROOT, "[%s%s] %d/%d %5.1f%% %.0f/s ETA %s",
         "#".repeat(filled), ".".repeat(width - filled), d, total, total == 0 ? 100.0 : 100.0 * d / total,
-        rate, eta));
+        rate, eta);
+    err.print("\r" + line + clear(line.length()));
+    lastLength = line.length();
     err.flush();
   }
 
@@ -59,7 +77,12 @@ final class Progress {
     if (thread != null) {
       thread.interrupt();
     }
-    err.print("\r\u001b[K");
+    err.print(ansi ? "\r\u001b[K" : "\r" + " ".repeat(lastLength) + "\r");
     err.flush();
+  }
+
+  /** What clears the rest of the previous line after {@code length} characters. */
+  private String clear(int length) {
+    return ansi ? "\u001b[K" : " ".repeat(Math.max(0, lastLength - length));
   }
 }

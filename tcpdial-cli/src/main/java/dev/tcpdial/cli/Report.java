@@ -30,6 +30,7 @@ final class Report {
   private final boolean label;
   private final boolean colour;
   private int targetWidth;
+  private int addressWidth = 15; // widened when a longer address comes (grow-only)
   private int labelWidth = 10;
 
   private final long[] counts = new long[Outcome.values().length];
@@ -45,6 +46,7 @@ final class Report {
   private int exitCode = ExitCodes.OK;
   private boolean flushEach = true;
   private boolean compact;
+  private java.util.Set<Outcome> only; // the outcomes written (--only, --open), or null: all
 
   Report(PrintWriter out, PrintWriter err, OutputOptions opts, boolean expectations, boolean seq,
       boolean label) {
@@ -61,6 +63,24 @@ final class Report {
   Report targetWidth(int width) {
     this.targetWidth = Math.min(Math.max(width, 10), 60);
     return this;
+  }
+
+  /** The address column's width for this run: the widest address expected (e.g. IPv6). */
+  Report addressWidth(int width) {
+    this.addressWidth = Math.min(Math.max(width, 1), 45);
+    return this;
+  }
+
+  /**
+   * The address column's width for {@code targets}: a literal's own length, a name's 15 (an IPv4
+   * address; a longer address that comes later widens the column from then on).
+   */
+  static int addressWidth(Iterable<dev.tcpdial.Target> targets) {
+    int w = 1;
+    for (dev.tcpdial.Target t : targets) {
+      w = Math.max(w, t.isLiteral() ? t.host().length() : 15);
+    }
+    return w;
   }
 
   Report labelWidth(int width) {
@@ -84,6 +104,12 @@ final class Report {
    */
   Report rawStdout(OutputStream stdout) {
     this.raw = new BufferedOutputStream(stdout, 1 << 16);
+    return this;
+  }
+
+  /** Writes only the rows with these outcomes ({@code null}: all); every row is still counted. */
+  Report only(java.util.Set<Outcome> outcomes) {
+    this.only = outcomes;
     return this;
   }
 
@@ -147,7 +173,7 @@ final class Report {
       }
     }
     exitCode = ExitCodes.worst(exitCode, row.exitCode());
-    if (opts.quiet) {
+    if (opts.quiet || (only != null && !only.contains(r.outcome()))) {
       return;
     }
     switch (opts.format) {
@@ -249,7 +275,9 @@ final class Report {
     }
     sb.append(pad(r.target().toString(), targetWidth)).append("  ");
     String addr = Addresses.host(r.remote());
-    sb.append(pad(addr == null ? "-" : addr, 15)).append("  ");
+    addr = addr == null ? "-" : addr;
+    addressWidth = Math.max(addressWidth, addr.length());
+    sb.append(pad(addr, addressWidth)).append("  ");
     sb.append(paint(pad(r.outcome().label(), 19), r.outcome())).append("  ");
     sb.append(pad(r.errno() == null ? "-" : r.errno().name(), 13)).append("  ");
     String t = ms(r.elapsed());
@@ -258,7 +286,8 @@ final class Report {
       sb.append("  expect ").append(row.expected().label()).append(": ")
           .append(row.matched() ? "ok" : (colour ? "\u001b[1;31mMISMATCH\u001b[0m" : "MISMATCH"));
     }
-    if (r.outcome() == Outcome.ERROR && r.detail() != null && !opts.verbose) {
+    if ((r.outcome() == Outcome.ERROR || r.outcome() == Outcome.CANCELLED) && r.detail() != null
+        && !opts.verbose) {
       sb.append("  (").append(r.detail()).append(')');
     }
     out.println(stripTrailing(sb));
@@ -537,6 +566,9 @@ final class Report {
     if (expectations || matched + mismatched > 0) {
       m.put("matched", matched);
       m.put("mismatched", mismatched);
+    }
+    if (only != null) {
+      m.put("only", only.stream().map(Outcome::label).toList());
     }
     m.put("elapsed_ms", new Raw(ms(elapsed)));
     m.put("exit_code", exitCode);

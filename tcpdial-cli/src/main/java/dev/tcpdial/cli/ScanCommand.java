@@ -8,6 +8,7 @@ import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,9 +60,11 @@ import picocli.CommandLine.Spec;
         "  tcpdial scan -f targets.txt --expect closed --format json > results.jsonl",
         "  printf '127.0.0.1:22=open\\n127.0.0.1:23=closed\\n' | tcpdial scan -",
         "  tcpdial scan 127.0.0.1 -p 1-65535 --shard 2/4 --format csv",
+        "  tcpdial scan 198.18.1.0/24 -p 22,80 --open",
         "",
         "Exit code: 0 when every target connected or every expectation held, else the most severe",
-        "code (see tcpdial --help); 9 when an expectation did not hold.",
+        "code (see tcpdial --help); 9 when an expectation did not hold. SIGINT/SIGTERM: the results",
+        "so far, the summary (what was not dialed or had not ended: not_scanned), exit 130/143.",
     })
 final class ScanCommand implements Callable<Integer> {
   @Spec
@@ -72,6 +75,9 @@ final class ScanCommand implements Callable<Integer> {
 
   @Mixin
   DialOptions dial;
+
+  @Mixin
+  OnlyOptions filter;
 
   @Parameters(arity = "0..*", paramLabel = "TARGET",
       description = "host:port, host, CIDR block (with -p), or - for stdin")
@@ -117,7 +123,52 @@ final class ScanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    // installed before the targets are read: an interrupt while stdin is read ends the same way
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread self = Thread.currentThread();
+    Interrupts interrupts = Interrupts.install(() -> {
+      stop.set(true);
+      self.interrupt();
+    });
+    try {
+      return call(stop, interrupts);
+    } finally {
+      interrupts.restore();
+      Thread.interrupted();
+    }
+  }
+
+  private int call(AtomicBoolean stop, Interrupts interrupts) throws IOException {
     TargetList list = new TargetList(ports, expect);
+    try {
+      read(list);
+    } catch (InterruptedIOException e) {
+      // the targets read so far are counted, none is dialed
+    }
+    if (list.size() == 0 && !stop.get()) {
+      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host or CIDR"
+          + " block with -p, -f FILE or - for stdin");
+    }
+    int budget = SystemLimits.fdBudget();
+    int window;
+    if (concurrency == null) {
+      window = SystemLimits.defaultConcurrency();
+    } else if (concurrency < 1) {
+      throw new ParameterException(spec.commandLine(), "--concurrency must be at least 1: " + concurrency);
+    } else if (concurrency > budget) {
+      if (!output.quiet) {
+        spec.commandLine().getErr().println("tcpdial scan: --concurrency " + concurrency
+            + " exceeds the descriptor budget (" + budget + " of the limit "
+            + SystemLimits.fdSoftLimit() + "); using " + budget);
+      }
+      window = budget;
+    } else {
+      window = concurrency;
+    }
+    return run(list, window, stop, interrupts);
+  }
+
+  private void read(TargetList list) throws IOException {
     boolean stdinUsed = false;
     for (String a : args) {
       if (a.equals("-")) {
@@ -139,45 +190,27 @@ final class ScanCommand implements Callable<Integer> {
         }
       }
     }
-    if (list.size() == 0) {
-      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host or CIDR"
-          + " block with -p, -f FILE or - for stdin");
-    }
-    int budget = SystemLimits.fdBudget();
-    int window;
-    if (concurrency == null) {
-      window = SystemLimits.defaultConcurrency();
-    } else if (concurrency < 1) {
-      throw new ParameterException(spec.commandLine(), "--concurrency must be at least 1: " + concurrency);
-    } else if (concurrency > budget) {
-      if (!output.quiet) {
-        spec.commandLine().getErr().println("tcpdial scan: --concurrency " + concurrency
-            + " exceeds the descriptor budget (" + budget + " of the limit "
-            + SystemLimits.fdSoftLimit() + "); using " + budget);
-      }
-      window = budget;
-    } else {
-      window = concurrency;
-    }
-    return run(list, window);
   }
 
   private boolean readStdin(TargetList list, boolean used) throws IOException {
     if (!used) {
-      list.addLines(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), "stdin");
+      list.addLines(new BufferedReader(new InputStreamReader(Stdin.open(), StandardCharsets.UTF_8)),
+          "stdin");
     }
     return true;
   }
 
-  private int run(TargetList list, int window) {
+  private int run(TargetList list, int window, AtomicBoolean stop, Interrupts interrupts) {
     boolean expectations = list.anyExpectation();
     long targets = list.size(shard);
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        expectations, false, false).flushEach(false).compact(true);
+        expectations, false, false).flushEach(false).compact(true)
+        .only(filter.outcomes());
     if (spec.commandLine().getOut() == Terminal.realOut && Terminal.realOutStream != null) {
       report.rawStdout(Terminal.realOutStream);
     }
-    report.targetWidth(list.width());
+    // a target is at least its address and ":port"; a longer address widens the column later
+    report.targetWidth(list.width()).addressWidth(Math.max(9, list.width() - 6));
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
@@ -185,7 +218,6 @@ final class ScanCommand implements Callable<Integer> {
     AtomicLong inflight = new AtomicLong();
     AtomicLong done = new AtomicLong();
     AtomicLong localBackoffs = new AtomicLong();
-    AtomicBoolean stop = new AtomicBoolean();
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
@@ -213,11 +245,6 @@ final class ScanCommand implements Callable<Integer> {
       }
     });
 
-    Thread self = Thread.currentThread();
-    Interrupts interrupts = Interrupts.install(() -> {
-      stop.set(true);
-      self.interrupt();
-    });
     long start = System.nanoTime();
     if (progress != null) {
       progress.start();
@@ -228,16 +255,17 @@ final class ScanCommand implements Callable<Integer> {
         return ExitCodes.ERROR;
       }
       report.begin();
-      if (bucket == null) {
+      if (stop.get()) {
+        // interrupted while the targets were read: none is dialed
+      } else if (bucket == null) {
         scanEach(dialer, list.iterator(shard), permits.size(), results, done, localBackoffs, stop);
       } else {
         scanPaced(dialer, list.iterator(shard), bucket, permits, results, retry, inflight, done,
             localBackoffs, stop);
       }
     } catch (InterruptedException e) {
-      // Ctrl-C: the dialer's close cancels what is in flight; the summary follows
+      // SIGINT/SIGTERM: the dialer's close cancels what is in flight (not reported: not scanned)
     } finally {
-      interrupts.restore();
       Thread.interrupted();
     }
     // retries that never ran: report their last (local) result
@@ -265,16 +293,20 @@ final class ScanCommand implements Callable<Integer> {
       }
     }
     fields.put("explanations", explanations);
-    if (report.total() < targets) {
+    fields.put("interrupted", interrupts.signalName());
+    if (report.total() < targets && !interrupts.caught()) {
       report.exitAtLeast(ExitCodes.LOCAL);
-      fields.put("exit_code", report.exitCode());
     }
+    fields.put("exit_code", interrupts.exitCode(report.exitCode()));
     List<String> text = new ArrayList<>();
     text.add(report.countsLine("target") + String.format(Locale.ROOT, " in %.3f s (%.0f/s, window %d%s)",
         elapsed.toNanos() / 1e9, (double) fields.get("rate_per_s"), window,
         localBackoffs.get() > 0 ? ", backed off " + localBackoffs.get() + "x on local problems" : ""));
-    if (report.total() < targets) {
-      text.add("interrupted: " + (targets - report.total()) + " targets not scanned");
+    if (interrupts.caught()) {
+      text.add("interrupted by " + interrupts.signalName() + ": " + (targets - report.total())
+          + " target" + (targets - report.total() == 1 ? "" : "s") + " not scanned");
+    } else if (report.total() < targets) {
+      text.add((targets - report.total()) + " targets not scanned");
     }
     long local = report.count(Outcome.NO_LOCAL_ADDRESS) + report.count(Outcome.LOCAL_RESOURCES);
     if (local > 0 && !output.quiet) {
@@ -283,7 +315,7 @@ final class ScanCommand implements Callable<Integer> {
           + " a problem of this machine, not of the targets; lower --concurrency or --rate");
     }
     report.summary(fields, text);
-    return report.exitCode();
+    return interrupts.exitCode(report.exitCode());
   }
 
   /**
@@ -301,7 +333,7 @@ final class ScanCommand implements Callable<Integer> {
     Iterator<Target> todo = new Iterator<>() {
       @Override
       public boolean hasNext() {
-        return entries.hasNext();
+        return !stop.get() && entries.hasNext();
       }
 
       @Override
@@ -318,6 +350,9 @@ final class ScanCommand implements Callable<Integer> {
       List<Target> again = new ArrayList<>();
       dialer.probeEach(todo, window, r -> {
         Outcome o = r.outcome();
+        if (o == Outcome.CANCELLED && stop.get()) {
+          return; // in flight at the interrupt: no result, counted as not scanned
+        }
         if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS) && !stop.get()) {
           synchronized (localTries) {
             int tries = localTries.getOrDefault(r.target(), 0);
@@ -371,6 +406,10 @@ final class ScanCommand implements Callable<Integer> {
         permits.release();
         DialResult res = r != null ? r : failed(launched, ex);
         Outcome o = res.outcome();
+        if (o == Outcome.CANCELLED && stop.get()) {
+          inflight.decrementAndGet();
+          return; // in flight at the interrupt: no result, counted as not scanned
+        }
         if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
             && launched.tries < LOCAL_RETRIES && !stop.get()) {
           permits.backoff();

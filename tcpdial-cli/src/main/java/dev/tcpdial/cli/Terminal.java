@@ -15,6 +15,8 @@ final class Terminal {
   static volatile PrintWriter realErr;
   /** The stream under {@link #realOut}, for output that is bytes already. */
   static volatile java.io.OutputStream realOutStream;
+  /** The descriptor the results are written to (a duplicate of 1 once {@link Stdout} moved them). */
+  static volatile int outFd = 1;
 
   /** Linked on first use: most runs never ask. */
   private static final class Isatty {
@@ -50,7 +52,7 @@ final class Terminal {
   /** Colour on {@code out}: it is the real stdout, a terminal, and NO_COLOR is not set. */
   static boolean colourOnStdout(PrintWriter out) {
     String noColour = System.getenv("NO_COLOR");
-    return out == realOut && (noColour == null || noColour.isEmpty()) && isatty(1)
+    return out == realOut && (noColour == null || noColour.isEmpty()) && isatty(outFd)
         && !"dumb".equals(System.getenv("TERM"));
   }
 
@@ -59,6 +61,6 @@ final class Terminal {
    * results go elsewhere (a file or a pipe), so the two never mix.
    */
   static boolean progressOnStderr(PrintWriter err) {
-    return err == realErr && isatty(2) && !isatty(1);
+    return err == realErr && isatty(2) && !isatty(outFd);
   }
 }

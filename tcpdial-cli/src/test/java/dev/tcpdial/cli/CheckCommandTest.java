@@ -189,4 +189,56 @@ class CheckCommandTest {
       assertThat(r.results().getFirst().get("errno").asText()).isEqualTo("ECONNREFUSED");
     }
   }
+
+  /** The address column is as wide as this run's addresses: IPv6 rows stay aligned with IPv4. */
+  @Test
+  void theAddressColumnFitsTheRun() throws Exception {
+    int closed = Loopback.closedPort();
+    Cli.Run r = Cli.run("check", "127.0.0.1:" + closed, "[::1]:" + closed);
+    List<String> rows = r.lines().subList(0, 2);
+    assertThat(rows.get(0).indexOf("refused")).isEqualTo(rows.get(1).indexOf("refused"));
+    Cli.Run four = Cli.run("check", "127.0.0.1:" + closed);
+    assertThat(four.out()).contains("127.0.0.1  refused");
+  }
+
+  /** --only and --open write only some rows; the summary and exit code count every one. */
+  @Test
+  void onlyFiltersRowsNotTheSummary() throws Exception {
+    try (Loopback.Open open = new Loopback.Open()) {
+      int closed = Loopback.closedPort();
+      Cli.Run r = Cli.run("check", "--open", "--format", "json", "127.0.0.1:" + closed,
+          "127.0.0.1:" + open.port());
+      assertThat(r.results()).hasSize(1);
+      assertThat(r.results().getFirst().get("outcome").asText()).isEqualTo("connected");
+      assertThat(r.summary().get("total").asInt()).isEqualTo(2);
+      assertThat(r.summary().get("counts").get("refused").asInt()).isEqualTo(1);
+      assertThat(r.code()).isEqualTo(ExitCodes.REFUSED);
+      Cli.Run closedOnly = Cli.run("check", "--only", "closed", "--format", "csv",
+          "127.0.0.1:" + closed, "127.0.0.1:" + open.port());
+      assertThat(closedOnly.lines()).hasSize(2).last().asString().contains("refused");
+      Cli.Run bad = Cli.run("check", "--only", "opened", "127.0.0.1:" + closed);
+      assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+      assertThat(bad.err()).contains("--only: 'opened' is not an outcome");
+    }
+  }
+
+  /** A run with long IPv6 addresses: every row's outcome starts in the same column. */
+  @Test
+  void longIpv6AddressesStayAligned() throws Exception {
+    java.io.StringWriter w = new java.io.StringWriter();
+    java.io.PrintWriter out = new java.io.PrintWriter(w);
+    List<dev.tcpdial.Target> targets = List.of(dev.tcpdial.Target.parse("198.18.0.1:80"),
+        dev.tcpdial.Target.parse("[fd00:1234:5678:9abc:def0:1234:5678:9abc]:80"));
+    Report report = new Report(out, out, new OutputOptions(), false, false, false)
+        .targetWidth(45).addressWidth(Report.addressWidth(targets));
+    for (dev.tcpdial.Target t : targets) {
+      report.row(Row.of(new dev.tcpdial.DialResult(t, dev.tcpdial.Outcome.TIMEOUT, null,
+          new java.net.InetSocketAddress(java.net.InetAddress.getByName(t.host()), 80), null,
+          java.time.Duration.ofMillis(1), java.time.Duration.ZERO, List.of(), dev.tcpdial.Mode.ASYNC,
+          dev.tcpdial.Engine.JDK, List.of())));
+    }
+    List<String> rows = w.toString().lines().toList();
+    assertThat(rows).hasSize(2);
+    assertThat(rows.get(0).indexOf("timeout")).isEqualTo(rows.get(1).indexOf("timeout"));
+  }
 }

@@ -85,4 +85,51 @@ class DemoAndHelpTest {
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("complete -F").contains("scan").contains("--format");
   }
+
+  @Test
+  void bareTcpdialSaysSeeHelpOnce() {
+    Cli.Run r = Cli.run();
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err()).contains("missing command").containsOnlyOnce("(see tcpdial --help)");
+  }
+
+  /** An unknown command is a usage error, with --help or without: not the top-level help. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"bogus --help", "bogus", "bogus -h x"})
+  void anUnknownCommandIsAUsageError(String args) {
+    Cli.Run r = Cli.run(args.split(" "));
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines().toList()).containsExactly("tcpdial: unknown command 'bogus'; the"
+        + " commands are check, ping, scan, demo, completion, man, help (see tcpdial --help)");
+  }
+
+  /** IPv4 admin-prohibited ends host_unreachable (EHOSTUNREACH): the help says so, under 5. */
+  @Test
+  void helpPutsIpv4AdminProhibitedUnderUnreachable() {
+    String help = Cli.run("--help").out();
+    assertThat(help).contains("5  host or network unreachable (also IPv4 ICMP admin-prohibited")
+        .contains("6  prohibited (EACCES/EPERM: a local prohibit route or firewall rule; IPv6 ICMP")
+        .contains("130, 143  interrupted").contains("141  standard output closed");
+  }
+
+  @Test
+  void progressUsesNoEscapesOnADumbTerminal() {
+    assertThat(Progress.ansiTerminal("dumb")).isFalse();
+    assertThat(Progress.ansiTerminal(null)).isFalse();
+    assertThat(Progress.ansiTerminal("xterm-256color")).isTrue();
+    java.io.StringWriter w = new java.io.StringWriter();
+    java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong(5);
+    Progress p = new Progress(new java.io.PrintWriter(w), 10, done, false);
+    p.draw();
+    done.set(10);
+    p.draw();
+    p.stop();
+    assertThat(w.toString()).doesNotContain("\u001b").contains("\r[").contains("10/10");
+    java.io.StringWriter a = new java.io.StringWriter();
+    Progress q = new Progress(new java.io.PrintWriter(a), 10, done, true);
+    q.draw();
+    assertThat(a.toString()).contains("\u001b[K");
+  }
 }

@@ -103,4 +103,58 @@ class PingCommandTest {
       return null;
     }
   }
+
+  /**
+   * An interval shorter than the timeout keeps the schedule (as ping(8) does): five probes 100 ms
+   * apart to a silent port take ~1.4 s with up to five in flight, not five timeouts one after
+   * another (5 s).
+   */
+  @Test
+  void anIntervalShorterThanTheTimeoutKeepsTheSchedule() throws Exception {
+    try (Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
+      Cli.Run r = Cli.run("ping", "-c", "5", "-i", "100ms", "--timeout", "1s", "--format", "json",
+          "127.0.0.1:" + silent.port());
+      double secs = r.summary().get("elapsed_ms").asDouble() / 1000; // the run, not the JVM's warm-up
+      assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.TIMEOUT);
+      assertThat(r.results()).extracting(n -> n.get("seq").asInt()).containsExactly(1, 2, 3, 4, 5);
+      assertThat(r.results()).allSatisfy(n -> assertThat(n.get("outcome").asText()).isEqualTo("timeout"));
+      assertThat(secs).as("probes overlap").isBetween(1.3, 3.0);
+      JsonNode ping = r.summary().get("ping");
+      assertThat(ping.get("most_in_flight").asInt()).isGreaterThanOrEqualTo(4);
+      assertThat(ping.get("started_late").asInt()).isZero();
+      assertThat(ping.get("outages").get(0).get("reasons").get("timeout").asInt()).isEqualTo(5);
+    }
+  }
+
+  /** The outage log counts each outcome (and errno), not only the first; its times carry the date. */
+  @Test
+  void anOutageCountsEveryOutcome() {
+    PingStats s = new PingStats();
+    java.time.Instant t = java.time.Instant.parse("2026-11-29T10:00:00Z");
+    dev.tcpdial.Target target = dev.tcpdial.Target.parse("127.0.0.1:1");
+    java.util.function.BiFunction<dev.tcpdial.Outcome, dev.tcpdial.Errno, dev.tcpdial.DialResult> res =
+        (o, e) -> new dev.tcpdial.DialResult(target, o, e, null, null, java.time.Duration.ofMillis(1),
+            java.time.Duration.ZERO, List.of(), dev.tcpdial.Mode.ASYNC, dev.tcpdial.Engine.JDK,
+            List.of());
+    int i = 0;
+    s.add(res.apply(dev.tcpdial.Outcome.CONNECTED, null), t.plusSeconds(i++));
+    for (int k = 0; k < 3; k++) {
+      s.add(res.apply(dev.tcpdial.Outcome.REFUSED, dev.tcpdial.Errno.ECONNREFUSED), t.plusSeconds(i++));
+    }
+    for (int k = 0; k < 5; k++) {
+      s.add(res.apply(dev.tcpdial.Outcome.TIMEOUT, null), t.plusSeconds(i++));
+    }
+    for (int k = 0; k < 3; k++) {
+      s.add(res.apply(dev.tcpdial.Outcome.REFUSED, dev.tcpdial.Errno.ECONNREFUSED), t.plusSeconds(i++));
+    }
+    s.add(res.apply(dev.tcpdial.Outcome.CONNECTED, null), t.plusSeconds(i++));
+    List<String> text = s.text("127.0.0.1:1", java.time.Duration.ofSeconds(i), t.plusSeconds(i));
+    String down = text.stream().filter(l -> l.startsWith("  down ")).findFirst().orElseThrow();
+    assertThat(down).contains("(refused ECONNREFUSED 6, timeout 5)").contains("11 failed probes")
+        .contains(PingStats.clock(t.plusSeconds(1).minusMillis(1)))
+        .containsPattern("down \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} ");
+    JsonNode o = Cli.JSON.valueToTree(s.json(t.plusSeconds(i))).get("outages").get(0);
+    assertThat(o.get("reasons").get("refused ECONNREFUSED").asInt()).isEqualTo(6);
+    assertThat(o.get("reasons").get("timeout").asInt()).isEqualTo(5);
+  }
 }

@@ -196,4 +196,23 @@ class ScanCommandTest {
     assertThat(c).isLessThanOrEqualTo(SystemLimits.fdBudget());
     assertThat((long) SystemLimits.fdBudget()).isLessThan(SystemLimits.fdSoftLimit());
   }
+
+  /** --open (nmap's) writes the connected rows only; the summary counts every target. */
+  @Test
+  void openWritesOnlyConnectedRowsAndTheSummaryCountsAll() {
+    Cli.Run r = Cli.run("scan", "--open", "--format", "json", "--timeout", "300ms",
+        "127.0.0.1:" + open.port(), "127.0.0.1:" + closed.get(0), "127.0.0.1:" + full.port());
+    assertThat(r.results()).extracting(n -> n.get("outcome").asText()).containsExactly("connected");
+    JsonNode s = r.summary();
+    assertThat(s.get("total").asInt()).isEqualTo(3);
+    assertThat(s.get("counts").get("refused").asInt()).isEqualTo(1);
+    assertThat(s.get("counts").get("timeout").asInt()).isEqualTo(1);
+    assertThat(s.get("only").get(0).asText()).isEqualTo("connected");
+    assertThat(r.code()).isEqualTo(ExitCodes.TIMEOUT);
+    Cli.Run f = Cli.run("scan", "--only", "refused,timeout", "--timeout", "300ms",
+        "127.0.0.1:" + open.port(), "127.0.0.1:" + closed.get(0), "127.0.0.1:" + full.port());
+    assertThat(f.lines().stream().filter(l -> l.startsWith("127.0.0.1:")).toList()).hasSize(2)
+        .noneMatch(l -> l.contains("connected"));
+    assertThat(f.out()).contains("3 targets: 1 connected, 1 refused, 1 timeout");
+  }
 }

@@ -1,0 +1,64 @@
+package dev.tcpdial.cli;
+
+import dev.tcpdial.Outcome;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The outcome filter of {@code scan} and {@code check}: which results are written. The summary,
+ * the counts and the exit code still take every result.
+ */
+final class OnlyOptions {
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
+  @Option(names = "--only", paramLabel = "OUTCOME[,OUTCOME...]", split = ",",
+      description = "Write only the results with these outcomes (connected, refused, timeout,"
+          + " host_unreachable, ...; or open, closed, filtered as in nmap); the summary still"
+          + " counts every result.")
+  List<String> only;
+
+  @Option(names = "--open", description = "Write only the connected results: --only connected.")
+  boolean open;
+
+  /** The outcomes to write, or {@code null} for every one. */
+  Set<Outcome> outcomes() {
+    if (only == null && !open) {
+      return null;
+    }
+    EnumSet<Outcome> set = EnumSet.noneOf(Outcome.class);
+    if (open) {
+      set.add(Outcome.CONNECTED);
+    }
+    for (String s : only == null ? List.<String>of() : only) {
+      String w = s.strip();
+      Expectation e = null;
+      for (Expectation x : Expectation.values()) {
+        if (x.label().equalsIgnoreCase(w)) {
+          e = x;
+        }
+      }
+      if (e != null) {
+        for (Outcome o : Outcome.values()) {
+          if (e.matches(o)) {
+            set.add(o);
+          }
+        }
+        continue;
+      }
+      try {
+        set.add(Outcome.fromLabel(w));
+      } catch (IllegalArgumentException ex) {
+        throw new ParameterException(spec.commandLine(), "--only: '" + w + "' is not an outcome;"
+            + " use " + String.join(", ", java.util.Arrays.stream(Outcome.values())
+                .map(Outcome::label).toList()) + ", or open, closed, filtered");
+      }
+    }
+    return set;
+  }
+}
