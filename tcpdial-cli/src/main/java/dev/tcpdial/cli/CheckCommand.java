@@ -60,6 +60,7 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         false, false, false);
+    targets.forEach(dial::checkFamily);
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);
     report.targetWidth(width);
     long start = System.nanoTime();

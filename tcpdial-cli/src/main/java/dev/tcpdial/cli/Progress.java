@@ -7,13 +7,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A one-line progress display on a terminal's stderr: bar, count, rate, ETA. */
 final class Progress {
   private final PrintWriter err;
-  private final long total;
+  private final java.util.function.LongSupplier total; // known, or read so far
   private final AtomicLong done;
   private final long start = System.nanoTime();
   private volatile boolean running;
   private Thread thread;
 
-  Progress(PrintWriter err, long total, AtomicLong done) {
+  Progress(PrintWriter err, java.util.function.LongSupplier total, AtomicLong done) {
     this.err = err;
     this.total = total;
     this.done = done;
@@ -37,6 +37,7 @@ final class Progress {
 
   private synchronized void draw() {
     long d = done.get();
+    long total = Math.max(this.total.getAsLong(), d);
     double secs = (System.nanoTime() - start) / 1e9;
     double rate = secs > 0 ? d / secs : 0;
     int width = 30;

@@ -6,10 +6,8 @@ import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -45,10 +43,17 @@ import picocli.CommandLine.Spec;
     header = "Dial many targets at once; results as they complete.",
     description = {
         "Dials many targets at once on the event loop and prints each result as it completes.",
-        "Targets: host:port, hosts and CIDR blocks with the ports of -p, from the arguments, -f"
+        "Targets: host:port, hosts, CIDR blocks (198.18.1.0/28, fd00::/120) and IPv4 ranges"
+            + " (198.18.1.1-20, 198.18.1-2.1-5) with the ports of -p, from the arguments, -f"
             + " FILE or - (stdin): one per line, # comments, an optional =open|closed|filtered"
             + " expectation. open = connected, closed = refused, filtered = timeout, unreachable"
-            + " or prohibited.",
+            + " or prohibited. IPv6 link-local addresses need their zone (fe80::1%eth0);"
+            + " IPv4-mapped ones (::ffff:198.18.0.1) are dialed over IPv4.",
+        "Files and stdin are read as the scan goes (UTF-8, lines up to 4096 bytes): a target is"
+            + " dialed as soon as its line is read. Held for de-duplication: 33-67 bytes per"
+            + " distinct target, at most 2097152 of them. A bad line, or one target with two"
+            + " different expectations, stops the scan there: what was started is reported, then"
+            + " the error, exit code 2.",
         "A progress line (rate, ETA) goes to stderr when it is a terminal and the results go"
             + " elsewhere.",
     },
@@ -82,8 +87,15 @@ final class ScanCommand implements Callable<Integer> {
   List<String> files = new ArrayList<>();
 
   @Option(names = {"-p", "--ports"}, paramLabel = "PORTS",
-      description = "Ports for hosts and CIDR blocks given without a port: 22,80,8000-8100.")
+      description = "Ports for hosts, blocks and ranges given without a port: 22,80,8000-8100,"
+          + " or service names from /etc/services (ssh,http; a built-in table of common ones when"
+          + " that file is missing). Leading zeros are allowed.")
   String ports;
+
+  @Option(names = "--exclude", paramLabel = "ADDRS",
+      description = "Leave out these addresses, CIDR blocks, IPv4 ranges or host names"
+          + " (comma-separated; repeatable).")
+  List<String> exclude = new ArrayList<>();
 
   @Option(names = {"-n", "--concurrency"}, paramLabel = "N",
       description = "Connects in flight at most. Default: from the descriptor limit and the"
@@ -117,31 +129,56 @@ final class ScanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    TargetList list = new TargetList(ports, expect);
+    long start = System.nanoTime(); // the run counts from here: reading the targets is part of it
+    TargetList list = new TargetList(ports, expect, dial.family(), Excludes.parse(exclude));
     boolean stdinUsed = false;
-    for (String a : args) {
-      if (a.equals("-")) {
-        stdinUsed = readStdin(list, stdinUsed);
-      } else {
-        list.add(a, "'" + a + "'");
-      }
-    }
-    for (String f : files) {
-      if (f.equals("-")) {
-        stdinUsed = readStdin(list, stdinUsed);
-      } else {
-        try (BufferedReader r = Files.newBufferedReader(Path.of(f), StandardCharsets.UTF_8)) {
-          list.addLines(r, f);
-        } catch (NoSuchFileException e) {
-          throw new UsageException("-f " + f + ": no such file");
-        } catch (IOException e) {
-          throw new UsageException("-f " + f + ": " + Main.message(e));
+    List<InputStream> opened = new ArrayList<>();
+    try {
+      for (String a : args) {
+        if (a.equals("-")) {
+          stdinUsed = readStdin(list, stdinUsed);
+        } else {
+          list.add(a, "'" + TargetList.shorten(a) + "'");
         }
       }
+      for (String f : files) {
+        if (f.equals("-")) {
+          stdinUsed = readStdin(list, stdinUsed);
+        } else {
+          Path path = Path.of(f);
+          InputStream in;
+          try {
+            in = Files.newInputStream(path);
+          } catch (NoSuchFileException e) {
+            throw new UsageException("-f " + f + ": no such file");
+          } catch (IOException e) {
+            throw new UsageException("-f " + f + ": " + Main.message(e));
+          }
+          opened.add(in);
+          list.addLines(Files.isRegularFile(path) ? LineSource.direct(in, f) : LineSource.readAhead(in, f));
+          streamed |= !Files.isRegularFile(path);
+        }
+      }
+      return scan(list, start);
+    } finally {
+      for (InputStream in : opened) {
+        in.close();
+      }
     }
-    if (list.size() == 0) {
-      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host or CIDR"
-          + " block with -p, -f FILE or - for stdin");
+  }
+
+  /** True when a target source is a pipe: then one probe at a time, as its lines arrive. */
+  private boolean streamed;
+
+  private int scan(TargetList list, long start) {
+    Iterator<TargetList.Entry> entries = list.iterator(shard);
+    boolean any = entries.hasNext(); // reads up to the first target: a bad first line dials nothing
+    if (list.error() != null) {
+      throw list.error();
+    }
+    if (!any && list.distinct() == 0) {
+      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host, CIDR"
+          + " block or range with -p, -f FILE or - for stdin");
     }
     int budget = SystemLimits.fdBudget();
     int window;
@@ -159,25 +196,41 @@ final class ScanCommand implements Callable<Integer> {
     } else {
       window = concurrency;
     }
-    return run(list, window);
+    return run(list, entries, window, start);
   }
 
-  private boolean readStdin(TargetList list, boolean used) throws IOException {
+  private boolean readStdin(TargetList list, boolean used) {
     if (!used) {
-      list.addLines(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), "stdin");
+      boolean file = Files.isRegularFile(Path.of("/proc/self/fd/0"));
+      list.addLines(file ? LineSource.direct(System.in, "stdin") : LineSource.readAhead(System.in, "stdin"));
+      streamed |= !file;
     }
     return true;
   }
 
-  private int run(TargetList list, int window) {
+  private int run(TargetList list, Iterator<TargetList.Entry> listed, int window, long start) {
     boolean expectations = list.anyExpectation();
-    long targets = list.size(shard);
+    AtomicLong taken = new AtomicLong();
+    Iterator<TargetList.Entry> entries = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return listed.hasNext();
+      }
+
+      @Override
+      public TargetList.Entry next() {
+        taken.incrementAndGet();
+        return listed.next();
+      }
+    };
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         expectations, false, false).flushEach(false).compact(true);
     if (spec.commandLine().getOut() == Terminal.realOut && Terminal.realOutStream != null) {
       report.rawStdout(Terminal.realOutStream);
     }
-    report.targetWidth(list.width());
+    if (list.width() > 0) {
+      report.targetWidth(list.width());
+    }
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
@@ -189,7 +242,9 @@ final class ScanCommand implements Callable<Integer> {
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
-        ? new Progress(spec.commandLine().getErr(), targets, done) : null;
+        ? new Progress(spec.commandLine().getErr(),
+            list.upperBound() >= 0 ? () -> list.upperBound() / (shard == null ? 1 : shard.count())
+                : taken::get, done) : null;
 
     // The writer polls rather than blocks, and flushes at most every 50 ms: a scan's results come
     // tens of thousands a second, and a wake-up or a write per row cost more than the probe.
@@ -218,7 +273,6 @@ final class ScanCommand implements Callable<Integer> {
       stop.set(true);
       self.interrupt();
     });
-    long start = System.nanoTime();
     if (progress != null) {
       progress.start();
     }
@@ -228,10 +282,10 @@ final class ScanCommand implements Callable<Integer> {
         return ExitCodes.ERROR;
       }
       report.begin();
-      if (bucket == null) {
-        scanEach(dialer, list.iterator(shard), permits.size(), results, done, localBackoffs, stop);
+      if (bucket == null && !streamed) {
+        scanEach(dialer, entries, permits.size(), results, done, localBackoffs, stop);
       } else {
-        scanPaced(dialer, list.iterator(shard), bucket, permits, results, retry, inflight, done,
+        scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done,
             localBackoffs, stop);
       }
     } catch (InterruptedException e) {
@@ -251,6 +305,7 @@ final class ScanCommand implements Callable<Integer> {
       progress.stop();
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    long targets = taken.get();
     Map<String, Object> fields = report.summaryFields("scan", elapsed);
     fields.put("targets", targets);
     fields.put("not_scanned", targets - report.total());
@@ -283,6 +338,13 @@ final class ScanCommand implements Callable<Integer> {
           + " a problem of this machine, not of the targets; lower --concurrency or --rate");
     }
     report.summary(fields, text);
+    if (list.error() != null) {
+      // an input error met while streaming: what was started is reported above, then the error
+      report.err().println(Main.oneLine("tcpdial scan: " + Main.message(list.error())
+          + " (scan stopped there; see tcpdial scan --help)"));
+      report.err().flush();
+      return ExitCodes.USAGE;
+    }
     return report.exitCode();
   }
 
@@ -344,7 +406,10 @@ final class ScanCommand implements Callable<Integer> {
     }
   }
 
-  /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
+  /**
+   * With {@code --rate} or targets from a pipe: one probe at a time from this thread, paced by the
+   * token bucket if any; waiting for a line never holds up the engine's threads.
+   */
   private static void scanPaced(Dialer dialer, Iterator<TargetList.Entry> entries,
       TokenBucket bucket, AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
       LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
@@ -363,7 +428,9 @@ final class ScanCommand implements Callable<Integer> {
           }
         }
       }
-      bucket.acquire();
+      if (bucket != null) {
+        bucket.acquire();
+      }
       permits.acquire();
       inflight.incrementAndGet();
       Pending launched = p;
