@@ -268,7 +268,7 @@ public record Target(String host, int port) {
         return null;
       }
       java.net.NetworkInterface nif = java.net.NetworkInterface.getByName(host.substring(pct + 1));
-      return nif == null ? null : Inet6Address.getByAddress(null, a.getAddress(), nif);
+      return nif == null ? null : Inet6Address.getByAddress(null, a.getAddress(), nif.getIndex());
     } catch (IllegalArgumentException | java.net.SocketException | java.net.UnknownHostException e) {
       return null;
     }

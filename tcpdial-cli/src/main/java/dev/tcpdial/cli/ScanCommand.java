@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
             + " (198.18.1.1-20, 198.18.1-2.1-5) with the ports of -p, from the arguments, -f"
             + " FILE or - (stdin): one per line, # comments, an optional =open|closed|filtered"
             + " expectation. open = connected, closed = refused, filtered = timeout, unreachable"
-            + " or prohibited. IPv6 link-local addresses need their zone (fe80::1%eth0);"
+            + " or prohibited. IPv6 link-local addresses need their zone (fe80::1%%eth0);"
             + " IPv4-mapped ones (::ffff:198.18.0.1) are dialed over IPv4.",
         "Files and stdin are read as the scan goes (UTF-8, lines up to 4096 bytes): a target is"
             + " dialed as soon as its line is read. Held for de-duplication: 33-67 bytes per"
@@ -103,7 +103,8 @@ final class ScanCommand implements Callable<Integer> {
   Integer concurrency;
 
   @Option(names = "--rate", paramLabel = "N/s", converter = Converters.RateConverter.class,
-      description = "Start at most N connects per second (token bucket). Default: no limit.")
+      description = "Start at most N connects per second (token bucket; 1/m to 10000000/s)."
+          + " Default: no limit.")
   Double rate;
 
   @Option(names = "--expect", paramLabel = "open|closed|filtered",

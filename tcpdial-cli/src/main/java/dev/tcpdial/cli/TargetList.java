@@ -40,7 +40,6 @@ final class TargetList {
   static final long MAX_BLOCK = 1L << 16;
 
   private final int[] ports;
-  private final String portSpec;
   private final Expectation defaultExpectation;
   private final Family family;
   private final Excludes excludes;
@@ -59,7 +58,6 @@ final class TargetList {
   }
 
   TargetList(String portSpec, Expectation defaultExpectation, Family family, Excludes excludes) {
-    this.portSpec = portSpec;
     this.ports = portSpec == null ? new int[0] : Ports.parse(portSpec);
     this.defaultExpectation = defaultExpectation;
     this.family = family;
@@ -210,6 +208,7 @@ final class TargetList {
   // ---- one specification ----
 
   /** The hosts of one line or argument: one host, a CIDR block or an address range. */
+  @SuppressWarnings("ArrayRecordComponent") // never compared; the arrays are not changed
   private record Spec(String name, byte[] base, int prefixBits, int[][] octets, String zone,
       int[] ports, Expectation expected, String where, int width) {
     long hosts() {
@@ -277,7 +276,7 @@ final class TargetList {
       InetAddress a = t.literal().orElse(null);
       checkFamily(a, s, where);
       String zone = null;
-      if (a instanceof Inet6Address v6 && t.host().indexOf('%') >= 0) {
+      if (a instanceof Inet6Address && t.host().indexOf('%') >= 0) {
         zone = t.host().substring(t.host().indexOf('%') + 1);
       }
       String name = a == null ? canonicalName(t.host()) : null;
@@ -294,7 +293,7 @@ final class TargetList {
     if (a != null && !family.allows(a)) {
       throw new UsageException(where + ": '" + shorten(s) + "' is an "
           + (a instanceof Inet4Address ? "IPv4" : "IPv6") + " address"
-          + (a instanceof Inet4Address && s.indexOf(':') >= 0 && s.indexOf('.') < 0 || s.contains("::ffff:")
+          + (a instanceof Inet4Address && s.indexOf(':') >= 0
               ? " (IPv4-mapped, dialed over IPv4)" : "")
           + ", but " + (family == Family.IPV4 ? "-4" : "-6") + " allows only "
           + (family == Family.IPV4 ? "IPv4" : "IPv6"));
