@@ -119,6 +119,7 @@ class TargetInputTest {
     usage(Cli.run("check", "[::1]:1", "-4"), "IPv6 address", "-4 allows only IPv4");
     usage(Cli.run("check", "127.0.0.1:1", "-6"), "IPv4 address", "-6 allows only IPv6");
     usage(Cli.run("scan", "[::1]:1", "-4"), "IPv6 address", "-4 allows only IPv4");
+    usage(Cli.run("ping", "-c", "1", "[::1]:1", "-4"), "IPv6 address", "-4 allows only IPv4");
     usage(Cli.run("scan", "[::ffff:127.0.0.1]:1", "-6"), "IPv4-mapped");
     usage(Cli.run("scan", "::1", "-p", "1", "-4"), "-4 allows only IPv4");
     usage(Cli.run("scan", "198.18.0.0/30", "-p", "1", "-6"), "-6 allows only IPv6");
