@@ -119,6 +119,9 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress line on stderr.")
   boolean noProgress;
 
+  /** True when a target source is a pipe: then one probe at a time, as its lines arrive. */
+  private boolean streamed;
+
   /**
    * The default timeout per attempt: past the first SYN retransmission (1 s), so one SYN lost on
    * the way (or in a full input queue) does not make a closed or open port look filtered.
@@ -167,9 +170,6 @@ final class ScanCommand implements Callable<Integer> {
       }
     }
   }
-
-  /** True when a target source is a pipe: then one probe at a time, as its lines arrive. */
-  private boolean streamed;
 
   private int scan(TargetList list, long start) {
     Iterator<TargetList.Entry> entries = list.iterator(shard);

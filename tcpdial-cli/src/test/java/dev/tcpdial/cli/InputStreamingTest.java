@@ -105,37 +105,52 @@ class InputStreamingTest {
         .isGreaterThan(0);
   }
 
-  /** (5 lines; sleep 4; 1 line) | tcpdial scan -: the first five are reported before the sixth arrives. */
+  /**
+   * (5 lines; sleep 3; 1 line) | tcpdial scan -: the first five are reported while stdin stays
+   * open (before: nothing until end of input), the sixth when it comes, and the summary's time
+   * counts the wait.
+   */
   @Test
   void linesFromAPipeAreDialedAsTheyArrive() throws Exception {
     needNamespace();
     Process p = scan(List.of(), List.of(), "scan", "-", "--format", "json", "--no-progress");
-    long start = System.nanoTime();
-    OutputStream in = p.getOutputStream();
-    in.write("127.0.0.1:1\n127.0.0.1:2\n127.0.0.1:3\n127.0.0.2:4\n127.0.0.3:5\n".getBytes(StandardCharsets.UTF_8));
-    in.flush();
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    List<Double> at = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      assertThat(r.readLine()).contains("\"outcome\":\"refused\"");
-      at.add((System.nanoTime() - start) / 1e9);
+    try {
+      OutputStream in = p.getOutputStream();
+      in.write("127.0.0.1:1\n127.0.0.1:2\n127.0.0.1:3\n127.0.0.2:4\n127.0.0.3:5\n".getBytes(StandardCharsets.UTF_8));
+      in.flush();
+      BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      // read with a bound: a scan that waits for the end of its input never answers here
+      java.util.concurrent.CompletableFuture<List<String>> five = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        List<String> rows = new ArrayList<>();
+        try {
+          for (int i = 0; i < 5; i++) {
+            rows.add(r.readLine());
+          }
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        return rows;
+      });
+      List<String> rows = five.get(30, TimeUnit.SECONDS);
+      assertThat(rows).allSatisfy(l -> assertThat(l).contains("\"outcome\":\"refused\""));
+      long fiveAt = System.nanoTime();
+      Thread.sleep(3000);
+      in.write("127.0.0.1:6\n".getBytes(StandardCharsets.UTF_8));
+      in.close();
+      String sixth = r.readLine();
+      double sixthAfter = (System.nanoTime() - fiveAt) / 1e9;
+      String summaryLine = r.readLine();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      System.out.printf("sixth row %.2f s after the fifth%n", sixthAfter);
+      assertThat(sixth).contains("\"port\":6");
+      assertThat(sixthAfter).isGreaterThanOrEqualTo(3.0);
+      JsonNode summary = Cli.JSON.readTree(summaryLine).get("summary");
+      assertThat(summary.get("total").asInt()).isEqualTo(6);
+      assertThat(summary.get("elapsed_ms").asDouble()).as("the whole run, the wait for input included")
+          .isGreaterThanOrEqualTo(3000);
+    } finally {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    double fifth = at.getLast();
-    Thread.sleep(Math.max(0, (long) ((4.0 - fifth) * 1000)));
-    in.write("127.0.0.1:6\n".getBytes(StandardCharsets.UTF_8));
-    in.close();
-    String sixth = r.readLine();
-    double sixthAt = (System.nanoTime() - start) / 1e9;
-    String summaryLine = r.readLine();
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    System.out.printf("rows at %s s, sixth at %.2f s%n", at, sixthAt);
-    assertThat(fifth).as("five rows before the sixth line is written (JVM start included)").isLessThan(4.0);
-    assertThat(sixth).contains("\"port\":6");
-    assertThat(sixthAt).isGreaterThanOrEqualTo(4.0);
-    JsonNode summary = Cli.JSON.readTree(summaryLine).get("summary");
-    assertThat(summary.get("total").asInt()).isEqualTo(6);
-    assertThat(summary.get("elapsed_ms").asDouble()).as("the whole run, the wait for input included")
-        .isGreaterThan((4.0 - fifth) * 1000);
   }
 
   /**
@@ -162,7 +177,9 @@ class InputStreamingTest {
       int window = summary.get("concurrency").asInt();
       System.out.printf("ulimit -n %d: window %d%n", limit, window);
       assertThat(rows).isEqualTo(3001);
-      assertThat(window).as("window under ulimit -n " + limit).isBetween(60, limit - 20);
+      // at most 40 descriptors open at the start (a JVM has ~20: jars, stdio, its own), the headroom
+      int least = limit - 40 - SystemLimits.headroom();
+      assertThat(window).as("window under ulimit -n " + limit).isBetween(Math.max(1, least), limit - 20);
       assertThat(summary.get("counts").get("refused").asInt()).isEqualTo(3000);
       assertThat(summary.get("counts").get("local_resources").asInt()).isZero();
       assertThat(summary.get("local_backoffs").asInt()).isZero();
