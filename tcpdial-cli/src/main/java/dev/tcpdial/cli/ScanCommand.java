@@ -61,6 +61,7 @@ import picocli.CommandLine.Spec;
     footer = {
         "  tcpdial scan 127.0.0.1 -p 22,80,8000-8100",
         "  tcpdial scan 198.18.1.0/28 fd00::/124 -p 80,443 --rate 500/s --timeout 500ms",
+        "  tcpdial scan 198.18.1-2.1-20 -p ssh,http,8000-8100 --exclude 198.18.1.5,198.18.2.0/29",
         "  tcpdial scan -f targets.txt --expect closed --format json > results.jsonl",
         "  printf '127.0.0.1:22=open\\n127.0.0.1:23=closed\\n' | tcpdial scan -",
         "  tcpdial scan 127.0.0.1 -p 1-65535 --shard 2/4 --format csv",
@@ -79,7 +80,7 @@ final class ScanCommand implements Callable<Integer> {
   DialOptions dial;
 
   @Parameters(arity = "0..*", paramLabel = "TARGET",
-      description = "host:port, host, CIDR block (with -p), or - for stdin")
+      description = "host:port, host, CIDR block or address range (with -p), or - for stdin")
   List<String> args = new ArrayList<>();
 
   @Option(names = {"-f", "--file"}, paramLabel = "FILE",
