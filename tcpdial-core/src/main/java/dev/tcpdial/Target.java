@@ -52,7 +52,7 @@ public record Target(String host, int port) {
       throw new IllegalArgumentException("bad target: empty");
     }
     String s = text.strip();
-    String where = "'" + text + "'";
+    String where = "'" + shorten(text) + "'";
     if (s.isEmpty()) {
       throw new IllegalArgumentException("bad target '': empty");
     }
@@ -95,12 +95,19 @@ public record Target(String host, int port) {
       } else if (first == last) {
         host = s.substring(0, first);
         portText = s.substring(first + 1);
-      } else if (defaultPort > 0) {
+      } else if (defaultPort > 0 && address(s.indexOf('%') >= 0 ? s.substring(0, s.indexOf('%')) : s) != null) {
         host = s; // a bare IPv6 literal with the default port
         portText = null;
-      } else {
+      } else if (address(s.substring(0, last)) != null) {
+        throw new IllegalArgumentException("bad target " + where
+            + ": an IPv6 address with a port needs brackets, as in [" + s.substring(0, last) + "]:"
+            + s.substring(last + 1));
+      } else if (address(s) != null) {
         throw new IllegalArgumentException(
-            "bad target " + where + ": an IPv6 address with a port needs brackets, as in [" + s + "]:80");
+            "bad target " + where + ": an IPv6 address needs brackets and a port, as in [" + s + "]:80");
+      } else {
+        throw new IllegalArgumentException("bad target " + where
+            + ": more than one ':' (write host:port, or [IPv6 address]:port)");
       }
       if (host.isEmpty()) {
         throw new IllegalArgumentException("bad target " + where + ": empty host");
@@ -128,12 +135,17 @@ public record Target(String host, int port) {
     if (text.isEmpty()) {
       throw new IllegalArgumentException("bad target " + where + ": missing port after ':'");
     }
-    if (text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      boolean digits = text.chars().allMatch(c -> c >= '0' && c <= '9');
+    // One rule for every spelling: decimal digits, leading zeros allowed, the value 1-65535.
+    if (!text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException(
-          "bad target " + where + ": port '" + text + "' " + (digits ? "is larger than 65535" : "is not a number"));
+          "bad target " + where + ": port '" + shorten(text) + "' is not a number");
     }
-    int port = Integer.parseInt(text);
+    String digits = text.replaceFirst("^0+(?=.)", "");
+    if (digits.length() > 5) {
+      throw new IllegalArgumentException(
+          "bad target " + where + ": port '" + shorten(text) + "' is larger than 65535");
+    }
+    int port = Integer.parseInt(digits);
     checkPort(port, where);
     return port;
   }
@@ -149,30 +161,38 @@ public record Target(String host, int port) {
 
   private static void checkHost(String host, String text) {
     if (host.isEmpty()) {
-      throw new IllegalArgumentException("bad target '" + text + "': empty host");
+      throw new IllegalArgumentException("bad target '" + shorten(text) + "': empty host");
     }
     if (host.indexOf(':') >= 0) {
-      if (address(host) == null) {
-        throw new IllegalArgumentException(
-            "bad target '" + text + "': '" + host + "' is not an IPv6 address");
+      InetAddress a = address(host);
+      if (a == null) {
+        int pct = host.indexOf('%');
+        throw new IllegalArgumentException("bad target '" + shorten(text) + "': '" + shorten(host) + "' is not an IPv6 address"
+            + (pct >= 0 && address(host.substring(0, pct)) != null
+                ? " (zone '" + host.substring(pct + 1) + "' is not an interface of this machine)" : ""));
+      }
+      if (a instanceof Inet6Address v6 && v6.isLinkLocalAddress() && host.indexOf('%') < 0) {
+        // Without a zone the kernel cannot pick the link: connect() fails with EINVAL.
+        throw new IllegalArgumentException("bad target '" + shorten(text) + "': '" + host
+            + "' is link-local: add the interface, as in [" + host + "%eth0]");
       }
       return;
     }
     if (looksNumeric(host)) {
       if (address(host) == null) {
-        throw new IllegalArgumentException("bad target '" + text + "': '" + host
+        throw new IllegalArgumentException("bad target '" + shorten(text) + "': '" + host
             + "' is not an IPv4 address (four numbers 0-255, no leading zeros)");
       }
       return;
     }
-    String where = "'" + text + "'";
+    String where = "'" + shorten(text) + "'";
     String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     if (name.isEmpty() || name.length() > 253) {
       throw new IllegalArgumentException("bad target " + where + ": host name length must be 1-253");
     }
     for (String label : name.split("\\.", -1)) {
       if (label.isEmpty() || label.length() > 63) {
-        throw new IllegalArgumentException("bad target " + where + ": empty or over-long label in host name '" + host + "'");
+        throw new IllegalArgumentException("bad target " + where + ": empty or over-long label in host name '" + shorten(host) + "'");
       }
       for (int i = 0; i < label.length(); i++) {
         char c = label.charAt(i);
@@ -235,13 +255,32 @@ public record Target(String host, int port) {
     }
   }
 
-  private static Inet6Address literal6(String host) {
+  // An IPv6 literal; an IPv4-mapped one (::ffff:127.0.0.1, ::ffff:7f00:1) comes back as the
+  // IPv4 address it maps, and is dialed over IPv4. A zone is a scope number or an interface name.
+  private static InetAddress literal6(String host) {
+    int pct = host.indexOf('%');
     try {
-      InetAddress a = Inet6Address.ofLiteral(host);
-      return a instanceof Inet6Address v6 ? v6 : null;
-    } catch (IllegalArgumentException e) {
+      if (pct < 0 || isDigits(host.substring(pct + 1))) {
+        return Inet6Address.ofLiteral(host);
+      }
+      InetAddress a = Inet6Address.ofLiteral(host.substring(0, pct));
+      if (!(a instanceof Inet6Address)) {
+        return null;
+      }
+      java.net.NetworkInterface nif = java.net.NetworkInterface.getByName(host.substring(pct + 1));
+      return nif == null ? null : Inet6Address.getByAddress(null, a.getAddress(), nif.getIndex());
+    } catch (IllegalArgumentException | java.net.SocketException | java.net.UnknownHostException e) {
       return null;
     }
+  }
+
+  private static boolean isDigits(String s) {
+    return !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
+  /** {@code s}, or its first 80 characters and an ellipsis: a message quotes no more. */
+  static String shorten(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
   }
 
   /** A target for an address and port. */

@@ -18,6 +18,11 @@ class TargetTest {
       "a-b_c.d.:22             | a-b_c.d.    | 22    | false",
       "[fe80::1%1]:80          | fe80::1%1   | 80    | true",
       "198.18.0.1:8000         | 198.18.0.1  | 8000  | true",
+      "[fe80::1%lo]:80         | fe80::1%lo  | 80    | true",
+      "[::ffff:127.0.0.1]:1    | ::ffff:127.0.0.1 | 1 | true",
+      "[::ffff:7f00:1]:1       | ::ffff:7f00:1 | 1   | true",
+      "127.0.0.1:0002222       | 127.0.0.1   | 2222  | true",
+      "[::1]:02222             | ::1         | 2222  | true",
   })
   void parsesValidTargets(String text, String host, int port, boolean literal) {
     Target t = Target.parse(text);
@@ -53,6 +58,10 @@ class TargetTest {
       "-bad.com:80         | start or end with '-'",
       "a..b:80             | empty or over-long label",
       "[::1]:              | missing port",
+      "127.0.0.1:80:80     | more than one ':'",
+      "[fe80::1]:80        | link-local",
+      "[fe80::1%nosuch0]:80 | is not an interface",
+      "127.0.0.1:0065536   | outside 1-65535",
   })
   void rejectsMalformedTargetsInOneLine(String text, String reason) {
     assertThatThrownBy(() -> Target.parse(text))

@@ -18,8 +18,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /** {@code tcpdial check TARGET...}: one dial per target, one line per target. */
 @Command(
@@ -59,15 +61,37 @@ final class CheckCommand implements Callable<Integer> {
           + " at once on the event loop. Default: ${DEFAULT-VALUE}.")
   Mode mode;
 
-  @Parameters(arity = "1..*", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
-      description = "host:port, [v6addr]:port")
-  List<Target> targets;
+  @Parameters(arity = "0..*", paramLabel = "TARGET", description = "host:port, [v6addr]:port")
+  List<String> words = new ArrayList<>();
+
+  private List<Target> targets;
+
+  /** Words that look like options but are none: said plainly, not as a missing target. */
+  @Unmatched
+  List<String> unmatched = new ArrayList<>();
 
   @Override
   public Integer call() {
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         false, false, false)
         .only(filter.outcomes());
+    if (!unmatched.isEmpty()) {
+      String u = TargetList.shorten(unmatched.getFirst());
+      throw new ParameterException(spec.commandLine(), "'" + u + "' is not an option of check"
+          + (u.startsWith("-") && u.length() > 2 ? ", nor a target (a host name cannot start with '-')" : ""));
+    }
+    if (words.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "Missing required parameter: 'TARGET'");
+    }
+    targets = new ArrayList<>(words.size());
+    for (String w : words) {
+      try {
+        targets.add(Target.parse(w));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+    targets.forEach(dial::checkFamily);
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);
     report.targetWidth(width).addressWidth(Report.addressWidth(targets));
     AtomicBoolean stop = new AtomicBoolean();

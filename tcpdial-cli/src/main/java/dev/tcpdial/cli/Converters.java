@@ -60,11 +60,15 @@ final class Converters {
 
   /** Connects per second: {@code 500}, {@code 500/s}, {@code 3000/m}. */
   static final class RateConverter implements ITypeConverter<Double> {
+    static final double MIN_RATE = 1.0 / 60;
+    static final double MAX_RATE = 10_000_000;
+
     @Override
     public Double convert(String value) {
-      Matcher m = Pattern.compile("(\\d{1,9}(?:\\.\\d{1,6})?)(?:/(s|m))?").matcher(value.strip());
+      Matcher m = Pattern.compile("(\\d{1,30}(?:\\.\\d{1,30})?)(?:/(s|m))?").matcher(value.strip());
       if (!m.matches()) {
-        throw new TypeConversionException("'" + value + "' is not a rate (write 1000/s or 6000/m)");
+        throw new TypeConversionException("'" + TargetList.shorten(value)
+            + "' is not a rate (write 1000/s or 6000/m)");
       }
       double n = Double.parseDouble(m.group(1));
       if ("m".equals(m.group(2))) {
@@ -72,6 +76,10 @@ final class Converters {
       }
       if (n <= 0) {
         throw new TypeConversionException("rate '" + value + "' must be positive");
+      }
+      if (n < MIN_RATE - 1e-12 || n > MAX_RATE) {
+        throw new TypeConversionException("rate '" + value + "' is out of range: 1/m (0.0167/s)"
+            + " to " + (long) MAX_RATE + "/s");
       }
       return n;
     }

@@ -99,8 +99,40 @@ public final class DialOptions {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--source '" + text + "' is not an IP address");
     }
-    return t.literal().orElseThrow(
+    InetAddress a = t.literal().orElseThrow(
         () -> new IllegalArgumentException("--source '" + text + "' is not an IP address (no names)"));
+    // Bind once here, no traffic: an address this machine does not have fails at once with
+    // EADDRNOTAVAIL, instead of every connect failing after retries as a local problem.
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+        a instanceof java.net.Inet6Address ? java.net.StandardProtocolFamily.INET6
+            : java.net.StandardProtocolFamily.INET)) {
+      ch.bind(new java.net.InetSocketAddress(a, 0));
+    } catch (java.net.BindException e) {
+      throw new IllegalArgumentException("--source '" + text + "' is not an address of this machine"
+          + " (bind: " + e.getMessage() + ")");
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      // no such socket family here: the dialer's own checks say so
+    }
+    return a;
+  }
+
+  /** The family of -4/-6 ({@link Family#ANY} without either). */
+  Family family() {
+    return family == null ? Family.ANY : family.v4 ? Family.IPV4 : Family.IPV6;
+  }
+
+  /**
+   * Refuses a literal target of the family that -4/-6 leaves out: a usage problem, not a failed
+   * lookup.
+   */
+  void checkFamily(Target t) {
+    java.util.Optional<InetAddress> a = t.literal();
+    if (a.isPresent() && !family().allows(a.get())) {
+      boolean v4 = a.get() instanceof java.net.Inet4Address;
+      throw new ParameterException(spec.commandLine(), "'" + t + "' is an " + (v4 ? "IPv4" : "IPv6")
+          + " address" + (v4 && t.host().indexOf(':') >= 0 ? " (IPv4-mapped, dialed over IPv4)" : "")
+          + ", but " + (v4 ? "-6" : "-4") + " allows only " + (v4 ? "IPv6" : "IPv4"));
+    }
   }
 
   /** The engine label for output before any result exists. */

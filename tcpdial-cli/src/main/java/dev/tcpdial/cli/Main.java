@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
         + " timeout, host/network unreachable, prohibited, no local address, local resources,"
         + " resolution failed; with the kernel's errno and the timing of every attempt.",
     subcommands = {
-        CheckCommand.class, PingCommand.class, ScanCommand.class, DemoCommand.class,
-        CompletionCommand.class, ManCommand.class, CommandLine.HelpCommand.class,
-        dev.tcpdial.cli.serve.ServeCommand.class,
+        CheckCommand.class, PingCommand.class, ScanCommand.class,
+        dev.tcpdial.cli.serve.ServeCommand.class, DemoCommand.class, CompletionCommand.class,
+        ManCommand.class, CommandLine.HelpCommand.class,
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -65,7 +65,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(),
-        "missing command: check, ping, scan, demo, completion or man");
+        "missing command: " + String.join(", ", spec.subcommands().keySet()));
   }
 
   /** A command line with this tool's handlers: one-line errors, exit code 2 for bad input. */

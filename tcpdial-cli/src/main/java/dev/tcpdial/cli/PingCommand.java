@@ -88,6 +88,7 @@ final class PingCommand implements Callable<Integer> {
     if (interval.compareTo(Duration.ofMillis(1)) < 0) {
       throw new ParameterException(spec.commandLine(), "-i/--interval must be at least 1ms");
     }
+    dial.checkFamily(target);
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         false, true, false).targetWidth(target.toString().length())
         .addressWidth(Report.addressWidth(List.of(target)));

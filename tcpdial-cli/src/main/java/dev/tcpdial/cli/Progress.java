@@ -13,17 +13,17 @@ final class Progress {
   private final PrintWriter err;
   private final boolean ansi;
   private int lastLength;
-  private final long total;
+  private final java.util.function.LongSupplier total; // known, or read so far
   private final AtomicLong done;
   private final long start = System.nanoTime();
   private volatile boolean running;
   private Thread thread;
 
-  Progress(PrintWriter err, long total, AtomicLong done) {
+  Progress(PrintWriter err, java.util.function.LongSupplier total, AtomicLong done) {
     this(err, total, done, ansiTerminal(System.getenv("TERM")));
   }
 
-  Progress(PrintWriter err, long total, AtomicLong done, boolean ansi) {
+  Progress(PrintWriter err, java.util.function.LongSupplier total, AtomicLong done, boolean ansi) {
     this.ansi = ansi;
     this.err = err;
     this.total = total;
@@ -53,6 +53,7 @@ final class Progress {
 
   synchronized void draw() {
     long d = done.get();
+    long total = Math.max(this.total.getAsLong(), d);
     double secs = (System.nanoTime() - start) / 1e9;
     double rate = secs > 0 ? d / secs : 0;
     int width = 30;

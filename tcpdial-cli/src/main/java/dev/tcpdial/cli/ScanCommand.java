@@ -6,11 +6,8 @@ import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -46,10 +43,17 @@ import picocli.CommandLine.Spec;
     header = "Dial many targets at once; results as they complete.",
     description = {
         "Dials many targets at once on the event loop and prints each result as it completes.",
-        "Targets: host:port, hosts and CIDR blocks with the ports of -p, from the arguments, -f"
+        "Targets: host:port, hosts, CIDR blocks (198.18.1.0/28, fd00::/120) and IPv4 ranges"
+            + " (198.18.1.1-20, 198.18.1-2.1-5) with the ports of -p, from the arguments, -f"
             + " FILE or - (stdin): one per line, # comments, an optional =open|closed|filtered"
             + " expectation. open = connected, closed = refused, filtered = timeout, unreachable"
-            + " or prohibited.",
+            + " or prohibited. IPv6 link-local addresses need their zone (fe80::1%%eth0);"
+            + " IPv4-mapped ones (::ffff:198.18.0.1) are dialed over IPv4.",
+        "Files and stdin are read as the scan goes (UTF-8, lines up to 4096 bytes): a target is"
+            + " dialed as soon as its line is read. Held for de-duplication: 33-67 bytes per"
+            + " distinct target, at most 2097152 of them. A bad line, or one target with two"
+            + " different expectations, stops the scan there: what was started is reported, then"
+            + " the error, exit code 2.",
         "A progress line (rate, ETA) goes to stderr when it is a terminal and the results go"
             + " elsewhere.",
     },
@@ -57,6 +61,7 @@ import picocli.CommandLine.Spec;
     footer = {
         "  tcpdial scan 127.0.0.1 -p 22,80,8000-8100",
         "  tcpdial scan 198.18.1.0/28 fd00::/124 -p 80,443 --rate 500/s --timeout 500ms",
+        "  tcpdial scan 198.18.1-2.1-20 -p ssh,http,8000-8100 --exclude 198.18.1.5,198.18.2.0/29",
         "  tcpdial scan -f targets.txt --expect closed --format json > results.jsonl",
         "  printf '127.0.0.1:22=open\\n127.0.0.1:23=closed\\n' | tcpdial scan -",
         "  tcpdial scan 127.0.0.1 -p 1-65535 --shard 2/4 --format csv",
@@ -80,7 +85,7 @@ final class ScanCommand implements Callable<Integer> {
   OnlyOptions filter;
 
   @Parameters(arity = "0..*", paramLabel = "TARGET",
-      description = "host:port, host, CIDR block (with -p), or - for stdin")
+      description = "host:port, host, CIDR block or address range (with -p), or - for stdin")
   List<String> args = new ArrayList<>();
 
   @Option(names = {"-f", "--file"}, paramLabel = "FILE",
@@ -88,8 +93,15 @@ final class ScanCommand implements Callable<Integer> {
   List<String> files = new ArrayList<>();
 
   @Option(names = {"-p", "--ports"}, paramLabel = "PORTS",
-      description = "Ports for hosts and CIDR blocks given without a port: 22,80,8000-8100.")
+      description = "Ports for hosts, blocks and ranges given without a port: 22,80,8000-8100,"
+          + " or service names from /etc/services (ssh,http; a built-in table of common ones when"
+          + " that file is missing). Leading zeros are allowed.")
   String ports;
+
+  @Option(names = "--exclude", paramLabel = "ADDRS",
+      description = "Leave out these addresses, CIDR blocks, IPv4 ranges or host names"
+          + " (comma-separated; repeatable).")
+  List<String> exclude = new ArrayList<>();
 
   @Option(names = {"-n", "--concurrency"}, paramLabel = "N",
       description = "Connects in flight at most. Default: from the descriptor limit and the"
@@ -97,7 +109,8 @@ final class ScanCommand implements Callable<Integer> {
   Integer concurrency;
 
   @Option(names = "--rate", paramLabel = "N/s", converter = Converters.RateConverter.class,
-      description = "Start at most N connects per second (token bucket). Default: no limit.")
+      description = "Start at most N connects per second (token bucket; 1/m to 10000000/s)."
+          + " Default: no limit.")
   Double rate;
 
   @Option(names = "--expect", paramLabel = "open|closed|filtered",
@@ -112,6 +125,9 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress line on stderr.")
   boolean noProgress;
 
+  /** True when a target source is a pipe: then one probe at a time, as its lines arrive. */
+  private boolean streamed;
+
   /**
    * The default timeout per attempt: past the first SYN retransmission (1 s), so one SYN lost on
    * the way (or in a full input queue) does not make a closed or open port look filtered.
@@ -123,6 +139,7 @@ final class ScanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    long start = System.nanoTime(); // the run counts from here: reading the targets is part of it
     // installed before the targets are read: an interrupt while stdin is read ends the same way
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();
@@ -131,23 +148,60 @@ final class ScanCommand implements Callable<Integer> {
       self.interrupt();
     });
     try {
-      return call(stop, interrupts);
+      return call(start, stop, interrupts);
     } finally {
       interrupts.restore();
       Thread.interrupted();
     }
   }
 
-  private int call(AtomicBoolean stop, Interrupts interrupts) throws IOException {
-    TargetList list = new TargetList(ports, expect);
+  private int call(long start, AtomicBoolean stop, Interrupts interrupts) throws IOException {
+    TargetList list = new TargetList(ports, expect, dial.family(), Excludes.parse(exclude));
+    boolean stdinUsed = false;
+    List<InputStream> opened = new ArrayList<>();
     try {
-      read(list);
-    } catch (InterruptedIOException e) {
-      // the targets read so far are counted, none is dialed
+      for (String a : args) {
+        if (a.equals("-")) {
+          stdinUsed = readStdin(list, stdinUsed);
+        } else {
+          list.add(a, "'" + TargetList.shorten(a) + "'");
+        }
+      }
+      for (String f : files) {
+        if (f.equals("-")) {
+          stdinUsed = readStdin(list, stdinUsed);
+        } else {
+          Path path = Path.of(f);
+          InputStream in;
+          try {
+            in = Files.newInputStream(path);
+          } catch (NoSuchFileException e) {
+            throw new UsageException("-f " + f + ": no such file");
+          } catch (IOException e) {
+            throw new UsageException("-f " + f + ": " + Main.message(e));
+          }
+          opened.add(in);
+          list.addLines(Files.isRegularFile(path) ? LineSource.direct(in, f) : LineSource.readAhead(in, f));
+          streamed |= !Files.isRegularFile(path);
+        }
+      }
+      return scan(list, start, stop, interrupts);
+    } finally {
+      for (InputStream in : opened) {
+        in.close();
+      }
     }
-    if (list.size() == 0 && !stop.get()) {
-      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host or CIDR"
-          + " block with -p, -f FILE or - for stdin");
+  }
+
+  private int scan(TargetList list, long start, AtomicBoolean stop, Interrupts interrupts) {
+    Iterator<TargetList.Entry> entries = list.iterator(shard);
+    boolean any = entries.hasNext(); // reads up to the first target: a bad first line dials nothing
+    if (list.error() != null) {
+      throw list.error();
+    }
+    if (!any && list.distinct() == 0 && !stop.get()) {
+      throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host, CIDR"
+          + " block or range with -p, -f FILE or - for stdin");
     }
     int budget = SystemLimits.fdBudget();
     int window;
@@ -165,52 +219,44 @@ final class ScanCommand implements Callable<Integer> {
     } else {
       window = concurrency;
     }
-    return run(list, window, stop, interrupts);
+    return run(list, entries, window, start, stop, interrupts);
   }
 
-  private void read(TargetList list) throws IOException {
-    boolean stdinUsed = false;
-    for (String a : args) {
-      if (a.equals("-")) {
-        stdinUsed = readStdin(list, stdinUsed);
-      } else {
-        list.add(a, "'" + a + "'");
-      }
-    }
-    for (String f : files) {
-      if (f.equals("-")) {
-        stdinUsed = readStdin(list, stdinUsed);
-      } else {
-        try (BufferedReader r = Files.newBufferedReader(Path.of(f), StandardCharsets.UTF_8)) {
-          list.addLines(r, f);
-        } catch (NoSuchFileException e) {
-          throw new UsageException("-f " + f + ": no such file");
-        } catch (IOException e) {
-          throw new UsageException("-f " + f + ": " + Main.message(e));
-        }
-      }
-    }
-  }
-
-  private boolean readStdin(TargetList list, boolean used) throws IOException {
+  private boolean readStdin(TargetList list, boolean used) {
     if (!used) {
-      list.addLines(new BufferedReader(new InputStreamReader(Stdin.open(), StandardCharsets.UTF_8)),
-          "stdin");
+      boolean file = Files.isRegularFile(Path.of("/proc/self/fd/0"));
+      list.addLines(file ? LineSource.direct(System.in, "stdin") : LineSource.readAhead(System.in, "stdin"));
+      streamed |= !file;
     }
     return true;
   }
 
-  private int run(TargetList list, int window, AtomicBoolean stop, Interrupts interrupts) {
+  private int run(TargetList list, Iterator<TargetList.Entry> listed, int window, long start,
+      AtomicBoolean stop, Interrupts interrupts) {
     boolean expectations = list.anyExpectation();
-    long targets = list.size(shard);
+    AtomicLong taken = new AtomicLong();
+    Iterator<TargetList.Entry> entries = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return listed.hasNext();
+      }
+
+      @Override
+      public TargetList.Entry next() {
+        taken.incrementAndGet();
+        return listed.next();
+      }
+    };
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         expectations, false, false).flushEach(false).compact(true)
         .only(filter.outcomes());
     if (spec.commandLine().getOut() == Terminal.realOut && Terminal.realOutStream != null) {
       report.rawStdout(Terminal.realOutStream);
     }
-    // a target is at least its address and ":port"; a longer address widens the column later
-    report.targetWidth(list.width()).addressWidth(Math.max(9, list.width() - 6));
+    if (list.width() > 0) {
+      // a target is at least its address and ":port"; a longer address widens the column later
+      report.targetWidth(list.width()).addressWidth(Math.max(9, list.width() - 6));
+    }
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
@@ -221,7 +267,9 @@ final class ScanCommand implements Callable<Integer> {
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
-        ? new Progress(spec.commandLine().getErr(), targets, done) : null;
+        ? new Progress(spec.commandLine().getErr(),
+            list.upperBound() >= 0 ? () -> list.upperBound() / (shard == null ? 1 : shard.count())
+                : taken::get, done) : null;
 
     // The writer polls rather than blocks, and flushes at most every 50 ms: a scan's results come
     // tens of thousands a second, and a wake-up or a write per row cost more than the probe.
@@ -245,7 +293,6 @@ final class ScanCommand implements Callable<Integer> {
       }
     });
 
-    long start = System.nanoTime();
     if (progress != null) {
       progress.start();
     }
@@ -257,10 +304,10 @@ final class ScanCommand implements Callable<Integer> {
       report.begin();
       if (stop.get()) {
         // interrupted while the targets were read: none is dialed
-      } else if (bucket == null) {
-        scanEach(dialer, list.iterator(shard), permits.size(), results, done, localBackoffs, stop);
+      } else if (bucket == null && !streamed) {
+        scanEach(dialer, entries, permits.size(), results, done, localBackoffs, stop);
       } else {
-        scanPaced(dialer, list.iterator(shard), bucket, permits, results, retry, inflight, done,
+        scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done,
             localBackoffs, stop);
       }
     } catch (InterruptedException e) {
@@ -279,6 +326,7 @@ final class ScanCommand implements Callable<Integer> {
       progress.stop();
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    long targets = taken.get();
     Map<String, Object> fields = report.summaryFields("scan", elapsed);
     fields.put("targets", targets);
     fields.put("not_scanned", targets - report.total());
@@ -315,6 +363,13 @@ final class ScanCommand implements Callable<Integer> {
           + " a problem of this machine, not of the targets; lower --concurrency or --rate");
     }
     report.summary(fields, text);
+    if (list.error() != null) {
+      // an input error met while streaming: what was started is reported above, then the error
+      report.err().println(Main.oneLine("tcpdial scan: " + Main.message(list.error())
+          + " (scan stopped there; see tcpdial scan --help)"));
+      report.err().flush();
+      return ExitCodes.USAGE;
+    }
     return interrupts.exitCode(report.exitCode());
   }
 
@@ -379,7 +434,10 @@ final class ScanCommand implements Callable<Integer> {
     }
   }
 
-  /** With {@code --rate}: one probe at a time from this thread, paced by the token bucket. */
+  /**
+   * With {@code --rate} or targets from a pipe: one probe at a time from this thread, paced by the
+   * token bucket if any; waiting for a line never holds up the engine's threads.
+   */
   private static void scanPaced(Dialer dialer, Iterator<TargetList.Entry> entries,
       TokenBucket bucket, AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
       LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
@@ -398,7 +456,9 @@ final class ScanCommand implements Callable<Integer> {
           }
         }
       }
-      bucket.acquire();
+      if (bucket != null) {
+        bucket.acquire();
+      }
       permits.acquire();
       inflight.incrementAndGet();
       Pending launched = p;

@@ -17,8 +17,23 @@ final class SystemLimits {
    */
   static final int MAX_DEFAULT_CONCURRENCY = 256;
 
-  /** Descriptors the JVM and the tool itself keep open besides the scan's sockets. */
-  static final int RESERVED_FDS = 128;
+  /**
+   * Descriptors kept free besides those open now and the scan's sockets: the engine's own (an
+   * epoll and an eventfd per loop, a loop per core, and up to 8 sockets kept for reuse), output
+   * files, classes loaded from jars later.
+   */
+  static int headroom() {
+    return 24 + 2 * Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Descriptors this process has open now (the JVM's jars, stdio, ...); 64 when unknown. */
+  static int openNow() {
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      return (int) s.count();
+    } catch (IOException | RuntimeException e) {
+      return 64;
+    }
+  }
 
   /** The soft limit on open files (the JVM raises it to the hard limit at start), or 1024. */
   static long fdSoftLimit() {
@@ -46,9 +61,12 @@ final class SystemLimits {
     }
   }
 
-  /** The most sockets a scan may hold at once without running into EMFILE. */
+  /**
+   * The most sockets a scan may hold at once without running into EMFILE: the limit less what is
+   * open now and {@link #headroom()} (under {@code ulimit -n 160}: about 110 on 2 cores).
+   */
   static int fdBudget() {
-    long budget = (fdSoftLimit() - RESERVED_FDS) * 9 / 10;
+    long budget = fdSoftLimit() - openNow() - headroom();
     return (int) Math.max(1, Math.min(budget, Integer.MAX_VALUE));
   }
 

@@ -102,7 +102,7 @@ class DemoAndHelpTest {
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.out()).isEmpty();
     assertThat(r.err().lines().toList()).containsExactly("tcpdial: unknown command 'bogus'; the"
-        + " commands are check, ping, scan, demo, completion, man, help (see tcpdial --help)");
+        + " commands are check, ping, scan, serve, demo, completion, man, help (see tcpdial --help)");
   }
 
   /** IPv4 admin-prohibited ends host_unreachable (EHOSTUNREACH): the help says so, under 5. */
@@ -121,14 +121,14 @@ class DemoAndHelpTest {
     assertThat(Progress.ansiTerminal("xterm-256color")).isTrue();
     java.io.StringWriter w = new java.io.StringWriter();
     java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong(5);
-    Progress p = new Progress(new java.io.PrintWriter(w), 10, done, false);
+    Progress p = new Progress(new java.io.PrintWriter(w), () -> 10, done, false);
     p.draw();
     done.set(10);
     p.draw();
     p.stop();
     assertThat(w.toString()).doesNotContain("\u001b").contains("\r[").contains("10/10");
     java.io.StringWriter a = new java.io.StringWriter();
-    Progress q = new Progress(new java.io.PrintWriter(a), 10, done, true);
+    Progress q = new Progress(new java.io.PrintWriter(a), () -> 10, done, true);
     q.draw();
     assertThat(a.toString()).contains("\u001b[K");
   }

@@ -92,7 +92,10 @@ public final class Resolution {
       return callResolver(host);
     }
     CompletableFuture<List<InetAddress>> f = new CompletableFuture<>();
-    Thread t = Thread.ofVirtual().name("tcpdial-resolve").start(() -> {
+    java.util.concurrent.Future<?> task = LOOKUPS.submit(() -> {
+      if (f.isDone()) {
+        return; // its dial gave up while it queued
+      }
       try {
         f.complete(callResolver(host));
       } catch (Throwable e) {
@@ -102,7 +105,8 @@ public final class Resolution {
     try {
       return f.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      t.interrupt();
+      f.cancel(false);
+      task.cancel(true);
       throw new UnknownHostException(host + ": resolution timed out after "
           + Duration.ofNanos(clock.nanoTime() - start).toMillis() + " ms");
     } catch (ExecutionException e) {
@@ -113,9 +117,31 @@ public final class Resolution {
       u.initCause(e.getCause());
       throw u;
     } catch (InterruptedException e) {
-      t.interrupt();
+      f.cancel(false);
+      task.cancel(true);
       throw e;
     }
+  }
+
+  /**
+   * Where lookups with a deadline run: platform threads, at most {@link #LOOKUP_THREADS}, the rest
+   * queued. The JDK's lookup blocks its thread in getaddrinfo(3); on virtual threads hundreds of
+   * slow lookups held every carrier the scheduler may add (256), so the virtual threads waiting
+   * for their deadlines could not run and every dial ended with its lookup, seconds late. A
+   * waiting dial now sleeps on its deadline while lookups hold only these threads; one whose
+   * deadline passes while its lookup is queued or running ends then.
+   */
+  static final int LOOKUP_THREADS = 64;
+
+  private static final java.util.concurrent.ExecutorService LOOKUPS = lookupPool();
+
+  private static java.util.concurrent.ExecutorService lookupPool() {
+    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(
+        LOOKUP_THREADS, LOOKUP_THREADS, 10, TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(),
+        Thread.ofPlatform().name("tcpdial-resolve-", 0).daemon().factory());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   private List<InetAddress> callResolver(String host) throws UnknownHostException {
