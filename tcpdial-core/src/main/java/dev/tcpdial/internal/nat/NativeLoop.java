@@ -74,6 +74,7 @@ public final class NativeLoop implements AutoCloseable {
   private static final byte SETTLED = 3; // io_uring: its CQE is in, the socket is ours again
   private static final long WAKE = -1L;
   private static final long IGNORED = -2L; // io_uring: user data of closes and cancels
+  private static final long CHECK = 1L << 62; // io_uring: user data of a connect's SO_ERROR read
   private static final int MAX_EVENTS = 1024;
   private static final int RUNNING = 0;
   private static final int CLOSING = 1;
@@ -182,6 +183,7 @@ public final class NativeLoop implements AutoCloseable {
       }
       epfd = -1;
       efd = ev;
+      checkByRing = ring.uringCmd && ring.skipsSuccess();
       thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
       return;
     }
@@ -621,7 +623,10 @@ public final class NativeLoop implements AutoCloseable {
       return -1;
     }
     long handle = ((long) gen[slot] << 32) | slot;
-    if (!ring.connect(s, to, len, handle)) {
+    boolean queued = checkByRing
+        ? ring.connectChecked(s, to, len, handle, soError(slot), handle | CHECK)
+        : ring.connect(s, to, len, handle);
+    if (!queued) {
       end(slot, Outcome.ERROR, 0, CLOSE); // the kernel took no SQE at all
       return -1;
     }
@@ -857,7 +862,7 @@ public final class NativeLoop implements AutoCloseable {
     st8[slot] = FREE;
     fd[slot] = -1;
     handler[slot] = null;
-    gen[slot] = (gen[slot] + 1) & 0x7fff_ffff; // handles stay non-negative, never WAKE
+    gen[slot] = (gen[slot] + 1) & 0x3fff_ffff; // handles stay non-negative, clear of CHECK
     cookie[slot] = freeHead;
     freeHead = slot;
     pending--;
@@ -1000,15 +1005,26 @@ public final class NativeLoop implements AutoCloseable {
             continue;
           }
           int slot = (int) data;
-          if (data < 0 || slot >= used || gen[slot] != (int) (data >>> 32)
+          if (data < 0 || slot >= used || gen[slot] != (int) ((data & ~CHECK) >>> 32)
               || st8[slot] != CONNECTING) {
             continue; // a close, a cancel, or the connect of a probe that ended before
           }
           st8[slot] = SETTLED;
-          if (res >= 0) {
+          int err;
+          if ((data & CHECK) != 0 && res >= 0) {
+            err = soErrors.get(slot >>> CHUNK_BITS).get(ValueLayout.JAVA_INT,
+                4L * (slot & (CHUNK - 1)));
+          } else if ((data & CHECK) != 0 || res >= 0) {
+            // the kernel cannot read SO_ERROR for us (before 6.7): a system call, now and later
+            checkByRing = checkByRing && res >= 0;
+            err = soErrorBySyscall(fd[slot]);
+          } else {
+            err = -res;
+          }
+          if (err == 0) {
             connected(slot);
           } else {
-            end(slot, Errnos.outcomeOf(-res), -res, CLOSE);
+            end(slot, Errnos.outcomeOf(err), err, CLOSE);
           }
         }
         ring.consumed(n);
@@ -1026,6 +1042,32 @@ public final class NativeLoop implements AutoCloseable {
     } finally {
       shutdown();
     }
+  }
+
+  private static final int CHUNK_BITS = 10;
+  private static final int CHUNK = 1 << CHUNK_BITS;
+  /**
+   * io_uring: one int per slot for the kernel to write the slot's {@code SO_ERROR} into, in chunks
+   * that never move (the kernel writes them long after the SQE was submitted).
+   */
+  private final java.util.List<MemorySegment> soErrors = new java.util.ArrayList<>();
+  private boolean checkByRing;
+
+  private long soError(int slot) {
+    while (soErrors.size() <= slot >>> CHUNK_BITS) {
+      soErrors.add(arena.allocate(4L * CHUNK, 8));
+    }
+    MemorySegment chunk = soErrors.get(slot >>> CHUNK_BITS);
+    chunk.set(ValueLayout.JAVA_INT, 4L * (slot & (CHUNK - 1)), -1);
+    return chunk.address() + 4L * (slot & (CHUNK - 1));
+  }
+
+  private int soErrorBySyscall(int s) {
+    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
+    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) != 0) {
+      return Sys.errno(st);
+    }
+    return intVal.get(ValueLayout.JAVA_INT, 0);
   }
 
   /** Nanoseconds to the next deadline; -1 for none, 0 when one is due. */

@@ -46,12 +46,17 @@ final class Ring implements AutoCloseable {
   static final byte IORING_OP_CONNECT = 16;
   static final byte IORING_OP_CLOSE = 19;
   static final byte IORING_OP_READ = 22;
+  static final byte IORING_OP_URING_CMD = 46;
+  static final int SOCKET_URING_OP_GETSOCKOPT = 2;
   static final byte IOSQE_IO_LINK = 1 << 2;
   static final byte IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
 
   /** The opcodes the engine uses, by name, for {@link #missingOps}. */
   private static final byte[] OPS = {IORING_OP_CONNECT, IORING_OP_CLOSE, IORING_OP_ASYNC_CANCEL,
       IORING_OP_READ};
+
+  /** True when the kernel knows {@code IORING_OP_URING_CMD} (for sockets' getsockopt: 6.7). */
+  final boolean uringCmd;
   private static final String[] OP_NAMES = {"IORING_OP_CONNECT", "IORING_OP_CLOSE",
       "IORING_OP_ASYNC_CANCEL", "IORING_OP_READ"};
 
@@ -91,8 +96,10 @@ final class Ring implements AutoCloseable {
   private int head; // local CQ head
 
   private Ring(int fd, MemorySegment p, MemorySegment sqRing, MemorySegment cqRing,
-      MemorySegment sqes, long sqRingSize, long cqRingSize, int setupFlags, Arena arena) {
+      MemorySegment sqes, long sqRingSize, long cqRingSize, int setupFlags, Arena arena,
+      boolean uringCmd) {
     this.fd = fd;
+    this.uringCmd = uringCmd;
     this.setupFlags = setupFlags;
     features = p.get(ValueLayout.JAVA_INT, 20);
     sqEntries = p.get(ValueLayout.JAVA_INT, 0);
@@ -172,7 +179,7 @@ final class Ring implements AutoCloseable {
       throw new Refused(0, "io_uring lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP (Linux"
           + " 5.11 or later needed)");
     }
-    String missing = missingOps(fd, arena);
+    String missing = missingOps(fd, arena, OPS, OP_NAMES);
     if (missing != null) {
       Sys.close(fd);
       throw new Refused(0, "io_uring lacks " + missing);
@@ -206,7 +213,9 @@ final class Ring implements AutoCloseable {
       Sys.close(fd);
       throw new Refused(e, "mmap of the io_uring rings: " + dev.tcpdial.Errno.of(e));
     }
-    return new Ring(fd, p, sq, cq, sqes, sqSize, single ? 0 : cqSize, flags, arena);
+    boolean cmd = missingOps(fd, arena, new byte[] {IORING_OP_URING_CMD}, new String[] {""})
+        == null;
+    return new Ring(fd, p, sq, cq, sqes, sqSize, single ? 0 : cqSize, flags, arena, cmd);
   }
 
   private static MemorySegment map(MemorySegment st, int fd, long size, long offset) {
@@ -218,7 +227,8 @@ final class Ring implements AutoCloseable {
    * Null when the kernel supports every opcode the engine uses ({@code IORING_REGISTER_PROBE}),
    * else the first missing one's name.
    */
-  private static String missingOps(int fd, Arena arena) throws Refused {
+  private static String missingOps(int fd, Arena arena, byte[] ops, String[] names)
+      throws Refused {
     MemorySegment st = arena.allocate(Sys.STATE_SIZE);
     MemorySegment probe = arena.allocate(16 + 8 * 256, 8);
     if (Sys.syscall(st, Sys.NR_IO_URING_REGISTER, fd, IORING_REGISTER_PROBE, probe.address(), 256,
@@ -229,11 +239,11 @@ final class Ring implements AutoCloseable {
           + " (Linux 5.6 or later needed)");
     }
     int last = Byte.toUnsignedInt(probe.get(ValueLayout.JAVA_BYTE, 0));
-    for (int i = 0; i < OPS.length; i++) {
-      int op = OPS[i];
+    for (int i = 0; i < ops.length; i++) {
+      int op = ops[i];
       short flags = probe.get(ValueLayout.JAVA_SHORT, 16 + 8L * op + 2);
       if (op > last || (flags & 1) == 0) { // IO_URING_OP_SUPPORTED
-        return OP_NAMES[i];
+        return names[i];
       }
     }
     return null;
@@ -303,6 +313,38 @@ final class Ring implements AutoCloseable {
     sqes.set(ValueLayout.JAVA_LONG, o + 8, len); // addr2: the address length
     sqes.set(ValueLayout.JAVA_LONG, o + 16, addr);
     sqes.set(ValueLayout.JAVA_LONG, o + 32, userData);
+    return true;
+  }
+
+  /**
+   * {@code IORING_OP_CONNECT} as {@link #connect}, but with no CQE of its own when it succeeds
+   * ({@code IOSQE_CQE_SKIP_SUCCESS}) and hard-linked to an {@code IORING_OP_URING_CMD} {@code
+   * SOCKET_URING_OP_GETSOCKOPT(SOL_SOCKET, SO_ERROR)} (Linux 6.7) into the int at {@code optval},
+   * whose CQE, with {@code checkData}, says how the connect ended. Some kernels complete a connect
+   * that an ICMP error ended with {@code res} 0 and the error still pending in {@code SO_ERROR};
+   * this reads it without a system call. A failed connect posts its own CQE, and its check ends
+   * {@code -ECANCELED}.
+   */
+  boolean connectChecked(int sock, MemorySegment to, int len, long userData, long optval,
+      long checkData) {
+    if (sqEntries - (tail - submittedTail) < 2 && submit(0, 0L) < 0
+        && sqEntries - (tail - submittedTail) < 2) {
+      return false; // both in one submission, or the link would be cut
+    }
+    if (!connect(sock, to, len, userData)) {
+      return false;
+    }
+    long c = (long) ((tail - 1) & sqMask) * SQE_SIZE;
+    sqes.set(ValueLayout.JAVA_BYTE, c + 1, (byte) (IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS));
+    long o = next();
+    sqes.set(ValueLayout.JAVA_BYTE, o, IORING_OP_URING_CMD);
+    sqes.set(ValueLayout.JAVA_INT, o + 4, sock);
+    sqes.set(ValueLayout.JAVA_INT, o + 8, SOCKET_URING_OP_GETSOCKOPT); // cmd_op
+    sqes.set(ValueLayout.JAVA_INT, o + 16, Abi.SOL_SOCKET); // level
+    sqes.set(ValueLayout.JAVA_INT, o + 20, Abi.SO_ERROR); // optname
+    sqes.set(ValueLayout.JAVA_LONG, o + 32, checkData);
+    sqes.set(ValueLayout.JAVA_INT, o + 44, 4); // optlen
+    sqes.set(ValueLayout.JAVA_LONG, o + 48, optval);
     return true;
   }
 
