@@ -909,6 +909,10 @@ public final class NativeLoop implements AutoCloseable {
     if (s < 0) {
       return;
     }
+    if (ring != null && !closeNow && checkByRing && reset && options.resetOnClose()
+        && ring.lingerAndClose(s, linger0.address(), IGNORED)) {
+      return; // both by the ring (Linux 6.7)
+    }
     if (reset && options.resetOnClose()) {
       Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, linger0, (int) Abi.LINGER.byteSize());
     }
@@ -1152,7 +1156,8 @@ public final class NativeLoop implements AutoCloseable {
     }
     closeSpares();
     if (ring != null) {
-      ring.submit(0, 0L); // the closes queued before the loop stopped
+      ring.flush(); // the closes queued before the loop stopped, and those linked to a setsockopt
+      ring.flush();
       ring.close(); // cancels what the kernel still holds; its sockets go with it
     } else {
       Sys.close(epfd);
