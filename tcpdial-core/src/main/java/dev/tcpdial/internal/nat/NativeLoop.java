@@ -549,17 +549,8 @@ public final class NativeLoop implements AutoCloseable {
     int s = reusedSaid == 0 ? takeSpare(family) : -1;
     boolean reused = s >= 0;
     if (!reused) {
-      s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
+      s = newSocket(slot, family, Abi.SOCK_NONBLOCK);
       if (s < 0) {
-        int e = Sys.errno(st);
-        end(slot, setupOutcome(e), e, CLOSE);
-        return -1;
-      }
-      socketsOpened++;
-      fd[slot] = s;
-      int e = configure(s, family);
-      if (e != 0) {
-        end(slot, setupOutcome(e), e, CLOSE);
         return -1;
       }
     }
@@ -609,17 +600,8 @@ public final class NativeLoop implements AutoCloseable {
    */
   private long submitConnect(int slot, int family, int len, MemorySegment to) {
     st8[slot] = SETTLED; // nothing in the kernel's hands yet
-    int s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC, 0);
+    int s = newSocket(slot, family, 0);
     if (s < 0) {
-      int e = Sys.errno(st);
-      end(slot, setupOutcome(e), e, CLOSE);
-      return -1;
-    }
-    socketsOpened++;
-    fd[slot] = s;
-    int e = configure(s, family);
-    if (e != 0) {
-      end(slot, setupOutcome(e), e, CLOSE);
       return -1;
     }
     long handle = ((long) gen[slot] << 32) | slot;
@@ -632,6 +614,27 @@ public final class NativeLoop implements AutoCloseable {
     }
     st8[slot] = CONNECTING;
     return handle;
+  }
+
+  /**
+   * A TCP socket of {@code family} ({@code SOCK_CLOEXEC} and {@code flags}) with the loop's options,
+   * put in the slot; -1 when a call failed and the probe ended.
+   */
+  private int newSocket(int slot, int family, int flags) {
+    int s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | flags, 0);
+    if (s < 0) {
+      int e = Sys.errno(st);
+      end(slot, setupOutcome(e), e, CLOSE);
+      return -1;
+    }
+    socketsOpened++;
+    fd[slot] = s;
+    int e = configure(s, family);
+    if (e != 0) {
+      end(slot, setupOutcome(e), e, CLOSE);
+      return -1;
+    }
+    return s;
   }
 
   /** Adds the slot's socket to epoll; its handle, or -1 when that failed and the probe ended. */
