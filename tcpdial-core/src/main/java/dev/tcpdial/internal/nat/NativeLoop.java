@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One thread, one epoll instance, and every probe it carries as a slot in primitive arrays: the
+ * One thread, one kernel interface ({@link Backend}: an epoll instance, or an io_uring {@link
+ * Ring}), and every probe it carries as a slot in primitive arrays: the
  * socket, the generation (so a stale handle or a stale epoll event of a reused slot is ignored),
  * the state, the start time, the caller's cookie and completion, and the deadline in a {@link
  * SlotHeap}. A pending probe costs about 41 bytes of Java heap plus the kernel's socket; nothing is
@@ -29,6 +30,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with {@code SO_LINGER} 0, so the kernel sends a reset and keeps no {@code TIME_WAIT} socket (the
  * far side sees a reset rather than an orderly close); a socket whose connect failed is simply
  * closed. See the package description for the contract of {@link #submit}.
+ *
+ * <p>What differs between the backends: how a connect starts ({@code open}: non-blocking {@code
+ * connect} twice and epoll, or an {@code IORING_OP_CONNECT} SQE linked to an {@code SO_ERROR}
+ * read), how the loop waits and what it reads ({@code run}: {@code epoll_wait}, or one {@code
+ * io_uring_enter} per turn and the CQ ring), and how a socket is closed or its connect stopped
+ * (system calls, or SQEs). The slots, the deadline heap, the self-connect rule and the completion
+ * logic ({@code connected}, {@code end}) are the same code for both.
  */
 public final class NativeLoop implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NativeLoop.class.getName());
