@@ -6,11 +6,13 @@
 #
 #   scripts/nmap-compare.sh            # build the jar first if it is missing
 #   RUNS=5 scripts/nmap-compare.sh
+#   ENGINE=epoll RUNS=5 scripts/nmap-compare.sh   # tcpdial scan --engine epoll (default: auto)
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/tcpdial-cli/target/tcpdial.jar
 RUNS=${RUNS:-3}
+ENGINE=${ENGINE:-auto}
 OPEN_PORTS=(8080 9090)
 
 die() {
@@ -91,7 +93,7 @@ for run in $(seq 1 "$RUNS"); do
   out=$WORK/tcpdial-$run.json
   t0=$(now_ns)
   set +e
-  ip netns exec "$NS" "${TCPDIAL[@]}" scan 127.0.0.1 -p 1-65535 --format json --no-progress >"$out" 2>"$WORK/tcpdial-$run.err"
+  ip netns exec "$NS" "${TCPDIAL[@]}" scan 127.0.0.1 -p 1-65535 --format json --no-progress --engine "$ENGINE" >"$out" 2>"$WORK/tcpdial-$run.err"
   rc=$?
   set -e
   t1=$(now_ns)
@@ -132,7 +134,8 @@ done
 t_med=$(printf '%s\n' "${tcpdial_times[@]}" | median)
 n_med=$(printf '%s\n' "${nmap_times[@]}" | median)
 ratio=$(awk -v a="$t_med" -v b="$n_med" 'BEGIN { printf "%.2f", a / b }')
-echo "${TCPDIAL[0]##*/} scan 127.0.0.1 -p 1-65535 --format json: median ${t_med} ms of $RUNS (${tcpdial_times[*]}), JVM start included"
+engine=$(head -n 1 "$WORK/tcpdial-1.json" | grep -o '"engine":"[a-z]*"' | cut -d'"' -f4 || true)
+echo "${TCPDIAL[0]##*/} scan 127.0.0.1 -p 1-65535 --format json --engine $ENGINE (ran: $engine): median ${t_med} ms of $RUNS (${tcpdial_times[*]}), JVM start included"
 echo "nmap -sT -n -Pn -p 1-65535 127.0.0.1 --min-rate 5000: median ${n_med} ms of $RUNS (${nmap_times[*]})"
 echo "ratio tcpdial/nmap: ${ratio}"
 echo "checked: 65535 results per tcpdial run, ${#OPEN_PORTS[@]} connected (ports ${expected_open% }), the rest refused; $json_checked"

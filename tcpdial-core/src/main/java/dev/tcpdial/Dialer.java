@@ -164,11 +164,21 @@ public final class Dialer implements AutoCloseable {
 
   /**
    * The engine {@link #probe} and {@link #probeAsync} use, as {@link DialResult#engine()} will
-   * report it: {@link Engine#NATIVE} on Linux x86_64/aarch64 with native access granted and no
-   * {@link Builder#socketConfigurer}, unless {@link Builder#engine} forced one.
+   * report it: {@link Engine#URING} or {@link Engine#EPOLL} on Linux x86_64/aarch64 with native
+   * access granted and no {@link Builder#socketConfigurer}, unless {@link Builder#engine} forced
+   * one. Decides the native backend (asks the kernel for an io_uring) on first call.
    */
   public Engine probeEngine() {
     return engine.probeEngine();
+  }
+
+  /**
+   * Why {@link #probeEngine()} is the one it is, in one line, and why a faster engine was not
+   * taken (for example {@code "uring"}, or {@code "epoll: io_uring_setup: EPERM
+   * (kernel.io_uring_disabled, ...)"}). Asks the kernel, once.
+   */
+  public String probeEngineReason() {
+    return engine.probeEngineReason();
   }
 
   /**
@@ -335,12 +345,14 @@ public final class Dialer implements AutoCloseable {
     }
 
     /**
-     * Forces the engine of {@link Dialer#probe} and {@link Dialer#probeAsync}. Default (null): {@link
-     * Engine#NATIVE} where it runs (Linux on x86_64 or aarch64, native access granted with {@code
-     * --enable-native-access}) and no {@link #socketConfigurer} is set, else {@link Engine#JDK}.
-     * {@link Engine#NATIVE} where it cannot run (or with a socket configurer, which needs a JDK
-     * channel) fails every probe with outcome {@code error}, no errno and no attempt, reported with
-     * {@link DialResult#engine()} {@code native}; it never falls back to the JDK silently. {@link
+     * Forces the engine of {@link Dialer#probe} and {@link Dialer#probeAsync}. Default (null, or
+     * {@link Engine#AUTO}): the native engine where it runs (Linux on x86_64 or aarch64, native
+     * access granted with {@code --enable-native-access}) and no {@link #socketConfigurer} is set,
+     * on {@link Engine#URING} where the kernel gives an io_uring with the opcodes it needs, else on
+     * {@link Engine#EPOLL}; else {@link Engine#JDK}. A native engine forced where it cannot run (or
+     * with a socket configurer, which needs a JDK channel) fails every probe with outcome {@code
+     * error}, no errno and no attempt, reported with the engine asked for; it never falls back to
+     * the JDK silently ({@link Engine#NATIVE} does fall back from io_uring to epoll). {@link
      * Dialer#dial} and {@link Dialer#dialAsync} always use the JDK engine, which returns channels.
      *
      * <p>Both engines name outcomes and errnos alike. The native one reads the errno from {@code
@@ -395,7 +407,7 @@ public final class Dialer implements AutoCloseable {
      */
     public Dialer build() {
       // The native engine sets them itself; the JDK engine needs the channel's descriptor.
-      if ((synRetries > 0 || !userTimeout.isZero()) && engine != Engine.NATIVE) {
+      if ((synRetries > 0 || !userTimeout.isZero()) && (engine == null || !engine.isNative())) {
         socketOptionsUnavailable().ifPresent(why -> {
           throw new IllegalStateException(
               (synRetries > 0 ? "synRetries" : "userTimeout") + " cannot be set: " + why);

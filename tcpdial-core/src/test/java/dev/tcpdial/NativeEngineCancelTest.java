@@ -49,7 +49,7 @@ class NativeEngineCancelTest {
   }
 
   static Stream<Arguments> engines() {
-    return Stream.of(Engine.values()).flatMap(e -> Stream.of(Mode.values()).map(m -> Arguments.of(e, m)));
+    return TestEngines.backendsAndModes();
   }
 
   final BlockingQueue<DialResult> failed = new LinkedBlockingQueue<>();
@@ -61,9 +61,7 @@ class NativeEngineCancelTest {
   };
 
   private Dialer.Builder builder(Engine engine, Mode mode) {
-    if (engine == Engine.NATIVE) {
-      assumeTrue(NativeLoop.unavailable() == null, () -> "native engine: " + NativeLoop.unavailable());
-    }
+    TestEngines.assumeRuns(engine);
     return Dialer.builder().engine(engine).mode(mode).listener(listener)
         .connectTimeout(Duration.ZERO);
   }
@@ -108,7 +106,7 @@ class NativeEngineCancelTest {
       assertThat(r).isNotNull();
       assertThat(r.outcome().label()).isEqualTo("cancelled");
       assertThat(r.attempts()).isEmpty();
-      assertThat(r.engine()).isEqualTo(engine);
+      assertThat(r.engine()).isEqualTo(d.probeEngine()).isIn(Engine.URING, Engine.EPOLL);
     }
   }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Many probes through {@link Dialer#probeAsync}, 64 at a time, to listeners of our own (connected,
@@ -49,11 +49,9 @@ class NativeEngineFdTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Engine.class)
+  @MethodSource("dev.tcpdial.TestEngines#backends")
   void sameOutcomesAndNoDescriptorLeft(Engine engine) throws Exception {
-    if (engine == Engine.NATIVE) {
-      assumeTrue(NativeLoop.unavailable() == null, () -> "native engine: " + NativeLoop.unavailable());
-    }
+    TestEngines.assumeRuns(engine);
     Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     long before;
     try (Dialer d = Dialer.builder().mode(Mode.ASYNC).engine(engine)

@@ -50,13 +50,11 @@ class NativeEngineOutcomesTest {
   }
 
   static Stream<Arguments> engines() {
-    return Stream.of(Engine.values()).flatMap(e -> Stream.of(Mode.values()).map(m -> Arguments.of(e, m)));
+    return TestEngines.backendsAndModes();
   }
 
   private static Dialer.Builder builder(Engine engine, Mode mode) {
-    if (engine == Engine.NATIVE) {
-      assumeTrue(NativeLoop.unavailable() == null, () -> "native engine: " + NativeLoop.unavailable());
-    }
+    TestEngines.assumeRuns(engine);
     return Dialer.builder().engine(engine).mode(mode).connectTimeout(Duration.ofMillis(300));
   }
 

@@ -1,11 +1,14 @@
 package dev.tcpdial;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tcpdial.internal.nat.Loopback;
 import dev.tcpdial.internal.nat.NativeLoop;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +58,58 @@ class NativeEngineUnavailableTest {
       assertThat(out).contains("unavailable: the native engine needs native access")
           .contains("default JDK JDK refused ECONNREFUSED")
           .contains("forced NATIVE NATIVE error null 0");
+    }
+  }
+
+  /**
+   * With io_uring switched off ({@code kernel.io_uring_disabled=2}, as root; the old value is put
+   * back before anything else is checked), the default takes epoll and says why, {@link
+   * Engine#NATIVE} takes epoll too, and a forced {@link Engine#URING} fails every probe with the
+   * kernel's reason; afterwards the default takes io_uring again.
+   */
+  @Test
+  void withIoUringDisabledTheDefaultFallsBackToEpollAndAForcedUringFails() throws Exception {
+    Path ctl = Path.of("/proc/sys/kernel/io_uring_disabled");
+    assumeTrue(NativeLoop.unavailable() == null, () -> "native engine: " + NativeLoop.unavailable());
+    assumeTrue(NativeLoop.uringUnavailable() == null, () -> "io_uring: "
+        + NativeLoop.uringUnavailable());
+    assumeTrue(Files.exists(ctl) && "root".equals(System.getProperty("user.name")),
+        "needs root and kernel.io_uring_disabled (Linux 6.6) to switch io_uring off");
+    try (Loopback lo = new Loopback()) {
+      int refused = lo.refusing(Loopback.V4);
+      Target t = new Target("127.0.0.1", refused);
+      String old = Files.readString(ctl).trim();
+      Engine auto;
+      String autoWhy;
+      DialResult autoResult;
+      Engine nativeEngine;
+      DialResult forced;
+      Files.writeString(ctl, "2");
+      try (Dialer a = Dialer.builder().build();
+          Dialer n = Dialer.builder().engine(Engine.NATIVE).build();
+          Dialer u = Dialer.builder().engine(Engine.URING).build()) {
+        auto = a.probeEngine();
+        autoWhy = a.probeEngineReason();
+        nativeEngine = n.probeEngine();
+        a.prestart();
+        forced = u.probe(t);
+        autoResult = a.probe(t);
+      } finally {
+        Files.writeString(ctl, old);
+      }
+      assertThat(auto).isEqualTo(Engine.EPOLL);
+      assertThat(nativeEngine).isEqualTo(Engine.EPOLL);
+      assertThat(autoWhy).startsWith("epoll: io_uring not taken: io_uring_setup: EPERM");
+      assertThat(autoResult.engine()).isEqualTo(Engine.EPOLL);
+      assertThat(autoResult.outcome()).isEqualTo(Outcome.REFUSED);
+      assertThat(forced.engine()).isEqualTo(Engine.URING);
+      assertThat(forced.outcome()).isEqualTo(Outcome.ERROR);
+      assertThat(forced.attempts()).isEmpty();
+      assertThat(forced.detail()).contains("EPERM").contains("kernel.io_uring_disabled");
+      try (Dialer a = Dialer.builder().build()) {
+        assertThat(a.probeEngine()).isEqualTo(Engine.URING);
+        assertThat(a.probe(t).engine()).isEqualTo(Engine.URING);
+      }
     }
   }
 

@@ -20,6 +20,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -60,7 +63,7 @@ public final class ConnectBench {
   /** Clients by name. */
   static final List<String> CLIENTS = List.of("tcpdial-async", "tcpdial-sync-virtual",
       "tcpdial-sync-platform", "jdk-nio", "jdk-virtual", "netty-nio", "netty-epoll",
-      "tcpdial-probe-native", "tcpdial-async-dial");
+      "tcpdial-probe-native", "tcpdial-async-dial", "tcpdial-probe-uring", "netty-uring");
 
   /** SO_LINGER 0: close sends RST, so no TIME_WAIT entry holds the ephemeral port. */
   static final SocketConfigurer LINGER_0 =
@@ -256,39 +259,52 @@ public final class ConnectBench {
     return switch (name) {
       case "tcpdial-async" -> new TcpdialAsync(Engine.JDK, false);
       case "tcpdial-async-dial" -> new TcpdialAsync(Engine.JDK, true);
-      case "tcpdial-probe-native" -> nativeOrNull(probe, conc);
+      case "tcpdial-probe-native" -> nativeOrNull("tcpdial-probe-native", Engine.EPOLL, probe, conc);
+      case "tcpdial-probe-uring" -> nativeOrNull("tcpdial-probe-uring", Engine.URING, probe, conc);
       case "tcpdial-sync-virtual" -> new TcpdialSync(true);
       case "tcpdial-sync-platform" -> new TcpdialSync(false);
       case "jdk-nio" -> new JdkNio();
       case "jdk-virtual" -> new JdkVirtual();
-      case "netty-nio" -> new NettyClient(false);
+      case "netty-nio" -> new NettyClient(NettyClient.Kind.NIO);
       case "netty-epoll" -> {
         if (!Epoll.isAvailable()) {
           System.out.println("result client=netty-epoll conc=" + conc + " unavailable="
               + String.valueOf(Epoll.unavailabilityCause()).replace(' ', '_'));
           yield null;
         }
-        yield new NettyClient(true);
+        yield new NettyClient(NettyClient.Kind.EPOLL);
+      }
+      case "netty-uring" -> {
+        if (!IoUring.isAvailable()) {
+          System.out.println("result client=netty-uring conc=" + conc + " unavailable="
+              + String.valueOf(IoUring.unavailabilityCause()).replace(' ', '_'));
+          yield null;
+        }
+        yield new NettyClient(NettyClient.Kind.URING);
       }
       default -> throw new IllegalArgumentException("unknown client " + name + "; one of " + CLIENTS);
     };
   }
 
-  /** The native probe engine, when this build has it and it works here; else says why not. */
-  private static Client nativeOrNull(InetSocketAddress probe, int conc) {
+  /**
+   * The native probe engine on {@code engine} (epoll or io_uring), when this build has it and it
+   * works here; else says why not.
+   */
+  private static Client nativeOrNull(String name, Engine engine, InetSocketAddress probe,
+      int conc) {
     // No socket configurer: the native engine takes none (it fails every probe with one) and
     // closes every probe with SO_LINGER 0 by itself.
-    try (Dialer d = Dialer.builder().mode(Mode.SYNC).engine(Engine.NATIVE)
+    try (Dialer d = Dialer.builder().mode(Mode.SYNC).engine(engine)
         .connectTimeout(Duration.ofSeconds(2)).build()) {
       DialResult r = d.probe(new Target(probe.getAddress().getHostAddress(), probe.getPort()));
-      if (r.engine() != Engine.NATIVE || r.outcome() != Outcome.CONNECTED) {
-        System.out.println("result client=tcpdial-probe-native conc=" + conc
+      if (r.engine() != engine || r.outcome() != Outcome.CONNECTED) {
+        System.out.println("result client=" + name + " conc=" + conc
             + " unavailable=probe_engine_"
             + r.engine().label() + "_outcome_" + r.outcome().label());
         return null;
       }
     }
-    return new TcpdialAsync(Engine.NATIVE, false);
+    return new TcpdialAsync(engine, false);
   }
 
   static Target target(InetSocketAddress a) {
@@ -554,23 +570,32 @@ public final class ConnectBench {
     @ChannelHandler.Sharable
     static final class Nothing extends ChannelInboundHandlerAdapter {}
 
-    private final boolean epoll;
+    enum Kind { NIO, EPOLL, URING }
+
+    private final Kind kind;
     private EventLoopGroup group;
     private Bootstrap bootstrap;
     private Ctx ctx;
     private final AtomicLong inFlight = new AtomicLong();
 
-    NettyClient(boolean epoll) {
-      this.epoll = epoll;
+    NettyClient(Kind kind) {
+      this.kind = kind;
     }
 
     @Override
     public void start(Ctx ctx) {
       this.ctx = ctx;
-      group = new MultiThreadIoEventLoopGroup(1,
-          epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+      group = new MultiThreadIoEventLoopGroup(1, switch (kind) {
+        case NIO -> NioIoHandler.newFactory();
+        case EPOLL -> EpollIoHandler.newFactory();
+        case URING -> IoUringIoHandler.newFactory();
+      });
       bootstrap = new Bootstrap().group(group)
-          .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+          .channel(switch (kind) {
+            case NIO -> NioSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            case URING -> IoUringSocketChannel.class;
+          })
           .option(ChannelOption.SO_LINGER, 0)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
           .handler(new Nothing());

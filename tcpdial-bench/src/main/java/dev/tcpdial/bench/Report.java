@@ -49,9 +49,10 @@ public final class Report {
   record Run(int round, int conc, String client, double rate, double cpuPer1k, long rssKb,
       long errors, String unavailable, double alloc) {}
 
-  static final List<String> ORDER = List.of("c-epoll", "tcpdial-async", "tcpdial-async-dial",
-      "tcpdial-sync-virtual", "tcpdial-sync-platform", "jdk-nio", "jdk-virtual", "netty-nio",
-      "netty-epoll", "tcpdial-probe-native");
+  static final List<String> ORDER = List.of("c-epoll", "c-uring", "tcpdial-async",
+      "tcpdial-async-dial", "tcpdial-sync-virtual", "tcpdial-sync-platform", "jdk-nio",
+      "jdk-virtual", "netty-nio", "netty-epoll", "netty-uring", "tcpdial-probe-native",
+      "tcpdial-probe-uring");
 
   static void rate(Path file) throws IOException {
     List<Run> runs = new ArrayList<>();
@@ -122,6 +123,10 @@ public final class Report {
         ratioAt64.put("sync_virtual/jdk_virtual",
             medianRatio(byClient, "tcpdial-sync-virtual", "jdk-virtual"));
         ratioAt64.put("native/c_epoll", medianRatio(byClient, "tcpdial-probe-native", "c-epoll"));
+        ratioAt64.put("uring/c_epoll", medianRatio(byClient, "tcpdial-probe-uring", "c-epoll"));
+        ratioAt64.put("uring/c_uring", medianRatio(byClient, "tcpdial-probe-uring", "c-uring"));
+        ratioAt64.put("uring/netty_uring",
+            medianRatio(byClient, "tcpdial-probe-uring", "netty-uring"));
       }
     }
     System.out.println();
@@ -139,10 +144,12 @@ public final class Report {
           fmt(medianRatio(byClient, "tcpdial-sync-virtual", "jdk-virtual")));
     }
     System.out.printf("RATIO async/c_epoll=%s async/jdk_nio=%s async/netty_epoll=%s"
-            + " sync_virtual/jdk_virtual=%s native/c_epoll=%s%n",
+            + " sync_virtual/jdk_virtual=%s native/c_epoll=%s uring/c_epoll=%s uring/c_uring=%s"
+            + " uring/netty_uring=%s%n",
         fmt(ratioAt64.get("async/c_epoll")), fmt(ratioAt64.get("async/jdk_nio")),
         fmt(ratioAt64.get("async/netty_epoll")), fmt(ratioAt64.get("sync_virtual/jdk_virtual")),
-        fmt(ratioAt64.get("native/c_epoll")));
+        fmt(ratioAt64.get("native/c_epoll")), fmt(ratioAt64.get("uring/c_epoll")),
+        fmt(ratioAt64.get("uring/c_uring")), fmt(ratioAt64.get("uring/netty_uring")));
   }
 
   static int orderOf(String client) {

@@ -105,6 +105,9 @@ final class CheckCommand implements Callable<Integer> {
       if (!Engines.available(dialer, dial, report, spec)) {
         return ExitCodes.ERROR;
       }
+      if (output.verbose && output.format == OutputOptions.Format.TEXT && !output.quiet) {
+        report.err().println("engine: " + dialer.probeEngineReason());
+      }
       report.begin();
       if (mode == Mode.ASYNC) {
         checkAsync(dialer, report, stop);

@@ -58,9 +58,10 @@ public final class DialOptions {
           + " ETIMEDOUT after ~3 s for 1, ~7 s for 2. Default: the system's setting.")
   int synRetries;
 
-  @Option(names = "--engine", paramLabel = "jdk|native",
-      description = "Engine of the connects: jdk, or native (Linux system calls). Default: the best"
-          + " available.")
+  @Option(names = "--engine", paramLabel = "auto|uring|epoll|jdk",
+      description = "Engine of the probes: uring (io_uring), epoll (Linux system calls), jdk,"
+          + " native (uring, else epoll), auto (the best available: uring, else epoll, else jdk;"
+          + " the default). `check -v` says which one runs and why.")
   Engine engine;
 
   /** A builder with these options, {@code mode} and {@code defaultTimeout} when none was given. */

@@ -9,16 +9,22 @@ final class Engines {
   private Engines() {}
 
   /**
-   * False (after one line on stderr) when {@code --engine native} was asked for and this machine or
-   * build cannot give it.
+   * False (after one line on stderr, with the reason) when a native engine ({@code --engine
+   * native|uring|epoll}) was asked for and this machine or build cannot give it.
    */
   static boolean available(Dialer dialer, DialOptions dial, Report report, CommandSpec spec) {
-    if (dial.engine == null || dialer.probeEngine() == dial.engine) {
+    Engine asked = dial.engine;
+    if (asked == null || asked == Engine.AUTO) {
       return true;
     }
-    report.err().println(spec.qualifiedName() + ": the " + dial.engine.label()
-        + " engine is not available here (this build or machine uses "
-        + dialer.probeEngine().label() + "); use --engine " + Engine.JDK.label()
+    Engine got = dialer.probeEngine();
+    String why = dialer.probeEngineReason();
+    if (asked == Engine.JDK ? got == Engine.JDK : got.isNative() && !why.contains(" cannot run: ")
+        && (got == asked || asked == Engine.NATIVE)) {
+      return true;
+    }
+    report.err().println(spec.qualifiedName() + ": the " + asked.label()
+        + " engine is not available here (" + why + "); use --engine " + Engine.AUTO.label()
         + " or leave --engine out");
     report.err().flush();
     return false;

@@ -175,7 +175,14 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       return new String[] {"tcpdial " + version(),
-          "Java ${java.version} (${java.vendor}), ${os.name} ${os.arch}"};
+          "Java ${java.version} (${java.vendor}), ${os.name} ${os.arch}", "probes: " + engine()};
+    }
+
+    /** Which engine a probe uses here, and why a faster one was not taken. */
+    static String engine() {
+      try (dev.tcpdial.Dialer d = dev.tcpdial.Dialer.builder().build()) {
+        return d.probeEngineReason();
+      }
     }
 
     static String version() {

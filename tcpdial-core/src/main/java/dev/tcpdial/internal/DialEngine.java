@@ -80,7 +80,18 @@ public final class DialEngine {
 
   /** The engine probes use. */
   public Engine probeEngine() {
-    return natives != null ? Engine.NATIVE : Engine.JDK;
+    return natives != null ? natives.engine() : Engine.JDK;
+  }
+
+  /** See {@link dev.tcpdial.Dialer#probeEngineReason()}. */
+  public String probeEngineReason() {
+    if (natives != null) {
+      return natives.engineReason();
+    }
+    if (settings.engine() == Engine.JDK) {
+      return "jdk (asked for)";
+    }
+    return "jdk: " + dev.tcpdial.internal.nat.NativeProbes.whyNot(settings);
   }
 
   // ---- blocking ----

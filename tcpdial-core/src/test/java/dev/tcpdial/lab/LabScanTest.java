@@ -52,7 +52,7 @@ class LabScanTest {
   }
 
   @ParameterizedTest(name = "engine {0}")
-  @ValueSource(strings = {"native", "jdk"})
+  @ValueSource(strings = {"uring", "epoll", "jdk"})
   void everyProbeEndsAsALoneProbeWould(String engine) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", lab.client()));
     cmd.addAll(Lab.javaCommand(LabScan.class));

@@ -33,17 +33,18 @@ class SelfConnectTest {
       cmd.addAll(List.of("--connect-timeout", "2000", "--sequential"));
       for (int i = 0; i < 5; i++) {
         cmd.addAll(List.of("--engine", "jdk", "--id", "jdk" + i, "127.0.0.1:40000",
-            "--engine", "native", "--id", "native" + i, "127.0.0.1:40000"));
+            "--engine", "epoll", "--id", "epoll" + i, "127.0.0.1:40000",
+            "--engine", "uring", "--id", "uring" + i, "127.0.0.1:40000"));
       }
       List<String> out = run(cmd);
       List<ProbeLine> results = out.stream().filter(l -> l.startsWith("RESULT "))
           .map(ProbeLine::parse).toList();
-      assertThat(results).as(String.join("\n", out)).hasSize(20);
+      assertThat(results).as(String.join("\n", out)).hasSize(30);
       assertThat(results).allSatisfy(r -> {
         assertThat(r.outcome()).as(r.toString()).isEqualTo("refused");
         assertThat(r.elapsedMs()).isLessThan(1000);
       });
-      assertThat(results).extracting(ProbeLine::engine).containsOnly("jdk", "native");
+      assertThat(results).extracting(ProbeLine::engine).containsOnly("jdk", "epoll", "uring");
     } finally {
       new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(10, TimeUnit.SECONDS);
     }

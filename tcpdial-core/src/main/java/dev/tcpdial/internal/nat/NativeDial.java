@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * One probe on a {@link NativeLoop}: the {@link Race} (Happy Eyeballs, deadline, retries) with its
  * attempts carried out as native slots, or, for a single address with no retries, one slot and no
  * race at all. Every method but {@link #cancel()} runs on the loop thread. The result is built once,
- * at the end, like the JDK engine's, with {@link Engine#NATIVE}.
+ * at the end, like the JDK engine's, with the backend that ran.
  */
 final class NativeDial extends TimerQueue.Timer
     implements Race.Actions, NativeLoop.Completion, EventLoop.Abortable {
@@ -179,7 +179,7 @@ final class NativeDial extends TimerQueue.Timer
     }
     done = true;
     deliver(new DialResult(target, outcome, e, singleRemote, local, offset(loop.clock().nanoTime()),
-        Duration.ofNanos(resolutionNanos), addresses, owner.settings().mode(), Engine.NATIVE,
+        Duration.ofNanos(resolutionNanos), addresses, owner.settings().mode(), owner.engine(),
         List.of(a)));
   }
 
@@ -235,7 +235,7 @@ final class NativeDial extends TimerQueue.Timer
     done = true;
     deliver(new DialResult(target, race.outcome(), race.errno(), race.remote(), race.local(),
         offset(loop.clock().nanoTime()), Duration.ofNanos(resolutionNanos), addresses,
-        owner.settings().mode(), Engine.NATIVE, race.attempts()));
+        owner.settings().mode(), owner.engine(), race.attempts()));
   }
 
   // ---- results ----
@@ -249,7 +249,7 @@ final class NativeDial extends TimerQueue.Timer
     done = true;
     deliver(new DialResult(target, outcome, null, null, null,
         offset(owner.clock().nanoTime()), Duration.ofNanos(resolutionNanos), addresses,
-        owner.settings().mode(), Engine.NATIVE, List.of(), detail));
+        owner.settings().mode(), owner.engine(), List.of(), detail));
   }
 
   private void deliver(DialResult r) {

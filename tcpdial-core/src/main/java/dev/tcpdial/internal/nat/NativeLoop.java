@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One thread, one epoll instance, and every probe it carries as a slot in primitive arrays: the
+ * One thread, one kernel interface ({@link Backend}: an epoll instance, or an io_uring {@link
+ * Ring}), and every probe it carries as a slot in primitive arrays: the
  * socket, the generation (so a stale handle or a stale epoll event of a reused slot is ignored),
  * the state, the start time, the caller's cookie and completion, and the deadline in a {@link
  * SlotHeap}. A pending probe costs about 41 bytes of Java heap plus the kernel's socket; nothing is
@@ -29,6 +30,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with {@code SO_LINGER} 0, so the kernel sends a reset and keeps no {@code TIME_WAIT} socket (the
  * far side sees a reset rather than an orderly close); a socket whose connect failed is simply
  * closed. See the package description for the contract of {@link #submit}.
+ *
+ * <p>What differs between the backends: how a connect starts ({@code open}: non-blocking {@code
+ * connect} twice and epoll, or an {@code IORING_OP_CONNECT} SQE linked to an {@code SO_ERROR}
+ * read), how the loop waits and what it reads ({@code run}: {@code epoll_wait}, or one {@code
+ * io_uring_enter} per turn and the CQ ring), and how a socket is closed or its connect stopped
+ * (system calls, or SQEs). The slots, the deadline heap, the self-connect rule and the completion
+ * logic ({@code connected}, {@code end}) are the same code for both.
  */
 public final class NativeLoop implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NativeLoop.class.getName());
@@ -60,10 +68,21 @@ public final class NativeLoop implements AutoCloseable {
     public static final Options DEFAULT = new Options(null, 0, 0, true, true);
   }
 
+  /** How a loop waits for its connects: the kernel interface under the slots. */
+  public enum Backend {
+    /** {@code io_uring}: {@code IORING_OP_CONNECT} and {@code IORING_OP_CLOSE} in batches. */
+    URING,
+    /** {@code epoll}: non-blocking {@code connect}, wait for writability. */
+    EPOLL
+  }
+
   private static final byte FREE = 0;
-  private static final byte CONNECTING = 1;
+  private static final byte CONNECTING = 1; // io_uring: the connect is the kernel's
   private static final byte ENDING = 2;
+  private static final byte SETTLED = 3; // io_uring: its CQE is in, the socket is ours again
   private static final long WAKE = -1L;
+  private static final long IGNORED = -2L; // io_uring: user data of closes and cancels
+  private static final long CHECK = 1L << 62; // io_uring: user data of a connect's SO_ERROR read
   private static final int MAX_EVENTS = 1024;
   private static final int RUNNING = 0;
   private static final int CLOSING = 1;
@@ -96,6 +115,8 @@ public final class NativeLoop implements AutoCloseable {
   private final int localFamily;
   private final int epfd;
   private final int efd;
+  private final Ring ring; // null on epoll
+  private boolean closeNow; // io_uring: close by system call (the ring is going away)
   private boolean wakeClosed;
 
   // slots
@@ -114,7 +135,8 @@ public final class NativeLoop implements AutoCloseable {
   private int current = -1; // the slot whose completion is running
   private long socketsOpened;
 
-  private NativeLoop(String name, Options options, Clock clock, int initialCapacity) {
+  private NativeLoop(String name, Options options, Clock clock, int initialCapacity,
+      Backend backend) {
     if (Sys.UNAVAILABLE != null) {
       throw new UnsupportedOperationException(Sys.UNAVAILABLE);
     }
@@ -153,6 +175,27 @@ public final class NativeLoop implements AutoCloseable {
     port = new char[cap];
     tries = new byte[cap];
     deadlines = new SlotHeap(cap);
+    if (backend == Backend.URING) {
+      try {
+        ring = Ring.open(RING_ENTRIES, arena);
+      } catch (Ring.Refused r) {
+        arena.close();
+        throw new StartFailed(r.getMessage(), r.errno, true);
+      }
+      int ev = Sys.eventfd(st, 0, Abi.EFD_CLOEXEC);
+      if (ev < 0) {
+        int e = Sys.errno(st);
+        ring.close();
+        arena.close();
+        throw new StartFailed("eventfd", e);
+      }
+      epfd = -1;
+      efd = ev;
+      checkByRing = ring.uringCmd && ring.skipsSuccess();
+      thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+      return;
+    }
+    ring = null;
     int ep = Sys.epollCreate1(st, Abi.EPOLL_CLOEXEC);
     if (ep < 0) {
       int e = Sys.errno(st);
@@ -201,6 +244,11 @@ public final class NativeLoop implements AutoCloseable {
 
     StartFailed(String what, int errno) {
       super(what + ": " + dev.tcpdial.Errno.of(errno));
+      this.errno = errno;
+    }
+
+    StartFailed(String why, int errno, boolean said) {
+      super(why);
       this.errno = errno;
     }
 
@@ -298,9 +346,45 @@ public final class NativeLoop implements AutoCloseable {
 
   /** Like {@link #start(String, Options, Clock)} with room for {@code capacity} probes at first. */
   public static NativeLoop start(String name, Options options, Clock clock, int capacity) {
-    NativeLoop l = new NativeLoop(name, options, clock, capacity);
+    return start(name, options, clock, capacity, Backend.EPOLL);
+  }
+
+  /**
+   * A loop on {@code backend}.
+   *
+   * @throws StartFailed when the kernel refuses it (for io_uring: no ring, or one without an
+   *     opcode the loop needs; the message says which)
+   */
+  public static NativeLoop start(String name, Options options, Clock clock, int capacity,
+      Backend backend) {
+    NativeLoop l = new NativeLoop(name, options, clock, capacity, backend);
     l.thread.start();
     return l;
+  }
+
+  /** The loop's backend. */
+  public Backend backend() {
+    return ring != null ? Backend.URING : Backend.EPOLL;
+  }
+
+  private static final int RING_ENTRIES = 1024;
+
+  /**
+   * Null when io_uring can carry this engine's probes here, else why not, in one line: asks the
+   * kernel each time (a ring of 8 entries, set up, probed for the opcodes, closed: about 50 us),
+   * since {@code kernel.io_uring_disabled} may change.
+   */
+  public static String uringUnavailable() {
+    String why = unavailable();
+    if (why != null) {
+      return why;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      Ring.open(8, a).close();
+      return null;
+    } catch (Ring.Refused r) {
+      return r.getMessage();
+    }
   }
 
   // ---- any thread ----
@@ -467,20 +551,14 @@ public final class NativeLoop implements AutoCloseable {
    * and freed for it. Sockets of a loop with a source address are never reused.
    */
   private long open(int slot, int family, int len, MemorySegment to, int reusedSaid) {
+    if (ring != null) {
+      return submitConnect(slot, family, len, to);
+    }
     int s = reusedSaid == 0 ? takeSpare(family) : -1;
     boolean reused = s >= 0;
     if (!reused) {
-      s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
+      s = newSocket(slot, family, Abi.SOCK_NONBLOCK);
       if (s < 0) {
-        int e = Sys.errno(st);
-        end(slot, setupOutcome(e), e, CLOSE);
-        return -1;
-      }
-      socketsOpened++;
-      fd[slot] = s;
-      int e = configure(s, family);
-      if (e != 0) {
-        end(slot, setupOutcome(e), e, CLOSE);
         return -1;
       }
     }
@@ -522,6 +600,51 @@ public final class NativeLoop implements AutoCloseable {
     return register(slot, s);
   }
 
+  /**
+   * io_uring: a socket (blocking: the ring makes the connect asynchronous itself, and a
+   * non-blocking one would hand {@code EINPROGRESS} back), its options, then an {@code
+   * IORING_OP_CONNECT} SQE that the loop submits with the rest of its turn's. Its CQE's {@code res}
+   * is 0 or minus the errno. The handle, or -1 when the probe ended.
+   */
+  private long submitConnect(int slot, int family, int len, MemorySegment to) {
+    st8[slot] = SETTLED; // nothing in the kernel's hands yet
+    int s = newSocket(slot, family, 0);
+    if (s < 0) {
+      return -1;
+    }
+    long handle = ((long) gen[slot] << 32) | slot;
+    boolean queued = checkByRing
+        ? ring.connectChecked(s, to, len, handle, soError(slot), handle | CHECK)
+        : ring.connect(s, to, len, handle);
+    if (!queued) {
+      end(slot, Outcome.ERROR, 0, CLOSE); // the kernel took no SQE at all
+      return -1;
+    }
+    st8[slot] = CONNECTING;
+    return handle;
+  }
+
+  /**
+   * A TCP socket of {@code family} ({@code SOCK_CLOEXEC} and {@code flags}) with the loop's options,
+   * put in the slot; -1 when a call failed and the probe ended.
+   */
+  private int newSocket(int slot, int family, int flags) {
+    int s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | flags, 0);
+    if (s < 0) {
+      int e = Sys.errno(st);
+      end(slot, setupOutcome(e), e, CLOSE);
+      return -1;
+    }
+    socketsOpened++;
+    fd[slot] = s;
+    int e = configure(s, family);
+    if (e != 0) {
+      end(slot, setupOutcome(e), e, CLOSE);
+      return -1;
+    }
+    return s;
+  }
+
   /** Adds the slot's socket to epoll; its handle, or -1 when that failed and the probe ended. */
   private long register(int slot, int s) {
     long handle = ((long) gen[slot] << 32) | slot;
@@ -561,7 +684,7 @@ public final class NativeLoop implements AutoCloseable {
 
   /** Keeps {@code s} for the next probe of its family, or closes it. */
   private void keepOrClose(int s, int disposal) {
-    if (localSa == null && !spareOff && state == RUNNING) {
+    if (localSa == null && !spareOff && state == RUNNING && ring == null) {
       if (disposal == KEEP4 && spare4Count < SPARE_MAX) {
         spare4[spare4Count++] = s;
         return;
@@ -571,7 +694,7 @@ public final class NativeLoop implements AutoCloseable {
         return;
       }
     }
-    Sys.close(s);
+    closeSocket(s, false);
   }
 
   private void closeSpares() {
@@ -699,6 +822,7 @@ public final class NativeLoop implements AutoCloseable {
       return false;
     }
     deadlines.remove(slot);
+    cancelInKernel(slot);
     closeSocket(fd[slot], true);
     release(slot);
     return true;
@@ -749,15 +873,23 @@ public final class NativeLoop implements AutoCloseable {
     st8[slot] = FREE;
     fd[slot] = -1;
     handler[slot] = null;
-    gen[slot] = (gen[slot] + 1) & 0x7fff_ffff; // handles stay non-negative, never WAKE
+    gen[slot] = (gen[slot] + 1) & 0x3fff_ffff; // handles stay non-negative, clear of CHECK
     cookie[slot] = freeHead;
     freeHead = slot;
     pending--;
   }
 
+  /** io_uring: a connect still in the kernel's hands is cancelled before its socket is closed. */
+  private void cancelInKernel(int slot) {
+    if (ring != null && st8[slot] == CONNECTING && !closeNow) {
+      ring.cancel(((long) gen[slot] << 32) | slot, IGNORED);
+    }
+  }
+
   /** Calls the completion with the socket still open, then closes it and frees the slot. */
   private void end(int slot, Outcome outcome, int errno, int disposal) {
     deadlines.remove(slot);
+    cancelInKernel(slot);
     st8[slot] = ENDING;
     Completion c = handler[slot];
     int prev = current;
@@ -788,15 +920,25 @@ public final class NativeLoop implements AutoCloseable {
     if (s < 0) {
       return;
     }
+    if (ring != null && !closeNow && checkByRing && reset && options.resetOnClose()
+        && ring.lingerAndClose(s, linger0.address(), IGNORED)) {
+      return; // both by the ring (Linux 6.7)
+    }
     if (reset && options.resetOnClose()) {
       Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, linger0, (int) Abi.LINGER.byteSize());
     }
-    Sys.close(s);
+    if (ring == null || closeNow || !ring.close(s, IGNORED)) {
+      Sys.close(s);
+    }
   }
 
   // ---- the loop ----
 
   private void run() {
+    if (ring != null) {
+      runRing();
+      return;
+    }
     try {
       while (state == RUNNING) {
         int timeout = tasks.isEmpty() && nextTurn.isEmpty() ? waitMillis() : 0;
@@ -841,6 +983,116 @@ public final class NativeLoop implements AutoCloseable {
     } finally {
       shutdown();
     }
+  }
+
+  /**
+   * The io_uring loop: one {@code io_uring_enter} per turn submits what the turn queued (connects,
+   * closes, cancels) and waits for a CQE, a wake-up (a read of the eventfd, always queued) or the
+   * next deadline, to the nanosecond.
+   */
+  private void runRing() {
+    try {
+      int e = ring.enable();
+      if (e != 0) {
+        LOG.log(System.Logger.Level.ERROR, "io_uring: enabling the ring failed: "
+            + dev.tcpdial.Errno.of(e));
+        return;
+      }
+      ring.read(efd, readBuf.address(), 8, WAKE);
+      MemorySegment cq = ring.cqRing();
+      while (state == RUNNING) {
+        boolean wait = tasks.isEmpty() && nextTurn.isEmpty();
+        long timeout = wait ? waitNanos() : 0;
+        // timeout -1: none, wait for a CQE; 0: a deadline is due, do not wait
+        int r = ring.submit(wait && timeout != 0 ? 1 : 0, Math.max(timeout, 0));
+        if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
+          LOG.log(System.Logger.Level.ERROR, "io_uring_enter failed: " + dev.tcpdial.Errno.of(-r));
+          break;
+        }
+        int n = ring.ready();
+        for (int i = 0; i < n; i++) {
+          long o = ring.cqeOffset(i);
+          long data = cq.get(ValueLayout.JAVA_LONG, o);
+          int res = cq.get(ValueLayout.JAVA_INT, o + 8);
+          if (data == WAKE) {
+            wakeupPending.set(false);
+            ring.read(efd, readBuf.address(), 8, WAKE);
+            continue;
+          }
+          int slot = (int) data;
+          if (data < 0 || slot >= used || gen[slot] != (int) ((data & ~CHECK) >>> 32)
+              || st8[slot] != CONNECTING) {
+            continue; // a close, a cancel, or the connect of a probe that ended before
+          }
+          st8[slot] = SETTLED;
+          int err;
+          if ((data & CHECK) != 0 && res >= 0) {
+            err = soErrors.get(slot >>> CHUNK_BITS).get(ValueLayout.JAVA_INT,
+                4L * (slot & (CHUNK - 1)));
+          } else if ((data & CHECK) != 0 || res >= 0) {
+            // the kernel cannot read SO_ERROR for us (before 6.7): a system call, now and later
+            checkByRing = checkByRing && res >= 0;
+            err = soErrorBySyscall(fd[slot]);
+          } else {
+            err = -res;
+          }
+          if (err == 0) {
+            connected(slot);
+          } else {
+            end(slot, Errnos.outcomeOf(err), err, CLOSE);
+          }
+        }
+        ring.consumed(n);
+        java.util.ArrayDeque<Runnable> due = nextTurn;
+        nextTurn = thisTurn;
+        thisTurn = due;
+        Runnable t;
+        while ((t = due.poll()) != null) {
+          t.run();
+        }
+        drainTasks();
+        expire(clock.nanoTime());
+        timers.expire(clock.nanoTime());
+      }
+    } finally {
+      shutdown();
+    }
+  }
+
+  private static final int CHUNK_BITS = 10;
+  private static final int CHUNK = 1 << CHUNK_BITS;
+  /**
+   * io_uring: one int per slot for the kernel to write the slot's {@code SO_ERROR} into, in chunks
+   * that never move (the kernel writes them long after the SQE was submitted).
+   */
+  private final java.util.List<MemorySegment> soErrors = new java.util.ArrayList<>();
+  private boolean checkByRing;
+
+  private long soError(int slot) {
+    while (soErrors.size() <= slot >>> CHUNK_BITS) {
+      soErrors.add(arena.allocate(4L * CHUNK, 8));
+    }
+    MemorySegment chunk = soErrors.get(slot >>> CHUNK_BITS);
+    chunk.set(ValueLayout.JAVA_INT, 4L * (slot & (CHUNK - 1)), -1);
+    return chunk.address() + 4L * (slot & (CHUNK - 1));
+  }
+
+  private int soErrorBySyscall(int s) {
+    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
+    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) != 0) {
+      return Sys.errno(st);
+    }
+    return intVal.get(ValueLayout.JAVA_INT, 0);
+  }
+
+  /** Nanoseconds to the next deadline; -1 for none, 0 when one is due. */
+  private long waitNanos() {
+    long next = Math.min(deadlines.nextDeadline(), timers.nextDeadline());
+    if (next == Long.MAX_VALUE) {
+      return -1;
+    }
+    long left = next - clock.nanoTime();
+    return left <= 0 ? 0 : left;
   }
 
   private int waitMillis() {
@@ -895,6 +1147,7 @@ public final class NativeLoop implements AutoCloseable {
 
   private void shutdown() {
     state = CLOSING;
+    closeNow = true; // the ring goes away below: no SQE would be submitted any more
     drainTasks();
     for (int slot = 0; slot < used; slot++) {
       if (st8[slot] == CONNECTING) {
@@ -913,7 +1166,13 @@ public final class NativeLoop implements AutoCloseable {
       }
     }
     closeSpares();
-    Sys.close(epfd);
+    if (ring != null) {
+      ring.flush(); // the closes queued before the loop stopped, and those linked to a setsockopt
+      ring.flush();
+      ring.close(); // cancels what the kernel still holds; its sockets go with it
+    } else {
+      Sys.close(epfd);
+    }
     synchronized (wakeLock) {
       wakeClosed = true;
       Sys.close(efd);

@@ -23,9 +23,10 @@ import java.util.concurrent.Executor;
 
 /**
  * The probes of one dialer on the native engine: resolution (names on a virtual thread, literals
- * inline), one {@link NativeLoop} started on first use, and the {@link DialResult}s, which carry
- * {@link Engine#NATIVE}. Where the engine was forced but cannot run, every probe ends {@code
- * error} with no attempt, and {@link #unavailableReason()} says why.
+ * inline), one {@link NativeLoop} started on first use, and the {@link DialResult}s, which name
+ * the backend that ran ({@link Engine#URING} or {@link Engine#EPOLL}). Where the engine was forced
+ * but cannot run, every probe ends {@code error} with no attempt, and {@link #unavailableReason()}
+ * says why.
  */
 public final class NativeProbes implements AutoCloseable {
 
@@ -39,6 +40,8 @@ public final class NativeProbes implements AutoCloseable {
   private final Object lock = new Object();
   private NativeLoop loop;
   private boolean closed;
+  private NativeLoop.Backend backend; // guarded by lock; decided on first need
+  private String backendReason; // guarded by lock
 
   private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable,
       java.util.function.Consumer<DialResult> recorder) {
@@ -56,18 +59,23 @@ public final class NativeProbes implements AutoCloseable {
   /**
    * The native probes for a dialer with {@code settings}, or null when its probes use the JDK
    * engine: {@link Engine#JDK} was asked for, or nothing was asked for and the native engine cannot
-   * run here or cannot honour a {@link SocketConfigurer}. {@link Engine#NATIVE} always gets native
-   * probes, failing ones where they cannot run. {@code recorder} sees every result first (the
-   * flight recorder's events).
+   * run here or cannot honour a {@link SocketConfigurer}. A native engine asked for ({@link
+   * Engine#NATIVE}, {@link Engine#EPOLL}, {@link Engine#URING}) always gets native probes, failing
+   * ones where it cannot run. {@code recorder} sees every result first (the flight recorder's
+   * events).
    */
   public static NativeProbes choose(DialEngine.Settings settings, Clock clock,
       java.util.function.Consumer<DialResult> recorder) {
-    if (settings.engine() == Engine.JDK) {
+    Engine asked = settings.engine();
+    if (asked == Engine.JDK) {
       return null;
     }
     String why = whyNot(settings);
-    if (settings.engine() == null && why != null) {
+    if ((asked == null || asked == Engine.AUTO) && why != null) {
       return null;
+    }
+    if (why == null && asked == Engine.URING) {
+      why = NativeLoop.uringUnavailable(); // forced: known now, so every probe can say why
     }
     if (why == null) {
       NativeLoop.warmUpInBackground();
@@ -98,6 +106,70 @@ public final class NativeProbes implements AutoCloseable {
       } catch (RuntimeException e) {
         // the first probe reports it
       }
+    }
+  }
+
+  /**
+   * The engine results name: the backend that runs ({@link Engine#URING} or {@link Engine#EPOLL}),
+   * or the one asked for where it cannot run. Decides the backend on first call.
+   */
+  public Engine engine() {
+    if (unavailable != null) {
+      return settings.engine();
+    }
+    return backend() == NativeLoop.Backend.URING ? Engine.URING : Engine.EPOLL;
+  }
+
+  /**
+   * The backend of {@link #probeEach}: the one asked for ({@link Engine#URING}, {@link
+   * Engine#EPOLL}), else epoll. A scan is mostly closed ports, and epoll's loop answers those in two
+   * system calls on a socket it keeps (the failed second connect disconnects it), where the io_uring
+   * loop makes and closes a socket per port: measured, a full loopback scan takes 1.5-3x as long
+   * on io_uring (BENCHMARKS.md).
+   */
+  NativeLoop.Backend scanBackend() {
+    Engine asked = settings.engine();
+    return asked == Engine.URING ? NativeLoop.Backend.URING : NativeLoop.Backend.EPOLL;
+  }
+
+  /** The engine results of {@link #probeEach} name. */
+  Engine scanEngine() {
+    return scanBackend() == NativeLoop.Backend.URING ? Engine.URING : Engine.EPOLL;
+  }
+
+  /** Why {@link #engine()} is the one it is, and why io_uring was not taken when it was not. */
+  public String engineReason() {
+    if (unavailable != null) {
+      return settings.engine().label() + " (asked for) cannot run: " + unavailable;
+    }
+    backend();
+    synchronized (lock) {
+      return backendReason;
+    }
+  }
+
+  /**
+   * The loops' backend: {@link NativeLoop.Backend#URING} where the kernel gives a ring with every
+   * opcode the loop uses (asked once per dialer), else epoll, unless one was asked for.
+   */
+  NativeLoop.Backend backend() {
+    synchronized (lock) {
+      if (backend == null) {
+        Engine asked = settings.engine();
+        if (asked == Engine.EPOLL) {
+          backend = NativeLoop.Backend.EPOLL;
+          backendReason = "epoll (asked for)";
+        } else if (asked == Engine.URING) {
+          backend = NativeLoop.Backend.URING;
+          backendReason = "uring (asked for)";
+        } else {
+          String why = NativeLoop.uringUnavailable();
+          backend = why == null ? NativeLoop.Backend.URING : NativeLoop.Backend.EPOLL;
+          backendReason = why == null ? "uring (scans: epoll, whose kept sockets make closed ports"
+              + " cheaper)" : "epoll: io_uring not taken: " + why;
+        }
+      }
+      return backend;
     }
   }
 
@@ -238,7 +310,7 @@ public final class NativeProbes implements AutoCloseable {
       java.util.function.Consumer<DialResult> sink) {
     DialResult r = new DialResult(target, outcome, errno == 0 ? null : dev.tcpdial.Errno.of(errno),
         null, null, Duration.ofNanos(clock.nanoTime() - startNanos), Duration.ZERO, List.of(),
-        settings.mode(), Engine.NATIVE, List.of(), detail);
+        settings.mode(), engine(), List.of(), detail);
     finished(r);
     sink.accept(r);
   }
@@ -274,7 +346,17 @@ public final class NativeProbes implements AutoCloseable {
         return null;
       }
       if (loop == null) {
-        loop = NativeLoop.start("tcpdial-native", loopOptions(), clock);
+        NativeLoop.Backend b = backend();
+        try {
+          loop = NativeLoop.start("tcpdial-native", loopOptions(), clock, 256, b);
+        } catch (NativeLoop.StartFailed e) {
+          if (b != NativeLoop.Backend.URING || settings.engine() == Engine.URING) {
+            throw e;
+          }
+          backend = NativeLoop.Backend.EPOLL; // the ring was refused after all: epoll carries on
+          backendReason = "epoll: io_uring not taken: " + e.getMessage();
+          loop = NativeLoop.start("tcpdial-native", loopOptions(), clock, 256, backend);
+        }
       }
       return loop;
     }

@@ -56,7 +56,8 @@ final class NativeScan {
     NativeLoop.Options options = owner.loopOptions();
     for (int i = 0; i < workers; i++) {
       int share = concurrency / workers + (i < concurrency % workers ? 1 : 0);
-      NativeLoop loop = NativeLoop.start("tcpdial-scan-" + i, options, clock, share);
+      NativeLoop loop = NativeLoop.start("tcpdial-scan-" + i, options, clock, share,
+          owner.scanBackend());
       loops.add(loop);
       Pump p = new Pump(loop, share);
       loop.execute(p::fill);
@@ -200,7 +201,7 @@ final class NativeScan {
       Attempt a = new Attempt(0, remote, local, outcome, e, Duration.ZERO, took,
           Attempt.Reason.FIRST);
       deliver(new DialResult(t, outcome, e, remote, local, took, Duration.ZERO,
-          List.of(remote.getAddress()), settings.mode(), Engine.NATIVE, List.of(a)));
+          List.of(remote.getAddress()), settings.mode(), owner.scanEngine(), List.of(a)));
       if (!filling && !refillQueued) {
         fill();
       }

@@ -38,13 +38,23 @@ final class Sys {
   static final MethodHandle EVENTFD;
   static final MethodHandle READ;
   static final MethodHandle WRITE;
+  static final MethodHandle SYSCALL;
+  static final MethodHandle MMAP;
+  static final MethodHandle MUNMAP;
   static final long STATE_SIZE;
+  /**
+   * io_uring's system call numbers: the same on x86_64 and aarch64 (added after the tables were
+   * unified, {@code <asm-generic/unistd.h>} and {@code syscall_64.tbl} both say 425 to 427).
+   */
+  static final long NR_IO_URING_SETUP = 425;
+  static final long NR_IO_URING_ENTER = 426;
+  static final long NR_IO_URING_REGISTER = 427;
   private static final VarHandle ERRNO;
   /** Null when the native engine can run here, else why not, in one line. */
   static final String UNAVAILABLE;
 
   static {
-    MethodHandle[] h = new MethodHandle[14];
+    MethodHandle[] h = new MethodHandle[17];
     long size = 0;
     VarHandle errno = null;
     String why = null;
@@ -73,9 +83,14 @@ final class Sys {
         h[11] = link(linker, libc, "read", FunctionDescriptor.of(L, I, P, L), fast);
         h[12] = link(linker, libc, "write", FunctionDescriptor.of(L, I, P, L));
         h[13] = link(linker, libc, "getpeername", FunctionDescriptor.of(I, I, P, P), ccs, fast);
+        // long syscall(long number, ...): every argument passed as a long
+        h[14] = link(linker, libc, "syscall", FunctionDescriptor.of(L, L, L, L, L, L, L, L), ccs,
+            Linker.Option.firstVariadicArg(1));
+        h[15] = link(linker, libc, "mmap", FunctionDescriptor.of(P, P, L, I, I, I, L), ccs);
+        h[16] = link(linker, libc, "munmap", FunctionDescriptor.of(I, P, L));
       } catch (RuntimeException | Error e) {
         why = "the native engine cannot link the C library's socket calls: " + e;
-        h = new MethodHandle[14];
+        h = new MethodHandle[17];
       }
     }
     SOCKET = h[0];
@@ -92,6 +107,9 @@ final class Sys {
     EVENTFD = h[10];
     READ = h[11];
     WRITE = h[12];
+    SYSCALL = h[14];
+    MMAP = h[15];
+    MUNMAP = h[16];
     STATE_SIZE = size;
     ERRNO = errno;
     UNAVAILABLE = why;
@@ -217,6 +235,37 @@ final class Sys {
   static long write(int fd, MemorySegment buf, long n) {
     try {
       return (long) WRITE.invokeExact(fd, buf, n);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code syscall(2)} with up to six arguments; -1 and the errno in {@code st} on failure. */
+  static long syscall(MemorySegment st, long nr, long a, long b, long c, long d, long e) {
+    return syscall(st, nr, a, b, c, d, e, 0L);
+  }
+
+  static long syscall(MemorySegment st, long nr, long a, long b, long c, long d, long e, long f) {
+    try {
+      return (long) SYSCALL.invokeExact(st, nr, a, b, c, d, e, f);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code mmap(NULL, size, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE, fd, offset)}. */
+  static MemorySegment mmap(MemorySegment st, long size, int fd, long offset) {
+    try {
+      return (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size, 3, 0x01 | 0x8000, fd,
+          offset);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  static int munmap(MemorySegment addr, long size) {
+    try {
+      return (int) MUNMAP.invokeExact(addr, size);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }

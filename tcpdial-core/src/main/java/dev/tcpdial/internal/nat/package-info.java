@@ -13,9 +13,12 @@
  *       dialer that picks the native engine links (and calls each function once on a socket that
  *       never connects) on a background thread; whether the engine may run at all (Linux, the
  *       architecture, native access) is known without linking.
- *   <li>{@link dev.tcpdial.internal.nat.NativeLoop}: one thread, one {@code epoll} instance
- *       ({@code EPOLL_CLOEXEC}), an {@code eventfd} to wake it, and every probe as a slot in
- *       primitive arrays with a deadline heap over them. This is the bulk API.
+ *   <li>{@link dev.tcpdial.internal.nat.NativeLoop}: one thread, an {@code eventfd} to wake it,
+ *       and every probe as a slot in primitive arrays with a deadline heap over them, on one of
+ *       two backends ({@link dev.tcpdial.internal.nat.NativeLoop.Backend}): one {@code epoll}
+ *       instance ({@code EPOLL_CLOEXEC}), or one {@code io_uring} ({@code Ring}: set up, entered
+ *       and registered by {@code syscall(2)}, its rings mapped as memory segments). This is the
+ *       bulk API.
  *   <li>{@code NativeDial} and {@link dev.tcpdial.internal.nat.NativeProbes}: what {@link
  *       dev.tcpdial.Dialer#probe} runs when the engine is native: the same {@link
  *       dev.tcpdial.internal.Race} as the JDK engine (Happy Eyeballs, deadline, retries) with its

@@ -246,7 +246,9 @@ public final class NativeLoopBench {
       for (int k = 0; k < ports.length; k++) {
         ports[k] = lo.full(Loopback.V4);
       }
-      NativeLoop loop = NativeLoop.start("pending", NativeLoop.Options.DEFAULT, Clock.SYSTEM);
+      for (NativeLoop.Backend backend : NativeLoop.Backend.values()) {
+      NativeLoop loop = NativeLoop.start("pending", NativeLoop.Options.DEFAULT, Clock.SYSTEM, 256,
+          backend);
       NativeLoop.Completion c = (cookie, outcome, errno, elapsed) -> {
         if (outcome != Outcome.CANCELLED) {
           System.err.println("pending probe ended " + outcome + " errno " + errno);
@@ -266,11 +268,13 @@ public final class NativeLoopBench {
       });
       int[] pc = started.get(60, TimeUnit.SECONDS);
       long after = heapUsed();
-      System.out.printf("native: %,d pending (%,d slots of capacity), %,d fds, heap +%,d bytes = %.1f B/pending%n",
-          pc[0], pc[1], Loopback.fds() - fdsBefore, after - before, (after - before) / (double) pc[0]);
+      System.out.printf("native %s: %,d pending (%,d slots of capacity), %,d fds, heap +%,d bytes"
+          + " = %.1f B/pending%n", backend, pc[0], pc[1], Loopback.fds() - fdsBefore, after - before,
+          (after - before) / (double) pc[0]);
       loop.close();
       Thread.sleep(200);
-      for (Engine engine : Engine.values()) {
+      }
+      for (Engine engine : List.of(Engine.URING, Engine.EPOLL, Engine.JDK)) {
         Target[] targets = new Target[ports.length];
         for (int k = 0; k < ports.length; k++) {
           targets[k] = new Target("127.0.0.1", ports[k]);

@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * 100,000 probes on loopback, 64 at a time, to three accepting listeners and a refusing port of
@@ -26,9 +27,14 @@ class NativeLoopLoadTest {
   static final int TOTAL = 100_000;
   static final int CONCURRENCY = 64;
 
-  @Test
-  void hundredThousandProbesLeaveNoDescriptorBehind() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(NativeLoop.Backend.class)
+  void hundredThousandProbesLeaveNoDescriptorBehind(NativeLoop.Backend backend) throws Exception {
     assumeTrue(NativeLoop.unavailable() == null, () -> "native engine: " + NativeLoop.unavailable());
+    if (backend == NativeLoop.Backend.URING) {
+      assumeTrue(NativeLoop.uringUnavailable() == null, () -> "io_uring: "
+          + NativeLoop.uringUnavailable());
+    }
     try (Loopback lo = new Loopback()) {
       int[] ports = {lo.accepting(Loopback.V4), lo.accepting(Loopback.V4), lo.accepting(Loopback.V4),
           lo.refusing(Loopback.V4)};
@@ -36,7 +42,8 @@ class NativeLoopLoadTest {
       Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
       CountDownLatch done = new CountDownLatch(1);
       long deadline = System.nanoTime() + 25_000_000_000L;
-      NativeLoop loop = NativeLoop.start("load", NativeLoop.Options.DEFAULT, Clock.SYSTEM);
+      NativeLoop loop = NativeLoop.start("load", NativeLoop.Options.DEFAULT, Clock.SYSTEM, 256,
+          backend);
       try {
         var next = new NativeLoop.Completion() {
           int started;

@@ -19,9 +19,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The bulk API: outcomes as values, sockets closed in every state, bad input before any call. */
+/**
+ * The bulk API on each backend: outcomes as values, sockets closed in every state, bad input
+ * before any call.
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(NativeLoop.Backend.class)
 class NativeLoopTest {
+
+  @Parameter NativeLoop.Backend backend;
 
   static Loopback lo;
   static int open4;
@@ -51,12 +61,18 @@ class NativeLoopTest {
 
   @BeforeEach
   void start() {
-    loop = NativeLoop.start("test-loop", NativeLoop.Options.DEFAULT, Clock.SYSTEM);
+    if (backend == NativeLoop.Backend.URING) {
+      assumeTrue(NativeLoop.uringUnavailable() == null, () -> "io_uring: "
+          + NativeLoop.uringUnavailable());
+    }
+    loop = NativeLoop.start("test-loop", NativeLoop.Options.DEFAULT, Clock.SYSTEM, 256, backend);
   }
 
   @AfterEach
   void stop() {
-    loop.close();
+    if (loop != null) {
+      loop.close();
+    }
   }
 
   private final NativeLoop.Completion record = (cookie, outcome, errno, elapsed) ->
@@ -116,7 +132,7 @@ class NativeLoopTest {
     // a source address this machine does not have: bind fails with EADDRNOTAVAIL at once
     try (NativeLoop bound = NativeLoop.start("bound", new NativeLoop.Options(
         new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0, 0, true, true),
-        Clock.SYSTEM)) {
+        Clock.SYSTEM, 16, backend)) {
       CompletableFuture<Long> h = new CompletableFuture<>();
       bound.execute(() -> h.complete(bound.submit(Loopback.V6, refused4, Long.MAX_VALUE, 9, record)));
       assertThat(h.get(10, TimeUnit.SECONDS)).isEqualTo(-1L);
@@ -177,12 +193,13 @@ class NativeLoopTest {
     loop.execute(() -> late.complete(loop.submit(Loopback.V4, open4, Long.MAX_VALUE, 7, record)));
     assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(-1L);
     assertThat(ends.get(4).outcome).isEqualTo(Outcome.CANCELLED);
-    // the loop's own epoll and eventfd are gone too
+    // the loop's own epoll (or ring) and eventfd are gone too
     assertThat(Loopback.fdsSettle(before - 2, 2000)).isEqualTo(before - 2);
   }
 
   @Test
   void aRefusedProbesSocketCarriesTheNextProbe() throws Exception {
+    assumeTrue(backend == NativeLoop.Backend.EPOLL, "epoll only: the second connect() keeps it");
     long before = Loopback.fds();
     // one probe kept in flight (a full accept queue), so the loop is never idle in between
     long held = onLoop(l -> l.submit(Loopback.V4, full4, Long.MAX_VALUE, 100, record));

@@ -1,0 +1,196 @@
+/*
+ * The io_uring reference connect loop (c-uring): single thread, raw system calls (no liburing).
+ * Per connect: socket(), setsockopt(SO_LINGER 0), then IORING_OP_CONNECT hard-linked to
+ * IORING_OP_CLOSE (no CQE when the close succeeds), submitted in batches: one io_uring_enter per
+ * batch submits every connect started since the last one and waits for at least one CQE. The ring
+ * is set up with IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN where the kernel has them.
+ *
+ *   uring -c C -w warmup_s -d duration_s [-n max_connects] ADDR:PORT...
+ *
+ * Same options and "result" line as client.c (the epoll reference).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_TARGETS 64
+#define ENTRIES 4096
+
+static struct sockaddr_in targets[MAX_TARGETS];
+static int ntargets, next_target;
+static long long started, completed, errors, in_flight;
+static long long errno_counts[256];
+static void count_error(int e) { errors++; errno_counts[e > 0 && e < 256 ? e : 0]++; }
+
+static int ring_fd;
+static unsigned *sq_tail, *sq_mask, *cq_head, *cq_tail, *cq_mask;
+static struct io_uring_sqe *sqes;
+static struct io_uring_cqe *cqes;
+static unsigned local_tail, to_submit;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int parse_addr(const char *s, struct sockaddr_in *sa) {
+  char host[64];
+  const char *colon = strrchr(s, ':');
+  if (!colon || (size_t)(colon - s) >= sizeof host) return -1;
+  memcpy(host, s, colon - s);
+  host[colon - s] = 0;
+  memset(sa, 0, sizeof *sa);
+  sa->sin_family = AF_INET;
+  sa->sin_port = htons((unsigned short)atoi(colon + 1));
+  return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+static int setup(void) {
+  struct io_uring_params p;
+  unsigned flags[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0};
+  for (int i = 0; i < 3; i++) {
+    memset(&p, 0, sizeof p);
+    p.flags = flags[i] | IORING_SETUP_CQSIZE;
+    p.cq_entries = ENTRIES * 2;
+    ring_fd = (int)syscall(__NR_io_uring_setup, ENTRIES, &p);
+    if (ring_fd >= 0) break;
+  }
+  if (ring_fd < 0) { perror("io_uring_setup"); return -1; }
+  size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (cq_size > sq_size) sq_size = cq_size;
+  char *sq = mmap(0, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);
+  if (sq == MAP_FAILED) { perror("mmap"); return -1; }
+  char *cq = sq; /* IORING_FEAT_SINGLE_MMAP: every kernel this runs on */
+  sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+              ring_fd, IORING_OFF_SQES);
+  if (sqes == MAP_FAILED) { perror("mmap"); return -1; }
+  sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  unsigned *array = (unsigned *)(sq + p.sq_off.array);
+  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
+  cq_head = (unsigned *)(cq + p.cq_off.head);
+  cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+  local_tail = *sq_tail;
+  return 0;
+}
+
+static struct io_uring_sqe *next_sqe(void) {
+  struct io_uring_sqe *s = &sqes[local_tail & *sq_mask];
+  memset(s, 0, sizeof *s);
+  local_tail++;
+  to_submit++;
+  return s;
+}
+
+static void start_one(void) {
+  struct linger lg = {1, 0};
+  struct sockaddr_in *sa = &targets[next_target];
+  next_target = (next_target + 1) % ntargets;
+  started++;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) { count_error(errno); return; }
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  struct io_uring_sqe *c = next_sqe();
+  c->opcode = IORING_OP_CONNECT;
+  c->flags = IOSQE_IO_HARDLINK;
+  c->fd = fd;
+  c->addr = (unsigned long)sa;
+  c->off = sizeof *sa;
+  c->user_data = 1;
+  struct io_uring_sqe *x = next_sqe();
+  x->opcode = IORING_OP_CLOSE;
+  x->flags = IOSQE_CQE_SKIP_SUCCESS;
+  x->fd = fd;
+  x->user_data = 2;
+  in_flight++;
+}
+
+int main(int argc, char **argv) {
+  int conc = 64;
+  double warm = 1, dur = 5;
+  long long max_n = -1;
+  int opt;
+  while ((opt = getopt(argc, argv, "c:w:d:n:")) != -1) {
+    if (opt == 'c') conc = atoi(optarg);
+    else if (opt == 'w') warm = atof(optarg);
+    else if (opt == 'd') dur = atof(optarg);
+    else if (opt == 'n') max_n = atoll(optarg);
+    else { fprintf(stderr, "usage: uring -c C -w secs -d secs [-n max] ADDR:PORT...\n"); return 2; }
+  }
+  for (int i = optind; i < argc && ntargets < MAX_TARGETS; i++) {
+    if (parse_addr(argv[i], &targets[ntargets]) != 0) { fprintf(stderr, "uring: bad address %s\n", argv[i]); return 2; }
+    ntargets++;
+  }
+  if (ntargets == 0 || conc < 1 || conc > ENTRIES / 2) { fprintf(stderr, "uring: no targets, or C > %d\n", ENTRIES / 2); return 2; }
+  if (setup() != 0) {
+    printf("result client=c-uring conc=%d unavailable=io_uring_setup\n", conc);
+    return 0;
+  }
+  if (max_n >= 0) warm = 0;
+
+  double t0 = now_s();
+  double t_measure = t0 + warm, t_end = t_measure + dur;
+  int measuring = 0;
+  long long c0 = 0, c1 = 0;
+  double cpu0 = 0, m0 = t0, cpu1 = 0, m1 = 0;
+  struct __kernel_timespec ts = {0, 100000000};
+  struct io_uring_getevents_arg arg = {.sigmask = 0, .sigmask_sz = 8 /* _NSIG / 8 */, .ts = (unsigned long)&ts};
+
+  for (;;) {
+    double t = now_s();
+    if (!measuring && t >= t_measure) { measuring = 1; c0 = completed; cpu0 = cpu_s(); m0 = t; }
+    int issuing = t < t_end && (max_n < 0 || started < max_n);
+    if (!issuing && m1 == 0) { m1 = t; c1 = completed; cpu1 = cpu_s(); }
+    if (issuing) {
+      while (in_flight < conc && (max_n < 0 || started < max_n)) start_one();
+    } else if (in_flight == 0 || t > t_end + 5) {
+      break;
+    }
+    atomic_store_explicit((_Atomic unsigned *)sq_tail, local_tail, memory_order_release);
+    int r = (int)syscall(__NR_io_uring_enter, ring_fd, to_submit, 1,
+                         IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    if (r < 0 && errno != ETIME && errno != EINTR) { perror("io_uring_enter"); return 1; }
+    if (r > 0) to_submit -= (unsigned)r > to_submit ? to_submit : (unsigned)r;
+    unsigned head = *cq_head;
+    unsigned tail = atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire);
+    for (; head != tail; head++) {
+      struct io_uring_cqe *cqe = &cqes[head & *cq_mask];
+      if (cqe->user_data != 1) {
+        if (cqe->res < 0) count_error(-cqe->res); /* a close that failed */
+        continue;
+      }
+      if (cqe->res == 0) completed++; else count_error(-cqe->res);
+      in_flight--;
+    }
+    atomic_store_explicit((_Atomic unsigned *)cq_head, head, memory_order_release);
+  }
+  for (int e = 0; e < 256; e++)
+    if (errno_counts[e]) fprintf(stderr, "uring: %lld x %s\n", errno_counts[e], strerror(e));
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("result client=c-uring conc=%d connects=%lld secs=%.3f cpu_secs=%.3f rss_kb=%ld errors=%lld total=%lld\n",
+         conc, c1 - c0, m1 - m0, cpu1 - cpu0, ru.ru_maxrss, errors, completed);
+  return 0;
+}
