@@ -20,6 +20,7 @@ fi
 # module  Class#method
 targets=(
   "tcpdial-core dev.tcpdial.fuzz.TargetFuzzTest#parse"
+  "tcpdial-core dev.tcpdial.fuzz.RaceFuzzTest#schedule"
   "tcpdial-cli dev.tcpdial.cli.TargetListFuzzTest#targetFile"
   "tcpdial-cli dev.tcpdial.cli.TargetListFuzzTest#argument"
   "tcpdial-cli dev.tcpdial.cli.TargetListFuzzTest#portList"
