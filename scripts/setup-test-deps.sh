@@ -9,6 +9,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || need+=(libc-l10n)
 command -v locale-gen >/dev/null 2>&1 || need+=(locales)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
+# reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0
