@@ -34,6 +34,8 @@ mkdir -p "$out"
 echo "fuzz: building ..." >&2
 ./mvnw -B -ntp -q -pl tcpdial-core,tcpdial-cli -am test-compile >"$out/build.log" 2>&1 \
   || { cat "$out/build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
+# keep Jazzer's agent, native library and Unsafe use quiet on JDK 25 (as surefire's fuzz-regression)
+quiet="-XX:+EnableDynamicAgentLoading --sun-misc-unsafe-memory-access=allow -Xshare:off"
 n=0
 execs=0
 crashes=0
@@ -46,7 +48,7 @@ for t in "${targets[@]}"; do
   # each test's @Timeout becomes libFuzzer's limit per input (JUnit's own check would end the
   # whole run, which is one invocation, so it is off here); the whole run is bounded as well
   JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" \
-    JDK_JAVA_OPTIONS="-Djunit.jupiter.execution.timeout.mode=disabled" timeout $((seconds + 600)) \
+    JDK_JAVA_OPTIONS="-Djunit.jupiter.execution.timeout.mode=disabled $quiet" timeout $((seconds + 600)) \
     ./mvnw -B -ntp -o -pl tcpdial-core,tcpdial-cli -am process-test-classes surefire:test -Dtest="$test" \
     -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false >"$log" 2>&1
   rc=$?
