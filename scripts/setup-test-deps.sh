@@ -14,6 +14,10 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
+# reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+# FaultsLabTest builds a listener that never accepts (bench/c/hold.c)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0
