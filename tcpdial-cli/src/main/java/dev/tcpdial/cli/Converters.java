@@ -22,7 +22,7 @@ final class Converters {
     Matcher m = DURATION.matcher(s);
     if (!m.matches()) {
       throw new TypeConversionException(
-          "'" + text + "' is not a duration (write 250ms, 2s, 1.5s, 1m)");
+          "'" + TargetList.shorten(text) + "' is not a duration (write 250ms, 2s, 1.5s, 1m)");
     }
     BigDecimal value = new BigDecimal(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2);
@@ -35,7 +35,7 @@ final class Converters {
     };
     BigDecimal nanos = value.multiply(BigDecimal.valueOf(nanosPerUnit));
     if (nanos.compareTo(BigDecimal.valueOf(Duration.ofDays(1).toNanos())) > 0) {
-      throw new TypeConversionException("'" + text + "' is too long (at most 24h)");
+      throw new TypeConversionException("'" + TargetList.shorten(text) + "' is too long (at most 24h)");
     }
     return Duration.ofNanos(nanos.longValue());
   }
@@ -75,10 +75,10 @@ final class Converters {
         n /= 60;
       }
       if (n <= 0) {
-        throw new TypeConversionException("rate '" + value + "' must be positive");
+        throw new TypeConversionException("rate '" + TargetList.shorten(value) + "' must be positive");
       }
       if (n < MIN_RATE - 1e-12 || n > MAX_RATE) {
-        throw new TypeConversionException("rate '" + value + "' is out of range: 1/m (0.0167/s)"
+        throw new TypeConversionException("rate '" + TargetList.shorten(value) + "' is out of range: 1/m (0.0167/s)"
             + " to " + (long) MAX_RATE + "/s");
       }
       return n;
@@ -103,12 +103,12 @@ final class Converters {
     public Shard convert(String value) {
       Matcher m = Pattern.compile("(\\d{1,6})/(\\d{1,6})").matcher(value.strip());
       if (!m.matches()) {
-        throw new TypeConversionException("'" + value + "' is not a shard (write K/N, as in 1/4)");
+        throw new TypeConversionException("'" + TargetList.shorten(value) + "' is not a shard (write K/N, as in 1/4)");
       }
       int k = Integer.parseInt(m.group(1));
       int n = Integer.parseInt(m.group(2));
       if (n < 1 || k < 1 || k > n) {
-        throw new TypeConversionException("shard '" + value + "' needs 1 <= K <= N");
+        throw new TypeConversionException("shard '" + TargetList.shorten(value) + "' needs 1 <= K <= N");
       }
       return new Shard(k, n);
     }

@@ -98,10 +98,10 @@ public final class DialOptions {
     try {
       t = new Target(text.strip(), 1);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--source '" + text + "' is not an IP address");
+      throw new IllegalArgumentException("--source '" + TargetList.shorten(text) + "' is not an IP address");
     }
     InetAddress a = t.literal().orElseThrow(
-        () -> new IllegalArgumentException("--source '" + text + "' is not an IP address (no names)"));
+        () -> new IllegalArgumentException("--source '" + TargetList.shorten(text) + "' is not an IP address (no names)"));
     // Bind once here, no traffic: an address this machine does not have fails at once with
     // EADDRNOTAVAIL, instead of every connect failing after retries as a local problem.
     try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
@@ -109,7 +109,7 @@ public final class DialOptions {
             : java.net.StandardProtocolFamily.INET)) {
       ch.bind(new java.net.InetSocketAddress(a, 0));
     } catch (java.net.BindException e) {
-      throw new IllegalArgumentException("--source '" + text + "' is not an address of this machine"
+      throw new IllegalArgumentException("--source '" + TargetList.shorten(text) + "' is not an address of this machine"
           + " (bind: " + e.getMessage() + ")");
     } catch (java.io.IOException | UnsupportedOperationException e) {
       // no such socket family here: the dialer's own checks say so

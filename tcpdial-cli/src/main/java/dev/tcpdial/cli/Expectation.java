@@ -34,6 +34,6 @@ public enum Expectation {
         return e;
       }
     }
-    throw new IllegalArgumentException("bad expectation '" + text + "': use open, closed or filtered");
+    throw new IllegalArgumentException("bad expectation '" + TargetList.shorten(text) + "': use open, closed or filtered");
   }
 }

@@ -306,8 +306,29 @@ final class TargetList {
     return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
   }
 
+  /**
+   * {@code s} as a message may quote it: control characters escaped ({@code \n}, {@code \x1b}),
+   * so an error stays one line, and at most 80 characters and an ellipsis.
+   */
   static String shorten(String s) {
-    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 84));
+    int i = 0;
+    for (; i < s.length() && b.length() < 80; i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            b.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return i < s.length() ? b + "..." : b.toString();
   }
 
   private static String canonicalName(String host) {

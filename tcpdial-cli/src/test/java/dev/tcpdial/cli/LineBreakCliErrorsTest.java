@@ -2,7 +2,6 @@ package dev.tcpdial.cli;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.TypeConversionException;
 
@@ -12,7 +11,6 @@ import picocli.CommandLine.TypeConversionException;
  */
 class LineBreakCliErrorsTest {
   @Test
-  @Disabled("found by fuzzing, fix pending in issue 16 (the converters quote their input unescaped)")
   void optionValuesWithALineBreakGetOneLineErrors() {
     assertThatThrownBy(() -> Converters.parseDuration("1\nx"))
         .isInstanceOf(TypeConversionException.class)
