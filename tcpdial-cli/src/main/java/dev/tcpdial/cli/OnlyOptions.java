@@ -54,7 +54,7 @@ final class OnlyOptions {
       try {
         set.add(Outcome.fromLabel(w));
       } catch (IllegalArgumentException ex) {
-        throw new ParameterException(spec.commandLine(), "--only: '" + w + "' is not an outcome;"
+        throw new ParameterException(spec.commandLine(), "--only: '" + TargetList.shorten(w) + "' is not an outcome;"
             + " use " + String.join(", ", java.util.Arrays.stream(Outcome.values())
                 .map(Outcome::label).toList()) + ", or open, closed, filtered");
       }

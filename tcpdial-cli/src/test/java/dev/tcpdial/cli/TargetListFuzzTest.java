@@ -4,22 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tcpdial.Target;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.StringReader;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The scan's target grammar on any text: hosts, CIDR blocks, {@code -p} port lists and ranges,
  * {@code =open|closed|filtered}, {@code #} comments, a target file line by line. Property: a list
- * whose every entry is a valid, distinct target that prints back to itself, counted exactly by
- * {@code size()} and split exactly by shards; or a one-line {@link UsageException}; never another
- * exception, never a hang.
+ * whose every entry is a valid, distinct target that prints back to itself, split exactly by
+ * shards, ended (when the input goes bad part-way) by a one-line {@link UsageException}; or that
+ * error at once; never another exception, never a hang.
  *
  * <p>An input is a target file; its first line, when it starts with {@code -p }, is the port list.
  */
@@ -29,24 +28,29 @@ class TargetListFuzzTest {
 
   @FuzzTest
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void targetFile(byte[] input) throws IOException {
+  void targetFile(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
-    String ports = null;
-    String file = text;
+    String ports;
+    byte[] file;
     if (text.startsWith("-p ")) {
       int nl = text.indexOf('\n');
       ports = nl < 0 ? text.substring(3) : text.substring(3, nl);
-      file = nl < 0 ? "" : text.substring(nl + 1);
+      file = (nl < 0 ? "" : text.substring(nl + 1)).getBytes(StandardCharsets.UTF_8);
+    } else {
+      ports = null;
+      file = input; // the bytes as they are: a file need not be UTF-8
     }
-    TargetList list;
     try {
-      list = new TargetList(ports, null);
-      list.addLines(new BufferedReader(new StringReader(file)), "targets.txt");
+      new TargetList(ports, null);
     } catch (UsageException e) {
-      CliFuzzChecks.oneLineError(e, text);
+      CliFuzzChecks.oneLineError(e, ports);
       return;
     }
-    checkList(list);
+    checkList(() -> {
+      TargetList list = new TargetList(ports, null);
+      list.addLines(LineSource.direct(new ByteArrayInputStream(file), "targets.txt"));
+      return list;
+    }, text);
   }
 
   @FuzzTest
@@ -54,15 +58,18 @@ class TargetListFuzzTest {
   void argument(byte[] input) {
     // one command-line argument, with -p 22,80 and a default expectation, as `scan -p 22,80 ARG`
     String arg = new String(input, StandardCharsets.UTF_8);
-    TargetList list = new TargetList("22,80", Expectation.OPEN);
     try {
-      list.add(arg, "argument");
+      new TargetList("22,80", Expectation.OPEN).add(arg, "argument");
     } catch (UsageException e) {
       CliFuzzChecks.oneLineError(e, arg);
       return;
     }
-    assertThat(list.size()).isPositive();
-    checkList(list);
+    long n = checkList(() -> {
+      TargetList list = new TargetList("22,80", Expectation.OPEN);
+      list.add(arg, "argument");
+      return list;
+    }, arg);
+    assertThat(n).as("an accepted argument names at least one target").isPositive();
   }
 
   @FuzzTest
@@ -81,36 +88,42 @@ class TargetListFuzzTest {
     assertThat(ports.length() - 1).isLessThanOrEqualTo(65535);
   }
 
-  private static void checkList(TargetList list) {
-    long size = list.size();
-    assertThat(size).isBetween(0L, TargetList.MAX_TARGETS);
-    if (size > WALK) {
-      return;
-    }
+  /**
+   * Walks a fresh list (a list is one pass): every entry distinct, printing back to itself, no
+   * wider than the list says for arguments; an input error ends it as one line; three shards of
+   * fresh copies partition it. The number of entries, or -1 when the list was too long to walk.
+   */
+  private static long checkList(Supplier<TargetList> make, String input) {
+    TargetList list = make.get();
     Set<Target> seen = new HashSet<>();
     Iterator<TargetList.Entry> it = list.iterator(null);
     long n = 0;
     int width = 0;
     while (it.hasNext()) {
       Target t = it.next().target();
-      n++;
+      if (++n > WALK) {
+        return -1;
+      }
       assertThat(seen.add(t)).as("listed once: %s", t).isTrue();
       assertThat(Target.parse(t.toString())).isEqualTo(t);
       width = Math.max(width, t.toString().length());
     }
-    assertThat(n).isEqualTo(size);
-    assertThat(width).isLessThanOrEqualTo(list.width());
-    // three shards: a partition of the list, sized as size(shard) says
+    if (list.error() != null) {
+      CliFuzzChecks.oneLineError(list.error(), input);
+    }
+    assertThat(n).isBetween(0L, TargetList.MAX_TARGETS);
+    if (list.upperBound() >= 0) {
+      assertThat(n).isLessThanOrEqualTo(list.upperBound());
+      assertThat(width).isLessThanOrEqualTo(list.width());
+    }
     long sum = 0;
     for (int k = 1; k <= 3; k++) {
       Converters.Shard shard = new Converters.Shard(k, 3);
-      long part = 0;
-      for (Iterator<TargetList.Entry> s = list.iterator(shard); s.hasNext(); s.next()) {
-        part++;
+      for (Iterator<TargetList.Entry> s = make.get().iterator(shard); s.hasNext(); s.next()) {
+        sum++;
       }
-      assertThat(part).isEqualTo(list.size(shard));
-      sum += part;
     }
-    assertThat(sum).isEqualTo(size);
+    assertThat(sum).as("three shards partition the list").isEqualTo(n);
+    return n;
   }
 }
