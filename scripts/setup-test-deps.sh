@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests use beyond the JDK: iproute2 (network-namespace lab), a German
 # locale with glibc's translations (the outcome names must not depend on the locale), groff
-# (the manual page must render without a warning).
+# (the manual page must render without a warning), tmux and chromium (the chart and the reports).
 # Needs root and apt-get; elsewhere it says what is missing and the affected tests skip.
 set -uo pipefail
 need=()
@@ -9,6 +9,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || need+=(libc-l10n)
 command -v locale-gen >/dev/null 2>&1 || need+=(locales)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
+# pictures: tmux runs `ping --plot` in a real terminal; headless Chromium opens the HTML reports
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0

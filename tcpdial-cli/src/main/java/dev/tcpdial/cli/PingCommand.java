@@ -5,8 +5,14 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.plot.PingPlot;
+import dev.tcpdial.cli.plot.PingSink;
+import dev.tcpdial.cli.report.PingReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +42,7 @@ import picocli.CommandLine.Spec;
         "  tcpdial ping 127.0.0.1:8080",
         "  tcpdial ping -c 10 -i 200ms --timeout 1s localhost:5432",
         "  tcpdial ping -c 100 -i 50ms --format json [::1]:80 | tail -1 | jq .summary.ping",
+        "  tcpdial ping --plot 127.0.0.1:8080 127.0.0.1:5432 --report ping.html",
         "",
         "Exit code: 0 when at least one probe connected, else the most severe failure's code",
         "(see tcpdial --help).",
@@ -63,9 +70,22 @@ final class PingCommand implements Callable<Integer> {
       description = "Time between the starts of two probes. Default: ${DEFAULT-VALUE}.")
   Duration interval;
 
-  @Parameters(index = "0", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
-      description = "host:port, [v6addr]:port")
-  Target target;
+  @Parameters(arity = "1..*", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
+      description = "host:port, [v6addr]:port; several targets are probed side by side, each"
+          + " every interval, each with its own statistics (and its own series on the chart)")
+  List<Target> targets;
+
+  @Option(names = "--plot", negatable = true,
+      description = "A live chart of the connect times in the terminal instead of one line per"
+          + " probe: the default when stdout is a terminal of at least "
+          + PingPlot.DEFAULT_MIN_WIDTH + "x" + PingPlot.DEFAULT_MIN_HEIGHT + " and the format is"
+          + " text; --no-plot prints lines. q or Ctrl-C ends it; the statistics follow.")
+  Boolean plot;
+
+  @Option(names = "--report", paramLabel = "FILE.html", converter = dev.tcpdial.cli.report.ReportFile.class,
+      description = "Also write the run as one self-contained HTML page: connect times over"
+          + " time, outages as bands, the statistics.")
+  Path reportFile;
 
   @Override
   public Integer call() {
@@ -75,33 +95,54 @@ final class PingCommand implements Callable<Integer> {
     if (interval.compareTo(Duration.ofMillis(1)) < 0) {
       throw new ParameterException(spec.commandLine(), "-i/--interval must be at least 1ms");
     }
-    Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        false, true, false).targetWidth(target.toString().length());
-    PingStats stats = new PingStats();
+    List<String> names = targets.stream().map(Target::toString).toList();
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();
-    Interrupts interrupts = Interrupts.install(() -> {
+    Runnable stopper = () -> {
       stop.set(true);
       self.interrupt();
-    });
+    };
+    PingPlot chart = openPlot(names, stopper);
+    PingReport page = reportFile == null ? null
+        : PingReport.create(reportFile, names, interval, dev.tcpdial.cli.report.Page.commandLine(spec));
+    PingSink views = PingSink.all(java.util.stream.Stream.of(chart, page)
+        .filter(java.util.Objects::nonNull).map(PingSink.class::cast).toList());
+    PrintWriter out = spec.commandLine().getOut();
+    Report report = new Report(chart == null ? out : chart.rows(out), spec.commandLine().getErr(),
+        output, false, true, false)
+        .targetWidth(names.stream().mapToInt(String::length).max().orElse(0));
+    List<PingStats> stats = targets.stream().map(t -> new PingStats()).toList();
+    int[] worst = new int[targets.size()];
+    Interrupts interrupts = Interrupts.install(stopper);
     long start = System.nanoTime();
     try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build().prestart()) {
       if (!Engines.available(dialer, dial, report, spec)) {
         return ExitCodes.ERROR;
       }
       report.begin();
+      views.begin(Instant.now());
       for (long seq = 1; count == null || seq <= count; seq++) {
         if (stop.get()) {
           break;
         }
         long probeStart = System.nanoTime();
-        DialResult r = probe(dialer);
-        if (r == null || (stop.get() && r.outcome() == Outcome.CANCELLED)) {
-          break; // interrupted: this probe is not counted
+        Instant started = Instant.now();
+        List<DialResult> rs = probeAll(dialer);
+        if (rs == null) {
+          break; // interrupted: these probes are not counted
         }
-        stats.add(r, Instant.now());
-        report.row(new Row(r, null, seq, null));
-        if (count != null && seq == count) {
+        for (int i = 0; i < rs.size(); i++) {
+          DialResult r = rs.get(i);
+          if (stop.get() && r.outcome() == Outcome.CANCELLED) {
+            continue; // interrupted: this probe is not counted
+          }
+          stats.get(i).add(r, Instant.now());
+          Row row = new Row(r, null, seq, null);
+          report.row(row);
+          worst[i] = ExitCodes.worst(worst[i], row.exitCode());
+          views.result(i, seq, started, r, stats.get(i).figures());
+        }
+        if (stop.get() || (count != null && seq == count)) {
           break;
         }
         long wait = probeStart + interval.toNanos() - System.nanoTime();
@@ -114,32 +155,96 @@ final class PingCommand implements Callable<Integer> {
         }
       }
     } finally {
+      views.close(); // the terminal back before anything else is written
       interrupts.restore();
       Thread.interrupted(); // a late Ctrl-C must not disturb the summary
     }
     Instant end = Instant.now();
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     Map<String, Object> fields = report.summaryFields("ping", elapsed);
-    int code = stats.connected() > 0 ? ExitCodes.OK : report.exitCode();
+    int code = ExitCodes.OK;
+    List<String> text = new ArrayList<>();
+    List<Object> json = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      PingStats st = stats.get(i);
+      code = ExitCodes.worst(code, st.connected() > 0 ? ExitCodes.OK : worst[i]);
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("target", names.get(i));
+      m.putAll(st.json(end));
+      json.add(m);
+      List<String> lines = st.text(names.get(i), elapsed, end);
+      text.addAll(lines);
+      if (page != null) {
+        for (PingStats.Outage o : st.outages()) {
+          page.outage(i, o.down(), o.up() != null ? o.up() : end, o.reason(), o.failedProbes());
+        }
+        page.statistics(i, lines);
+      }
+    }
     fields.put("exit_code", code);
-    fields.put("ping", stats.json(end));
-    List<String> text = stats.text(target.toString(), elapsed, end);
+    fields.put("ping", json.size() == 1 ? stats.getFirst().json(end) : json);
+    if (page != null && !page.write(end, elapsed, report.err())) {
+      code = ExitCodes.worst(code, ExitCodes.ERROR);
+      fields.put("exit_code", code);
+    }
     report.summary(fields, text);
     return code;
   }
 
-  private DialResult probe(Dialer dialer) {
-    if (mode == Mode.SYNC) {
-      return dialer.probe(target);
+  /** The chart, or null for lines: asked for with --plot, or the default on a large terminal. */
+  private PingPlot openPlot(List<String> names, Runnable stopper) {
+    boolean text = output.format == OutputOptions.Format.TEXT && !output.quiet;
+    if (Boolean.FALSE.equals(plot) || (plot == null && !text)) {
+      return null;
     }
-    CompletableFuture<DialResult> f = dialer.probeAsync(target);
+    if (!text) {
+      throw new ParameterException(spec.commandLine(),
+          "--plot draws the results; it goes with text output only (not -q or --format)");
+    }
+    if (spec.commandLine().getOut() != Terminal.realOut || !Terminal.isatty(1)) {
+      if (plot != null) {
+        throw new ParameterException(spec.commandLine(), "--plot needs a terminal on stdout");
+      }
+      return null;
+    }
+    String title = "tcpdial ping " + String.join(" ", names) + "  every " + Report.human(interval)
+        + "   q: quit";
     try {
-      return f.get();
+      return PingPlot.open(names, interval, title, plot != null, stopper);
+    } catch (IllegalStateException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One probe of each target, side by side; the results in the order of the targets, or null when
+   * interrupted.
+   */
+  private List<DialResult> probeAll(Dialer dialer) {
+    if (mode == Mode.SYNC && targets.size() == 1) {
+      return List.of(dialer.probe(targets.getFirst()));
+    }
+    List<CompletableFuture<DialResult>> fs = new ArrayList<>(targets.size());
+    for (Target t : targets) {
+      fs.add(mode == Mode.SYNC
+          ? CompletableFuture.supplyAsync(() -> dialer.probe(t), VIRTUAL)
+          : dialer.probeAsync(t));
+    }
+    List<DialResult> rs = new ArrayList<>(fs.size());
+    try {
+      for (CompletableFuture<DialResult> f : fs) {
+        rs.add(f.get());
+      }
+      return rs;
     } catch (InterruptedException e) {
-      f.cancel(true);
+      fs.forEach(f -> f.cancel(true));
       return null;
     } catch (ExecutionException e) {
       throw new IllegalStateException(Main.message(e.getCause()), e.getCause());
     }
   }
+
+  /** Blocking probes of several targets at once, one virtual thread each. */
+  private static final java.util.concurrent.Executor VIRTUAL =
+      r -> Thread.ofVirtual().name("tcpdial-ping").start(r);
 }

@@ -6,6 +6,9 @@ import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.report.Page;
+import dev.tcpdial.cli.report.ReportFile;
+import dev.tcpdial.cli.report.ScanReport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -106,6 +109,15 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress line on stderr.")
   boolean noProgress;
 
+  @Option(names = "--report", paramLabel = "FILE.html", converter = ReportFile.class,
+      description = "Also write one self-contained HTML page: counts per outcome, a grid of hosts"
+          + " by ports, connect times per outcome, a sortable table of the results that are not"
+          + " refused (at most " + ScanReport.TABLE_LIMIT + " rows). Results still go to stdout.")
+  Path reportFile;
+
+  @Option(names = "--report-all", description = "The report's table lists refused results too.")
+  boolean reportAll;
+
   /**
    * The default timeout per attempt: past the first SYN retransmission (1 s), so one SYN lost on
    * the way (or in a full input queue) does not make a closed or open port look filtered.
@@ -178,6 +190,8 @@ final class ScanCommand implements Callable<Integer> {
       report.rawStdout(Terminal.realOutStream);
     }
     report.targetWidth(list.width());
+    ScanReport page = reportFile == null ? null
+        : new ScanReport(reportFile, reportAll, Page.commandLine(spec));
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
@@ -209,7 +223,11 @@ final class ScanCommand implements Callable<Integer> {
           report.flush();
           return;
         }
-        report.row((Row) o);
+        Row row = (Row) o;
+        report.row(row);
+        if (page != null) {
+          page.add(row.result(), row.expected(), row.matched());
+        }
       }
     });
 
@@ -219,6 +237,9 @@ final class ScanCommand implements Callable<Integer> {
       self.interrupt();
     });
     long start = System.nanoTime();
+    if (page != null) {
+      page.begin(java.time.Instant.now());
+    }
     if (progress != null) {
       progress.start();
     }
@@ -281,6 +302,10 @@ final class ScanCommand implements Callable<Integer> {
       report.err().println("tcpdial scan: " + local + " target" + (local == 1 ? "" : "s")
           + " failed for local reasons (no_local_address, local_resources) even after backing off:"
           + " a problem of this machine, not of the targets; lower --concurrency or --rate");
+    }
+    if (page != null && !page.write(elapsed, report.err())) {
+      report.exitAtLeast(ExitCodes.ERROR);
+      fields.put("exit_code", report.exitCode());
     }
     report.summary(fields, text);
     return report.exitCode();
