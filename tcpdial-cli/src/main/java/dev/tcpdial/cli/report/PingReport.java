@@ -213,9 +213,10 @@ public final class PingReport implements PingSink {
     int width = 900;
     int top = 10;
     int height = 280;
-    int laneH = 14;
+    int laneH = 16;
+    int gapH = 8;
     int lanes = names.size();
-    int axisY = top + height + lanes * laneH + 6;
+    int axisY = top + height + gapH + lanes * laneH + 4;
     int w = left + width + 20;
     int h = axisY + 30;
     long span = Math.max(stop - start, intervalMillis);
@@ -237,15 +238,17 @@ public final class PingReport implements PingSink {
           .append(fmt(log ? Math.pow(10, v) : v)).append(" ms</text>");
     }
     sb.append('\n');
-    // outage bands: over the plot and in the target's lane
+    // outage bands: in the target's lane, and over the plot too when there is one target
     for (int i = 0; i < lanes; i++) {
       for (Band b : outages.get(i)) {
         double x0 = left + width * (double) (b.down() - start) / span;
         double x1 = left + width * (double) (b.up() - start) / span;
         double bw = Math.max(1, x1 - x0);
+        int by = lanes == 1 ? top : top + height + gapH + i * laneH;
+        int bh = lanes == 1 ? height + gapH + laneH : laneH - 2;
         sb.append("<rect class=\"outage\" x=\"").append(Page.num(x0)).append("\" y=\"")
-            .append(top).append("\" width=\"").append(Page.num(bw)).append("\" height=\"")
-            .append(height + lanes * laneH).append("\" fill=\"#cf222e\" fill-opacity=\"0.10\">")
+            .append(by).append("\" width=\"").append(Page.num(bw)).append("\" height=\"")
+            .append(bh).append("\" fill=\"#cf222e\" fill-opacity=\"0.12\">")
             .append("<title>");
         Page.esc(sb, names.get(i)).append(" down ").append(clock(b.down())).append(" to ")
             .append(clock(b.up())).append(" (");
@@ -258,7 +261,7 @@ public final class PingReport implements PingSink {
       String colour = SERIES[i % SERIES.length];
       StringBuilder path = new StringBuilder();
       boolean gap = false;
-      int laneTop = top + height + i * laneH + 2;
+      int laneTop = top + height + gapH + i * laneH + 2;
       sb.append("<g class=\"series\" data-target=\"");
       Page.esc(sb, names.get(i)).append("\">");
       for (int k = 0; k < BUCKETS; k++) {
@@ -306,7 +309,8 @@ public final class PingReport implements PingSink {
             .append("\" stroke-width=\"1.2\"/>\n");
       }
       sb.append("<text x=\"").append(left - 6).append("\" y=\"").append(laneTop + 9)
-          .append("\" text-anchor=\"end\">failed</text>\n");
+          .append("\" text-anchor=\"end\" style=\"fill:").append(colour)
+          .append("\">failed</text>\n");
     }
     // time axis
     sb.append("<line x1=\"").append(left).append("\" x2=\"").append(left + width)
@@ -315,7 +319,8 @@ public final class PingReport implements PingSink {
     for (int k = 0; k <= 6; k++) {
       long t = start + span * k / 6;
       sb.append("<text x=\"").append(left + width * k / 6).append("\" y=\"").append(axisY + 16)
-          .append("\" text-anchor=\"middle\">").append(clock(t)).append("</text>");
+          .append("\" text-anchor=\"middle\">")
+          .append(span < 60_000 ? clockTenths(t) : clock(t)).append("</text>");
     }
     sb.append("\n</svg>\n");
   }
@@ -347,6 +352,11 @@ public final class PingReport implements PingSink {
       return String.format(Locale.ROOT, "%.3g", ms);
     }
     return ms < 10 ? String.format(Locale.ROOT, "%.2g", ms) : String.format(Locale.ROOT, "%.0f", ms);
+  }
+
+  private static String clockTenths(long epochMillis) {
+    return LocalTime.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneId.systemDefault())
+        .format(DateTimeFormatter.ofPattern("HH:mm:ss.S"));
   }
 
   private static String clock(long epochMillis) {

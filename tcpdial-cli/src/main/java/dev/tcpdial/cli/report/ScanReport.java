@@ -28,10 +28,10 @@ public final class ScanReport {
   public static final int TABLE_LIMIT = 20_000;
 
   /** Grid rows at most: more hosts fold into wider address blocks. */
-  public static final int MAX_ROWS = 64;
+  public static final int MAX_ROWS = 48;
 
   /** Grid columns at most: more ports fold into ranges. */
-  public static final int MAX_COLUMNS = 64;
+  public static final int MAX_COLUMNS = 128;
 
   static final int OUTCOMES = Outcome.values().length;
   static final int MISMATCH = OUTCOMES; // the cell's count of failed expectations
