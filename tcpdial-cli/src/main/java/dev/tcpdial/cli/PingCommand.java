@@ -136,7 +136,7 @@ final class PingCommand implements Callable<Integer> {
           if (stop.get() && r.outcome() == Outcome.CANCELLED) {
             continue; // interrupted: this probe is not counted
           }
-          stats.get(i).add(r, Instant.now());
+          stats.get(i).add(r, started.plus(r.elapsed())); // when this probe ended
           Row row = new Row(r, null, seq, null);
           report.row(row);
           worst[i] = ExitCodes.worst(worst[i], row.exitCode());

@@ -112,7 +112,7 @@ class PlotTerminalTest {
       assertThat(small).contains("└").contains("─").contains("time ")
           .contains("● " + a).contains("◆ " + b).contains("▲ " + c) // legend
           .contains("R refused").contains("T timeout").contains("░ outage")
-          .contains("sent  loss    min    p50    p90    p99    max  outage");
+          .contains("sent  loss   min   p50   p90   p99   max  outage");
       assertThat(lines.stream().filter(l -> l.length() > 10 && l.substring(10).contains("●")))
           .as("connected probes plotted\n%s", small).isNotEmpty();
       assertThat(lines.stream().filter(l -> l.startsWith("◆ 127.0.0.1:" + closed + " ")

@@ -287,9 +287,9 @@ public final class ChartRenderer {
       legendLine(cv, row++, line, s, style);
     }
     // footer
-    int nameWidth = Math.max(8, Math.min(Math.min(maxName(s), 24), width - 1 - 2 - 46 - 10));
-    cv.text(row++, 0, clip(pad("  target", nameWidth + 2) + "  sent  loss    min    p50    p90"
-        + "    p99    max  outage", width - 1), style.colour() ? plain.underline() : plain);
+    int nameWidth = Math.max(8, Math.min(Math.min(maxName(s), 24), width - 1 - 2 - 41 - 18));
+    cv.text(row++, 0, clip(pad("  target", nameWidth + 2) + "  sent  loss   min   p50   p90"
+        + "   p99   max  outage", width - 1), style.colour() ? plain.underline() : plain);
     for (int i = 0; i < n && row < height; i++) {
       PingHistory.Series se = s.series().get(i);
       Figures f = se.figures();
@@ -297,7 +297,7 @@ public final class ChartRenderer {
       sb.append(pad(clip(se.name(), nameWidth), nameWidth))
           .append(String.format(Locale.ROOT, " %5d %4.0f%%", f.sent(), f.lossPercent()));
       for (double v : new double[] {f.minMs(), f.p50Ms(), f.p90Ms(), f.p99Ms(), f.maxMs()}) {
-        sb.append(' ').append(left(Double.isNaN(v) ? "-" : Scale.format(v), 6));
+        sb.append(' ').append(left(Double.isNaN(v) ? "-" : Scale.format(v), 5));
       }
       sb.append("  ");
       if (f.downSince() != null) {

@@ -269,7 +269,9 @@ public final class PingReport implements PingSink {
         if (b == null) {
           continue;
         }
-        double x = left + width * (double) (k * bucketMillis + bucketMillis / 2) / span;
+        // a bucket of one probe sits at its start; a wider one at its middle
+        long at = k * bucketMillis + (bucketMillis == intervalMillis ? 0 : bucketMillis / 2);
+        double x = left + width * (double) at / span;
         if (b.connected > 0) {
           double mean = b.sum / b.connected;
           double ym = y(mean, log, y0, y1, top, height);
