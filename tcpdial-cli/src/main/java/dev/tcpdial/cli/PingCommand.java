@@ -33,8 +33,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     header = "Dial a target again and again; statistics and outages at the end.",
-    description = "Dials the target again and again and prints one line per probe (seq, outcome,"
-        + " errno, time); on exit or Ctrl-C a summary: sent/connected/failed by outcome, loss,"
+    description = "Dials each target again and again and prints one line per probe (seq, outcome,"
+        + " errno, time), or on a terminal draws a live chart of the connect times; on exit,"
+        + " q (chart) or Ctrl-C a summary per target: sent/connected/failed by outcome, loss,"
         + " min/avg/max/mdev, p50/p90/p99 and jitter (of connected probes only) and the outage"
         + " log: when it went down, why, when it came back.",
     footerHeading = "%nExamples:%n",
@@ -44,8 +45,8 @@ import picocli.CommandLine.Spec;
         "  tcpdial ping -c 100 -i 50ms --format json [::1]:80 | tail -1 | jq .summary.ping",
         "  tcpdial ping --plot 127.0.0.1:8080 127.0.0.1:5432 --report ping.html",
         "",
-        "Exit code: 0 when at least one probe connected, else the most severe failure's code",
-        "(see tcpdial --help).",
+        "Exit code: 0 when at least one probe of every target connected, else the most severe",
+        "failure's code of the targets that never connected (see tcpdial --help).",
     })
 final class PingCommand implements Callable<Integer> {
   @Spec

@@ -81,8 +81,10 @@ class ReportBrowserTest {
       List<Process> servers = serve(b, 22, 8080);
       int code;
       try {
-        code = run(b, "scan", "127.0.0.1", "-p", "1-21,24-100,8080", "-f", expect.toString(),
-            "--report", html.toString(), "--no-progress", "--timeout", "2s");
+        // relative paths: the page shows its command line as typed
+        code = run(b, "scan", "127.0.0.1", "-p", "1-21,24-100,8080", "-f",
+            OUT.resolve("scan-expect.txt").toString(), "--report",
+            OUT.resolve("scan-report.html").toString(), "--no-progress", "--timeout", "2s");
       } finally {
         stop(servers);
       }
@@ -179,7 +181,7 @@ class ReportBrowserTest {
         Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
       int closed = Loopback.closedPort();
       Cli.Run r = Cli.run("ping", "-c", "15", "-i", "100ms", "--timeout", "80ms", "--report",
-          html.toString(), "127.0.0.1:" + open.port(), "127.0.0.1:" + closed,
+          OUT.resolve("ping-report.html").toString(), "127.0.0.1:" + open.port(), "127.0.0.1:" + closed,
           "127.0.0.1:" + silent.port());
       assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.TIMEOUT);
       selfContained(Files.readString(html));

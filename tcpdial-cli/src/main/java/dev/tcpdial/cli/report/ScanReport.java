@@ -361,7 +361,7 @@ public final class ScanReport {
       labelW = Math.max(labelW, r.label.length());
     }
     int left = Math.min(300, labelW * 7 + 12);
-    int cw = Math.max(10, Math.min(32, 900 / Math.max(1, cols.size())));
+    int cw = Math.max(6, Math.min(32, 900 / Math.max(1, cols.size())));
     int ch = 18;
     int top = 70;
     int w = left + cw * cols.size() + 10;
@@ -531,7 +531,8 @@ public final class ScanReport {
     sb.append("<h2>Results</h2>\n<p class=\"note\">");
     sb.append(all ? "Every result" : "Every result that is not <i>refused</i> (and every failed"
         + " expectation)");
-    sb.append(": <span id=\"rowcount\">").append(Page.count(table.size())).append("</span> rows");
+    sb.append(": <span id=\"rowcount\">").append(Page.count(table.size())).append("</span> row")
+        .append(table.size() == 1 ? "" : "s");
     if (tableDropped > 0) {
       sb.append("; <b>").append(Page.count(tableDropped)).append(" more not kept</b> (at most ")
           .append(Page.count(TABLE_LIMIT)).append(" rows; the counts above include them)");
