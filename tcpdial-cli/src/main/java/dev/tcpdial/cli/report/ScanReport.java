@@ -2,6 +2,7 @@ package dev.tcpdial.cli.report;
 
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.cli.Addresses;
 import dev.tcpdial.cli.Expectation;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -108,7 +109,7 @@ public final class ScanReport {
       if (table.size() < TABLE_LIMIT) {
         InetSocketAddress remote = r.remote();
         String addr = remote == null || remote.getAddress() == null ? null
-            : remote.getAddress().getHostAddress();
+            : Addresses.format(remote.getAddress());
         table.add(new TableRow(r.target().host(), r.target().port(), addr, o,
             r.errno() == null ? null : r.errno().name(), ms,
             expected == null ? null : expected.label(), !failedExpectation));
@@ -251,45 +252,11 @@ public final class ScanReport {
 
   private static String label(byte[] masked, int level) {
     try {
-      String a = masked.length == 16 ? v6(masked) : InetAddress.getByAddress(masked).getHostAddress();
+      String a = Addresses.format(InetAddress.getByAddress(masked));
       return level == 0 ? a : a + "/" + (masked.length * 8 - 8 * level);
     } catch (java.net.UnknownHostException e) {
       return "?";
     }
-  }
-
-  /** An IPv6 address in its short form (RFC 5952): the longest run of zero groups as ::. */
-  static String v6(byte[] a) {
-    int[] g = new int[8];
-    for (int i = 0; i < 8; i++) {
-      g[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
-    }
-    int best = -1;
-    int bestLen = 1;
-    for (int i = 0; i < 8; ) {
-      int j = i;
-      while (j < 8 && g[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLen) {
-        best = i;
-        bestLen = j - i;
-      }
-      i = j == i ? i + 1 : j;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == best) {
-        sb.append("::");
-        i += bestLen - 1;
-        continue;
-      }
-      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-        sb.append(':');
-      }
-      sb.append(Integer.toHexString(g[i]));
-    }
-    return sb.toString();
   }
 
   private String columnLabel(int col) {

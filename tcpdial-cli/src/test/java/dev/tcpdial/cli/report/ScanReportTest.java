@@ -83,10 +83,5 @@ class ScanReportTest {
     String page = r.html(Duration.ofSeconds(1));
     assertThat(page).doesNotContain("<b>x").contains("&lt;/script&gt;&lt;b&gt;x")
         .contains("[\"a.test\",80,null,\"resolution_failed\"").contains(">a.test</text>");
-    assertThat(ScanReport.v6(InetAddress.ofLiteral("fd00::1:0:0:5").getAddress()))
-        .isEqualTo("fd00::1:0:0:5");
-    assertThat(ScanReport.v6(InetAddress.ofLiteral("::").getAddress())).isEqualTo("::");
-    assertThat(ScanReport.v6(InetAddress.ofLiteral("1:0:0:2:0:0:0:3").getAddress()))
-        .isEqualTo("1:0:0:2::3");
   }
 }
