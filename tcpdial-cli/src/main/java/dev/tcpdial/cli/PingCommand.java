@@ -97,6 +97,11 @@ final class PingCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "-i/--interval must be at least 1ms");
     }
     List<String> names = targets.stream().map(Target::toString).toList();
+    if (new java.util.HashSet<>(names).size() < names.size()) {
+      throw new ParameterException(spec.commandLine(), "a target given twice: "
+          + names.stream().filter(n -> names.indexOf(n) != names.lastIndexOf(n)).findFirst()
+              .orElseThrow());
+    }
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();
     Runnable stopper = () -> {

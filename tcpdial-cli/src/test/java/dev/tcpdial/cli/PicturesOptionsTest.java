@@ -45,6 +45,9 @@ class PicturesOptionsTest {
     Cli.Run json = Cli.run("ping", "--plot", "--format", "json", "-c", "1", "127.0.0.1:1");
     assertThat(json.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(json.err()).contains("text output only").hasLineCount(1);
+    Cli.Run twice = Cli.run("ping", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1");
+    assertThat(twice.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err()).contains("a target given twice: 127.0.0.1:1").hasLineCount(1);
     Cli.Run lines = Cli.run("ping", "--no-plot", "-c", "1", "127.0.0.1:1");
     assertThat(lines.out()).startsWith("seq=1");
   }

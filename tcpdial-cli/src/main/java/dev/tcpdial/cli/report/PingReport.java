@@ -217,7 +217,7 @@ public final class PingReport implements PingSink {
     int gapH = 8;
     int lanes = names.size();
     int axisY = top + height + gapH + lanes * laneH + 4;
-    int w = left + width + 20;
+    int w = left + width + 40; // room for the last clock label, centred on the right edge
     int h = axisY + 30;
     long span = Math.max(stop - start, intervalMillis);
     sb.append("<p class=\"note\">Connect time of each probe (min to max and the mean per"
