@@ -67,8 +67,19 @@ class PlotTerminalTest {
         + "echo EXIT=$? > " + dir.resolve(name + ".exit") + "\n"
         + "stty -g > " + dir.resolve(name + ".after") + "\n"
         + "sleep 120\n");
-    Files.deleteIfExists(dir.resolve(name + ".exit"));
+    for (String ext : List.of("exit", "before", "after")) {
+      Files.deleteIfExists(dir.resolve(name + "." + ext)); // nothing left from an earlier run
+    }
     return s;
+  }
+
+  /** Waits (at most 30 s) until the script wrote the terminal's settings after the run. */
+  private static void awaitAfter(String name) throws Exception {
+    Path after = OUT.resolve(name + ".after");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while ((!Files.exists(after) || Files.size(after) == 0) && System.nanoTime() < end) {
+      Thread.sleep(100);
+    }
   }
 
   private static String read(String name, String ext) throws Exception {
@@ -135,6 +146,7 @@ class PlotTerminalTest {
       String after = await(s -> Files.exists(OUT.resolve("plot.exit")));
       after = await(s -> s.contains("--- " + c + " tcpdial ping statistics ---"));
       Files.writeString(OUT.resolve("ping-plot-after-ctrl-c.txt"), after);
+      awaitAfter("plot");
       assertThat(read("plot", "exit")).isEqualTo("EXIT=" + ExitCodes.TIMEOUT);
       assertThat(read("plot", "after")).as("stty settings restored").isEqualTo(read("plot", "before"));
       assertThat(after).contains("--- " + a + " tcpdial ping statistics ---")
@@ -166,6 +178,7 @@ class PlotTerminalTest {
       String after = await(s -> s.contains("tcpdial ping statistics") && s.contains("outages"));
       assertThat(after).contains("--- 127.0.0.1:" + closed + " tcpdial ping statistics ---");
       await(s -> Files.exists(OUT.resolve("nocolour.exit")));
+      awaitAfter("nocolour");
       assertThat(read("nocolour", "exit")).isEqualTo("EXIT=" + ExitCodes.REFUSED);
       assertThat(read("nocolour", "after")).isEqualTo(read("nocolour", "before"));
     } finally {
