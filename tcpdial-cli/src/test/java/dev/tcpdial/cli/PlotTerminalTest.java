@@ -44,6 +44,15 @@ class PlotTerminalTest {
         : tmux("capture-pane", "-p", "-t", "plot");
   }
 
+  /** Ends the tmux server this test started, and removes its socket file. */
+  private void stopTmux() throws Exception {
+    String path = tmux("display-message", "-p", "#{socket_path}").strip();
+    tmux("kill-server");
+    if (path.startsWith("/") && path.endsWith("/" + socket)) {
+      Files.deleteIfExists(Path.of(path));
+    }
+  }
+
   /** Captures until {@code ok} holds (at most 30 s); the last capture either way. */
   private String await(Predicate<String> ok) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -157,7 +166,7 @@ class PlotTerminalTest {
       Cli.assertNoStackTrace(after);
       picture();
     } finally {
-      tmux("kill-server");
+      stopTmux();
     }
   }
 
@@ -182,7 +191,7 @@ class PlotTerminalTest {
       assertThat(read("nocolour", "exit")).isEqualTo("EXIT=" + ExitCodes.REFUSED);
       assertThat(read("nocolour", "after")).isEqualTo(read("nocolour", "before"));
     } finally {
-      tmux("kill-server");
+      stopTmux();
     }
   }
 
