@@ -18,6 +18,9 @@ command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-bla
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 # FaultsLabTest builds a listener that never accepts (bench/c/hold.c)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# pictures: tmux runs `ping --plot` in a real terminal; headless Chromium opens the HTML reports
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0

@@ -5,11 +5,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /** Address text in the short forms people write (RFC 5952 for IPv6). */
-final class Addresses {
+public final class Addresses {
   private Addresses() {}
 
   /** {@code 198.18.1.2}, {@code fd00::1}; never a host name, never a lookup. */
-  static String format(InetAddress a) {
+  public static String format(InetAddress a) {
     if (!(a instanceof Inet6Address)) {
       return a.getHostAddress();
     }

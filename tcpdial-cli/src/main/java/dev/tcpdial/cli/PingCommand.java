@@ -5,12 +5,18 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.plot.PingPlot;
+import dev.tcpdial.cli.plot.PingSink;
+import dev.tcpdial.cli.report.PingReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,14 +33,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code tcpdial ping TARGET}: a probe every interval, one line each, statistics at the end. */
+/** {@code tcpdial ping TARGET...}: a probe every interval, one line each, statistics at the end. */
 @Command(
     name = "ping",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    header = "Dial a target again and again; statistics and outages at the end.",
-    description = {"Dials the target again and again and prints one line per probe (seq, outcome,"
-        + " errno, time); on exit or Ctrl-C a summary: sent/connected/failed by outcome, loss,"
+    header = "Dial targets again and again; statistics and outages at the end.",
+    description = {"Dials each target again and again and prints one line per probe (seq, outcome,"
+        + " errno, time), or on a terminal draws a live chart of the connect times; on exit"
+        + " (q on the chart, Ctrl-C) a summary per target: sent/connected/failed by outcome, loss,"
         + " min/avg/max/mdev, p50/p90/p99 and jitter (of connected probes only) and the outage"
         + " log: when it went down (date and time), the count of each outcome and errno, when it"
         + " came back.",
@@ -49,9 +56,11 @@ import picocli.CommandLine.Spec;
         "  tcpdial ping 127.0.0.1:8080",
         "  tcpdial ping -c 10 -i 200ms --timeout 1s localhost:5432",
         "  tcpdial ping -c 100 -i 50ms --format json [::1]:80 | tail -1 | jq .summary.ping",
+        "  tcpdial ping --plot 127.0.0.1:8080 127.0.0.1:5432 --report ping.html",
         "",
-        "Exit code: 0 when at least one probe connected, else the most severe failure's code",
-        "(see tcpdial --help); 130/143 when interrupted by SIGINT/SIGTERM.",
+        "Exit code: 0 when at least one probe of every target connected, else the most severe",
+        "failure's code of the targets that never connected (see tcpdial --help); 130/143 when",
+        "interrupted by SIGINT/SIGTERM.",
     })
 final class PingCommand implements Callable<Integer> {
   @Spec
@@ -68,7 +77,7 @@ final class PingCommand implements Callable<Integer> {
   Mode mode;
 
   @Option(names = {"-c", "--count"}, paramLabel = "COUNT",
-      description = "Stop after COUNT probes. Default: until Ctrl-C.")
+      description = "Stop after COUNT probes (of each target). Default: until Ctrl-C.")
   Long count;
 
   @Option(names = {"-i", "--interval"}, paramLabel = "DURATION", defaultValue = "1s",
@@ -76,9 +85,23 @@ final class PingCommand implements Callable<Integer> {
       description = "Time between the starts of two probes. Default: ${DEFAULT-VALUE}.")
   Duration interval;
 
-  @Parameters(index = "0", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
-      description = "host:port, [v6addr]:port")
-  Target target;
+  @Parameters(arity = "1..*", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
+      description = "host:port, [v6addr]:port; several targets are probed side by side, each"
+          + " every interval, each with its own statistics (and its own series on the chart)")
+  List<Target> targets;
+
+  @Option(names = "--plot", negatable = true,
+      description = "A live chart of the connect times in the terminal instead of one line per"
+          + " probe: the default when stdout is a terminal of at least "
+          + PingPlot.DEFAULT_MIN_WIDTH + "x" + PingPlot.DEFAULT_MIN_HEIGHT + " and the format is"
+          + " text; --no-plot prints lines. q or Ctrl-C ends it; the statistics follow.")
+  Boolean plot;
+
+  @Option(names = "--report", paramLabel = "FILE.html",
+      converter = dev.tcpdial.cli.report.ReportFile.class,
+      description = "Also write the run as one self-contained HTML page: connect times over"
+          + " time, outages as bands, the statistics.")
+  Path reportFile;
 
   @Override
   public Integer call() {
@@ -88,18 +111,32 @@ final class PingCommand implements Callable<Integer> {
     if (interval.compareTo(Duration.ofMillis(1)) < 0) {
       throw new ParameterException(spec.commandLine(), "-i/--interval must be at least 1ms");
     }
-    dial.checkFamily(target);
-    Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
-        false, true, false).targetWidth(target.toString().length())
-        .addressWidth(Report.addressWidth(List.of(target)));
-    PingStats stats = new PingStats();
+    List<String> names = targets.stream().map(Target::toString).toList();
+    if (new java.util.HashSet<>(names).size() < names.size()) {
+      throw new ParameterException(spec.commandLine(), "a target given twice: "
+          + names.stream().filter(n -> names.indexOf(n) != names.lastIndexOf(n)).findFirst()
+              .orElseThrow());
+    }
+    targets.forEach(dial::checkFamily);
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();
-    Interrupts interrupts = Interrupts.install(() -> {
+    Runnable stopper = () -> {
       stop.set(true);
       self.interrupt();
-    });
-    Schedule schedule = new Schedule();
+    };
+    PingPlot chart = openPlot(names, stopper);
+    PingReport page = reportFile == null ? null
+        : PingReport.create(reportFile, names, interval, dev.tcpdial.cli.report.Page.commandLine(spec));
+    PingSink views = PingSink.all(java.util.stream.Stream.of(chart, page)
+        .filter(java.util.Objects::nonNull).map(PingSink.class::cast).toList());
+    PrintWriter out = spec.commandLine().getOut();
+    Report report = new Report(chart == null ? out : chart.rows(out), spec.commandLine().getErr(),
+        output, false, true, false)
+        .targetWidth(names.stream().mapToInt(String::length).max().orElse(0))
+        .addressWidth(Report.addressWidth(targets));
+    Run run = new Run(report, views, targets.stream().map(t -> new PingStats()).toList(),
+        new int[targets.size()]);
+    Interrupts interrupts = Interrupts.install(stopper);
     long start = System.nanoTime();
     ExecutorService threads = mode == Mode.SYNC ? Executors.newVirtualThreadPerTaskExecutor() : null;
     try (Dialer dialer = dial.builder(mode, Duration.ofSeconds(5)).build().prestart()) {
@@ -107,44 +144,68 @@ final class PingCommand implements Callable<Integer> {
         return ExitCodes.ERROR;
       }
       report.begin();
-      run(dialer, threads, report, stats, stop, schedule);
+      views.begin(Instant.now());
+      schedule(dialer, threads, run, stop);
       Thread.interrupted(); // the handler's interrupt has done its work
       // interrupted: what ended is reported, what is still in flight is cancelled and said so
-      for (InFlight p : schedule.pending) {
+      for (InFlight p : run.pending) {
         DialResult r = p.resultIfDone();
         if (r == null) {
           p.future().cancel(true);
-          r = new DialResult(target, Outcome.CANCELLED, null, null, null,
+          r = new DialResult(targets.get(p.index()), Outcome.CANCELLED, null, null, null,
               Duration.ofNanos(System.nanoTime() - p.startNanos()), Duration.ZERO, List.of(), mode,
               dialer.probeEngine(), List.of(), "interrupted by " + interrupts.signalName()
                   + " while in flight");
-          stats.interrupted();
+          run.stats.get(p.index()).interrupted();
+          report.row(new Row(r, null, p.seq(), null));
         } else {
-          stats.add(r, p.ended(r));
+          run.ended(p, r);
         }
-        report.row(new Row(r, null, p.seq(), null));
       }
     } finally {
       if (threads != null) {
         threads.shutdownNow();
       }
+      views.close(); // the terminal back before anything else is written
       interrupts.restore();
       Thread.interrupted(); // a late Ctrl-C must not disturb the summary
     }
     Instant end = Instant.now();
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     Map<String, Object> fields = report.summaryFields("ping", elapsed);
-    int code = interrupts.exitCode(stats.connected() > 0 ? ExitCodes.OK : report.exitCode());
+    int code = ExitCodes.OK;
+    List<String> text = new ArrayList<>();
+    List<Object> json = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      PingStats st = run.stats.get(i);
+      code = ExitCodes.worst(code, st.connected() > 0 ? ExitCodes.OK : run.worst[i]);
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      if (targets.size() > 1) {
+        m.put("target", names.get(i));
+      }
+      m.putAll(st.json(end));
+      m.put("most_in_flight", run.mostInFlight);
+      m.put("started_late", run.late);
+      json.add(m);
+      List<String> lines = st.text(names.get(i), elapsed, end);
+      text.addAll(lines);
+      if (page != null) {
+        for (PingStats.Outage o : st.outages()) {
+          page.outage(i, o.down(), o.up() != null ? o.up() : end, o.reason(), o.failedProbes());
+        }
+        page.statistics(i, lines);
+      }
+    }
+    if (page != null && !page.write(end, elapsed, report.err())) {
+      code = ExitCodes.worst(code, ExitCodes.ERROR);
+    }
+    code = interrupts.exitCode(code);
     fields.put("exit_code", code);
     fields.put("interrupted", interrupts.signalName());
-    Map<String, Object> ping = stats.json(end);
-    ping.put("most_in_flight", schedule.mostInFlight);
-    ping.put("started_late", schedule.late);
-    fields.put("ping", ping);
-    List<String> text = new java.util.ArrayList<>(stats.text(target.toString(), elapsed, end));
-    if (schedule.late > 0) {
-      text.add("schedule: " + schedule.late + " probe" + (schedule.late == 1 ? "" : "s")
-          + " started late (at most " + schedule.limit + " in flight)");
+    fields.put("ping", json.size() == 1 ? json.getFirst() : json);
+    if (run.late > 0) {
+      text.add("schedule: " + run.late + " round" + (run.late == 1 ? "" : "s")
+          + " of probes started late (at most " + run.limit + " in flight)");
     }
     if (interrupts.caught()) {
       text.add("interrupted by " + interrupts.signalName());
@@ -153,16 +214,78 @@ final class PingCommand implements Callable<Integer> {
     return code;
   }
 
-  /** The probes in flight, oldest first, and how well the schedule was kept. */
-  private static final class Schedule {
-    final ArrayDeque<InFlight> pending = new ArrayDeque<>();
-    final int limit = Math.max(1, SystemLimits.defaultConcurrency());
-    long late;
-    int mostInFlight;
+  /** The chart, or null for lines: asked for with --plot, or the default on a large terminal. */
+  private PingPlot openPlot(List<String> names, Runnable stopper) {
+    boolean text = output.format == OutputOptions.Format.TEXT && !output.quiet;
+    if (Boolean.FALSE.equals(plot) || (plot == null && !text)) {
+      return null;
+    }
+    if (!text) {
+      throw new ParameterException(spec.commandLine(),
+          "--plot draws the results; it goes with text output only (not -q or --format)");
+    }
+    if (spec.commandLine().getOut() != Terminal.realOut || !Terminal.isatty(1)) {
+      if (plot != null) {
+        throw new ParameterException(spec.commandLine(), "--plot needs a terminal on stdout");
+      }
+      return null;
+    }
+    String title = "tcpdial ping " + String.join(" ", names) + "  every " + Report.human(interval)
+        + "   q: quit";
+    try {
+      return PingPlot.open(names, interval, title, plot != null, stopper);
+    } catch (IllegalStateException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
   }
 
-  /** A probe started at {@code startNanos}; its result comes through {@code future}. */
-  private record InFlight(long seq, long startNanos, Instant started, Future<DialResult> future) {
+  /**
+   * One ping run's state: the probes in flight (oldest first, targets in their order within a
+   * round), what each target saw, and how well the schedule was kept. Used by the calling thread
+   * only.
+   */
+  private final class Run {
+    final Report report;
+    final PingSink views;
+    final List<PingStats> stats;
+    final int[] worst; // per target: the most severe exit code of its failures
+    final ArrayDeque<InFlight> pending = new ArrayDeque<>();
+    final int limit = Math.max(targets.size(), SystemLimits.defaultConcurrency());
+    long late;
+    int mostInFlight;
+
+    Run(Report report, PingSink views, List<PingStats> stats, int[] worst) {
+      this.report = report;
+      this.views = views;
+      this.stats = stats;
+      this.worst = worst;
+    }
+
+    /** Counts, reports and draws a probe that ended. */
+    void ended(InFlight p, DialResult r) {
+      PingStats st = stats.get(p.index());
+      st.add(r, p.ended(r));
+      Row row = new Row(r, null, p.seq(), null);
+      report.row(row);
+      worst[p.index()] = ExitCodes.worst(worst[p.index()], row.exitCode());
+      views.result(p.index(), p.seq(), p.started(), r, st.figures());
+    }
+
+    /** Reports the probes at the head that ended, in order. */
+    void reportEnded() {
+      while (!pending.isEmpty() && pending.peek().future().isDone()) {
+        InFlight p = pending.poll();
+        DialResult r = p.resultIfDone();
+        if (r != null) {
+          ended(p, r);
+        }
+      }
+    }
+  }
+
+  /** A probe of target {@code index} started at {@code startNanos}; its result through {@code future}. */
+  private record InFlight(long seq, int index, long startNanos, Instant started,
+      Future<DialResult> future) {
     /** When the probe ended: its start and its own elapsed time (reports may come later). */
     Instant ended(DialResult r) {
       return started.plus(r.elapsed());
@@ -184,42 +307,45 @@ final class PingCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts a probe every interval, on schedule as ping(8) does: when a probe takes longer than the
-   * interval, the next starts anyway and several are in flight (at most {@link Schedule#limit},
-   * else the next starts late and is counted). Results are reported in sequence order as they end.
-   * Returns when the count is reached and every probe ended, or at once on an interrupt, with the
-   * probes still in flight left in {@code s.pending}.
+   * Starts a round (one probe of each target) every interval, on schedule as ping(8) does: when a
+   * probe takes longer than the interval, the next round starts anyway and several are in flight
+   * (at most {@link Run#limit}, else the next round starts late and is counted). Results are
+   * reported in sequence order as they end. Returns when the count is reached and every probe
+   * ended, or at once on an interrupt, with the probes still in flight left in {@code run.pending}.
    */
-  private void run(Dialer dialer, ExecutorService threads, Report report, PingStats stats,
-      AtomicBoolean stop, Schedule s) {
+  private void schedule(Dialer dialer, ExecutorService threads, Run run, AtomicBoolean stop) {
     long step = interval.toNanos();
     long next = System.nanoTime();
     long seq = 0;
     try {
       while (!stop.get() && (count == null || seq < count)) {
-        awaitUntil(next, report, stats, s);
+        awaitUntil(next, run);
         if (stop.get()) {
           return;
         }
-        if (s.pending.size() >= s.limit) {
-          s.late++;
-          awaitHead(report, stats, s);
+        if (run.pending.size() + targets.size() > run.limit) {
+          run.late++;
+          awaitHead(run);
           next = System.nanoTime();
           continue;
         }
         seq++;
         long now = System.nanoTime();
-        Future<DialResult> f = threads == null ? dialer.probeAsync(target)
-            : threads.submit(() -> dialer.probe(target));
-        s.pending.add(new InFlight(seq, now, Instant.now(), f));
-        s.mostInFlight = Math.max(s.mostInFlight, s.pending.size());
+        Instant started = Instant.now();
+        for (int i = 0; i < targets.size(); i++) {
+          Target t = targets.get(i);
+          Future<DialResult> f = threads == null ? dialer.probeAsync(t)
+              : threads.submit(() -> dialer.probe(t));
+          run.pending.add(new InFlight(seq, i, now, started, f));
+        }
+        run.mostInFlight = Math.max(run.mostInFlight, run.pending.size());
         next += step;
-        if (now - next > step) { // fell behind by more than a probe (a paused machine): no burst
+        if (now - next > step) { // fell behind by more than a round (a paused machine): no burst
           next = now + step;
         }
       }
-      while (!stop.get() && !s.pending.isEmpty()) {
-        awaitHead(report, stats, s);
+      while (!stop.get() && !run.pending.isEmpty()) {
+        awaitHead(run);
       }
     } catch (InterruptedException e) {
       // the signal handler interrupted this thread: the caller reports what is in flight
@@ -227,20 +353,19 @@ final class PingCommand implements Callable<Integer> {
   }
 
   /** Reports the probes that ended, in order, until {@code deadline} (System.nanoTime). */
-  private void awaitUntil(long deadline, Report report, PingStats stats, Schedule s)
-      throws InterruptedException {
+  private static void awaitUntil(long deadline, Run run) throws InterruptedException {
     while (true) {
-      reportEnded(report, stats, s);
+      run.reportEnded();
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return;
       }
-      if (s.pending.isEmpty()) {
+      if (run.pending.isEmpty()) {
         Thread.sleep(Duration.ofNanos(left));
         return;
       }
       try {
-        s.pending.peek().future().get(left, TimeUnit.NANOSECONDS);
+        run.pending.peek().future().get(left, TimeUnit.NANOSECONDS);
       } catch (TimeoutException | ExecutionException | CancellationException e) {
         // reported (or thrown) by reportEnded
       }
@@ -248,8 +373,8 @@ final class PingCommand implements Callable<Integer> {
   }
 
   /** Waits for the oldest probe and reports every one that ended. */
-  private void awaitHead(Report report, PingStats stats, Schedule s) throws InterruptedException {
-    InFlight head = s.pending.peek();
+  private static void awaitHead(Run run) throws InterruptedException {
+    InFlight head = run.pending.peek();
     if (head != null) {
       try {
         head.future().get();
@@ -257,18 +382,6 @@ final class PingCommand implements Callable<Integer> {
         // reported (or thrown) by reportEnded
       }
     }
-    reportEnded(report, stats, s);
-  }
-
-  private void reportEnded(Report report, PingStats stats, Schedule s) {
-    while (!s.pending.isEmpty() && s.pending.peek().future().isDone()) {
-      InFlight p = s.pending.poll();
-      DialResult r = p.resultIfDone();
-      if (r == null) {
-        continue;
-      }
-      stats.add(r, p.ended(r));
-      report.row(new Row(r, null, p.seq(), null));
-    }
+    run.reportEnded();
   }
 }

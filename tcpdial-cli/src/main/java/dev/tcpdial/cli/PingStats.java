@@ -2,6 +2,7 @@ package dev.tcpdial.cli;
 
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.cli.plot.Figures;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -156,6 +157,12 @@ final class PingStats {
   /** Local date and time with the offset: an outage log read the next day still says when. */
   static String clock(Instant t) {
     return ZonedDateTime.ofInstant(t, ZoneId.systemDefault()).format(CLOCK);
+  }
+
+  /** The running figures the live chart and the report show. */
+  Figures figures() {
+    return new Figures(sent, connected, min, percentile(50), percentile(90), percentile(99), max,
+        downSince, downReason);
   }
 
   /** The summary in text, ping style. */

@@ -6,6 +6,9 @@ import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.report.Page;
+import dev.tcpdial.cli.report.ReportFile;
+import dev.tcpdial.cli.report.ScanReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -124,6 +127,15 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = "--no-progress", description = "No progress line on stderr.")
   boolean noProgress;
+
+  @Option(names = "--report", paramLabel = "FILE.html", converter = ReportFile.class,
+      description = "Also write one self-contained HTML page: counts per outcome, a grid of hosts"
+          + " by ports, connect times per outcome, a sortable table of the results that are not"
+          + " refused (at most " + ScanReport.TABLE_LIMIT + " rows). Results still go to stdout.")
+  Path reportFile;
+
+  @Option(names = "--report-all", description = "The report's table lists refused results too.")
+  boolean reportAll;
 
   /** True when a target source is a pipe: then one probe at a time, as its lines arrive. */
   private boolean streamed;
@@ -257,6 +269,8 @@ final class ScanCommand implements Callable<Integer> {
       // a target is at least its address and ":port"; a longer address widens the column later
       report.targetWidth(list.width()).addressWidth(Math.max(9, list.width() - 6));
     }
+    ScanReport page = reportFile == null ? null
+        : new ScanReport(reportFile, reportAll, Page.commandLine(spec));
     AdaptiveWindow permits = new AdaptiveWindow(window);
     TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
@@ -289,10 +303,17 @@ final class ScanCommand implements Callable<Integer> {
           report.flush();
           return;
         }
-        report.row((Row) o);
+        Row row = (Row) o;
+        report.row(row);
+        if (page != null) {
+          page.add(row.result(), row.expected(), row.matched());
+        }
       }
     });
 
+    if (page != null) {
+      page.begin(java.time.Instant.now());
+    }
     if (progress != null) {
       progress.start();
     }
@@ -361,6 +382,10 @@ final class ScanCommand implements Callable<Integer> {
       report.err().println("tcpdial scan: " + local + " target" + (local == 1 ? "" : "s")
           + " failed for local reasons (no_local_address, local_resources) even after backing off:"
           + " a problem of this machine, not of the targets; lower --concurrency or --rate");
+    }
+    if (page != null && !page.write(elapsed, report.err())) {
+      report.exitAtLeast(ExitCodes.ERROR);
+      fields.put("exit_code", report.exitCode());
     }
     report.summary(fields, text);
     if (list.error() != null) {
