@@ -9,6 +9,12 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || need+=(libc-l10n)
 command -v locale-gen >/dev/null 2>&1 || need+=(locales)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
+# dist (scripts/dist.sh, DistTest): jpackage's .deb needs fakeroot and dpkg-dev, jlink's
+# --strip-native-debug-symbols objcopy (binutils); the installed page is read with man (man-db).
+command -v fakeroot >/dev/null 2>&1 || need+=(fakeroot)
+command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev)
+command -v objcopy >/dev/null 2>&1 || need+=(binutils)
+command -v man >/dev/null 2>&1 || need+=(man-db)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0
