@@ -107,6 +107,6 @@ SH
 rm -f "$tree/DEBIAN/postrm" "$tree/DEBIAN/preinst"
 chmod 755 "$tree/DEBIAN/postinst" "$tree/DEBIAN/prerm"
 deb="$out/tcpdial_${deb_version}_${deb_arch}.deb"
-fakeroot dpkg-deb -Zgzip -z6 --build "$tree" "$deb" >/dev/null
+fakeroot dpkg-deb -Zxz --build "$tree" "$deb" >/dev/null
 rm -rf "$work"
 echo "dist: $deb ($(du -h "$deb" | cut -f1))"
