@@ -21,6 +21,12 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # pictures: tmux runs `ping --plot` in a real terminal; headless Chromium opens the HTML reports
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# dist (scripts/dist.sh, DistTest): jpackage's .deb needs fakeroot and dpkg-dev, jlink's
+# --strip-native-debug-symbols objcopy (binutils); the installed page is read with man (man-db).
+command -v fakeroot >/dev/null 2>&1 || need+=(fakeroot)
+command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev)
+command -v objcopy >/dev/null 2>&1 || need+=(binutils)
+command -v man >/dev/null 2>&1 || need+=(man-db)
 if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then gen_de=1; else gen_de=0; fi
 if [ ${#need[@]} -eq 0 ] && [ "$gen_de" -eq 0 ]; then
   exit 0

@@ -38,7 +38,11 @@ public record Attempt(
     /** A retry after every address had failed. */
     RETRY;
 
-    /** The lower-case name used in JSON ({@code delay_elapsed}). */
+    /**
+     * The lower-case name used in JSON ({@code delay_elapsed}).
+     *
+     * @return the label, e.g. {@code delay_elapsed}
+     */
     public String label() {
       return label;
     }
@@ -55,7 +59,11 @@ public record Attempt(
     Objects.requireNonNull(reason, "reason");
   }
 
-  /** True when this attempt timed out because our deadline fired (not the kernel's ETIMEDOUT). */
+  /**
+   * True when this attempt timed out because our deadline fired (not the kernel's ETIMEDOUT).
+   *
+   * @return whether our deadline ended this attempt
+   */
   public boolean deadlineExpired() {
     return outcome == Outcome.TIMEOUT && errno == null;
   }

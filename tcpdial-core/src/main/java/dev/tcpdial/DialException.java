@@ -14,7 +14,12 @@ public final class DialException extends IOException {
 
   private final transient DialResult result;
 
-  /** A failure for {@code result}, whose outcome must not be {@link Outcome#CONNECTED}. */
+  /**
+   * A failure for {@code result}, whose outcome must not be {@link Outcome#CONNECTED}.
+   *
+   * @param result the failed dial
+   * @param cause the most relevant attempt's failure, or {@code null}
+   */
   public DialException(DialResult result, Throwable cause) {
     super(message(result), cause);
     this.result = Objects.requireNonNull(result, "result");
@@ -40,17 +45,29 @@ public final class DialException extends IOException {
     return sb.append("] - ").append(r.explanation()).toString();
   }
 
-  /** Everything about the failed dial. */
+  /**
+   * Everything about the failed dial.
+   *
+   * @return the failed dial's result
+   */
   public DialResult result() {
     return result;
   }
 
-  /** Shorthand for {@code result().outcome()}. */
+  /**
+   * Shorthand for {@code result().outcome()}.
+   *
+   * @return the outcome, never {@link Outcome#CONNECTED}
+   */
   public Outcome outcome() {
     return result.outcome();
   }
 
-  /** Shorthand for {@code result().errno()}: the errno name and number, or {@code null}. */
+  /**
+   * Shorthand for {@code result().errno()}: the errno name and number, or {@code null}.
+   *
+   * @return the errno, or {@code null} when there was none
+   */
   public Errno errno() {
     return result.errno();
   }

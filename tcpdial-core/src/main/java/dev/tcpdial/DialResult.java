@@ -41,7 +41,21 @@ public record DialResult(
     List<Attempt> attempts,
     String detail) {
 
-  /** A result with no detail. */
+  /**
+   * A result with no detail.
+   *
+   * @param target what was dialed
+   * @param outcome the dial's outcome
+   * @param errno the errno, or {@code null}
+   * @param remote the address of the deciding attempt, or {@code null}
+   * @param local the local address of its socket, or {@code null}
+   * @param elapsed from the start of the dial to its end
+   * @param resolution how long resolution took
+   * @param addresses every resolved address, in dialing order
+   * @param mode the dialer's mode
+   * @param engine the engine that connected
+   * @param attempts every attempt, in starting order
+   */
   public DialResult(Target target, Outcome outcome, Errno errno, InetSocketAddress remote,
       InetSocketAddress local, Duration elapsed, Duration resolution, List<InetAddress> addresses,
       Mode mode, Engine engine, List<Attempt> attempts) {
@@ -69,17 +83,29 @@ public record DialResult(
     }
   }
 
-  /** True when the dial connected. */
+  /**
+   * True when the dial connected.
+   *
+   * @return whether the outcome is {@link Outcome#CONNECTED}
+   */
   public boolean connected() {
     return outcome == Outcome.CONNECTED;
   }
 
-  /** True when the dial timed out because a deadline of ours fired (not the kernel's ETIMEDOUT). */
+  /**
+   * True when the dial timed out because a deadline of ours fired (not the kernel's ETIMEDOUT).
+   *
+   * @return whether our deadline ended the dial
+   */
   public boolean deadlineExpired() {
     return outcome == Outcome.TIMEOUT && errno == null;
   }
 
-  /** One sentence on what the outcome means, with the errno's detail when it adds something. */
+  /**
+   * One sentence on what the outcome means, with the errno's detail when it adds something.
+   *
+   * @return the explanation
+   */
   public String explanation() {
     if (outcome == Outcome.TIMEOUT) {
       return errno != null

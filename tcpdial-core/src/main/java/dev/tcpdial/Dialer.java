@@ -50,27 +50,45 @@ public final class Dialer implements AutoCloseable {
    * Builder#userTimeout}, {@link Builder#bindAddressNoPort}) cannot be set in this JVM, or empty
    * when they can. They need Linux, native access ({@code --enable-native-access=dev.tcpdial}) and
    * the channel's descriptor ({@code --add-exports java.base/sun.nio.ch=dev.tcpdial}).
+   *
+   * @return the reason, or empty when the options can be set
    */
   public static java.util.Optional<String> socketOptionsUnavailable() {
     return java.util.Optional.ofNullable(dev.tcpdial.internal.KernelKnobs.unavailable());
   }
 
-  /** A builder with every option at its default. */
+  /**
+   * A builder with every option at its default.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A dialer with every option at its default ({@link Mode#SYNC}, 10 s per attempt). */
+  /**
+   * A dialer with every option at its default ({@link Mode#SYNC}, 10 s per attempt).
+   *
+   * @return a new dialer
+   */
   public static Dialer ofDefaults() {
     return builder().build();
   }
 
-  /** A builder holding this dialer's options, to derive another dialer. */
+  /**
+   * A builder holding this dialer's options, to derive another dialer.
+   *
+   * @return a new builder with this dialer's options
+   */
   public Builder toBuilder() {
     return config.copy();
   }
 
-  /** This dialer's mode. */
+  /**
+   * This dialer's mode.
+   *
+   * @return {@link Mode#SYNC} or {@link Mode#ASYNC}
+   */
   public Mode mode() {
     return config.mode;
   }
@@ -80,6 +98,8 @@ public final class Dialer implements AutoCloseable {
    * virtual thread parks); interrupting it cancels the dial. Either way the channel comes back in
    * blocking mode.
    *
+   * @param target where to connect
+   * @return the connected channel, in blocking mode; the caller closes it
    * @throws DialException when the dial did not connect; its {@link DialException#result()} says
    *     why. An interrupt ends the dial as {@link Outcome#CANCELLED} and leaves the thread's
    *     interrupt status set.
@@ -89,7 +109,14 @@ public final class Dialer implements AutoCloseable {
     return engine.dial(target);
   }
 
-  /** {@code dial(Target.parse(hostPort))}. */
+  /**
+   * {@code dial(Target.parse(hostPort))}.
+   *
+   * @param hostPort {@code host:port}, {@code [v6]:port} or {@code address:port}
+   * @return the connected channel, in blocking mode; the caller closes it
+   * @throws DialException when the dial did not connect
+   * @throws IllegalArgumentException when {@code hostPort} does not parse
+   */
   public SocketChannel dial(String hostPort) throws DialException {
     return dial(Target.parse(hostPort));
   }
@@ -100,6 +127,9 @@ public final class Dialer implements AutoCloseable {
    * DialException}. It is completed on the dialer's executor, never on the event-loop thread
    * (unless the executor runs tasks inline). {@code cancel} on the future cancels the dial and
    * closes its sockets; a channel that arrives after the future was completed otherwise is closed.
+   *
+   * @param target where to connect
+   * @return a future of the connected channel; the caller closes it
    */
   public CompletableFuture<SocketChannel> dialAsync(Target target) {
     Objects.requireNonNull(target, "target");
@@ -109,6 +139,9 @@ public final class Dialer implements AutoCloseable {
   /**
    * Connects to {@code target}, closes the connection, and says how it went. Never throws for a
    * network outcome; an interrupt ends it as {@link Outcome#CANCELLED}.
+   *
+   * @param target where to connect
+   * @return how the dial went, with every attempt
    */
   public DialResult probe(Target target) {
     Objects.requireNonNull(target, "target");
@@ -118,6 +151,9 @@ public final class Dialer implements AutoCloseable {
   /**
    * {@link #probe} without blocking: the future always completes normally with the result (unless
    * cancelled). Completed like {@link #dialAsync}'s.
+   *
+   * @param target where to connect
+   * @return a future of how the dial went
    */
   public CompletableFuture<DialResult> probeAsync(Target target) {
     Objects.requireNonNull(target, "target");
@@ -133,6 +169,11 @@ public final class Dialer implements AutoCloseable {
    * at a time. An interrupt stops the scan: probes in flight end {@link Outcome#CANCELLED} (and are
    * reported), the rest are not started, and {@link InterruptedException} is thrown.
    *
+   * @param targets what to probe, read one at a time
+   * @param concurrency how many probes may be in flight at once, at least 1
+   * @param results receives each result as it completes
+   * @return how many targets were probed
+   * @throws InterruptedException when the calling thread was interrupted
    * @throws IllegalArgumentException when {@code concurrency} is below 1
    */
   public long probeEach(java.util.Iterator<Target> targets, int concurrency,
@@ -156,6 +197,8 @@ public final class Dialer implements AutoCloseable {
    * Does now what the first dial would otherwise do: loads classes, links the native calls, starts
    * the event loop. Optional; worth it when the first dial's timing is a measurement (a CLI's
    * {@code check}), not in a server. Touches no network. Returns this dialer.
+   *
+   * @return this dialer
    */
   public Dialer prestart() {
     engine.prestart();
@@ -167,6 +210,8 @@ public final class Dialer implements AutoCloseable {
    * report it: {@link Engine#URING} or {@link Engine#EPOLL} on Linux x86_64/aarch64 with native
    * access granted and no {@link Builder#socketConfigurer}, unless {@link Builder#engine} forced
    * one. Decides the native backend (asks the kernel for an io_uring) on first call.
+   *
+   * @return the engine of probes
    */
   public Engine probeEngine() {
     return engine.probeEngine();
@@ -232,7 +277,12 @@ public final class Dialer implements AutoCloseable {
       return b;
     }
 
-    /** {@link Mode#SYNC} (default) or {@link Mode#ASYNC}. */
+    /**
+     * {@link Mode#SYNC} (default) or {@link Mode#ASYNC}.
+     *
+     * @param mode the mode
+     * @return this builder
+     */
     public Builder mode(Mode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
       return this;
@@ -243,6 +293,8 @@ public final class Dialer implements AutoCloseable {
      * ours: the kernel gives up after its SYN retries (127 s with {@code tcp_syn_retries=6}). Always
      * capped by what is left of the {@link #deadline}.
      *
+     * @param timeout per attempt; zero for no limit of ours
+     * @return this builder
      * @throws IllegalArgumentException when negative
      */
     public Builder connectTimeout(Duration timeout) {
@@ -254,6 +306,8 @@ public final class Dialer implements AutoCloseable {
      * How long the whole dial may take: resolution, every attempt, every retry and backoff. Default
      * zero: no overall limit (each attempt still has its {@link #connectTimeout}).
      *
+     * @param deadline for the whole dial; zero for none
+     * @return this builder
      * @throws IllegalArgumentException when negative
      */
     public Builder deadline(Duration deadline) {
@@ -266,6 +320,8 @@ public final class Dialer implements AutoCloseable {
      * unanswered before the next address is tried beside it. Default 250 ms; clamped to 10 ms - 2 s.
      * Zero disables it: addresses are tried strictly one after another.
      *
+     * @param delay the Connection Attempt Delay; zero to try addresses one after another
+     * @return this builder
      * @throws IllegalArgumentException when negative
      */
     public Builder attemptDelay(Duration delay) {
@@ -282,6 +338,8 @@ public final class Dialer implements AutoCloseable {
     /**
      * How long resolving a name may take. Default zero: limited only by the {@link #deadline}.
      *
+     * @param timeout for resolution; zero for none of its own
+     * @return this builder
      * @throws IllegalArgumentException when negative
      */
     public Builder resolveTimeout(Duration timeout) {
@@ -289,7 +347,12 @@ public final class Dialer implements AutoCloseable {
       return this;
     }
 
-    /** Which address families to dial; default {@link Family#ANY}. */
+    /**
+     * Which address families to dial; default {@link Family#ANY}.
+     *
+     * @param family the families to dial
+     * @return this builder
+     */
     public Builder family(Family family) {
       this.family = Objects.requireNonNull(family, "family");
       return this;
@@ -298,37 +361,65 @@ public final class Dialer implements AutoCloseable {
     /**
      * The local address to bind before connecting (port 0: the kernel picks). Default none. Only
      * addresses of its family are dialed. {@code null} removes it.
+     *
+     * @param address the local address, or {@code null}
+     * @return this builder
      */
     public Builder localAddress(InetAddress address) {
       this.local = address == null ? null : new InetSocketAddress(address, 0);
       return this;
     }
 
-    /** The local address and port to bind before connecting; {@code null} removes it. */
+    /**
+     * The local address and port to bind before connecting; {@code null} removes it.
+     *
+     * @param address the local address and port, or {@code null}
+     * @return this builder
+     */
     public Builder localAddress(InetSocketAddress address) {
       this.local = address;
       return this;
     }
 
-    /** Sets socket options on each fresh socket before it binds and connects. Default none. */
+    /**
+     * Sets socket options on each fresh socket before it binds and connects. Default none.
+     *
+     * @param configurer called with each fresh channel
+     * @return this builder
+     */
     public Builder socketConfigurer(SocketConfigurer configurer) {
       this.configurer = Objects.requireNonNull(configurer, "configurer");
       return this;
     }
 
-    /** Resolves names; default {@link Resolver#system()}. */
+    /**
+     * Resolves names; default {@link Resolver#system()}.
+     *
+     * @param resolver resolves names to addresses
+     * @return this builder
+     */
     public Builder resolver(Resolver resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
     }
 
-    /** When to try again; default {@link RetryPolicy#none()}. */
+    /**
+     * When to try again; default {@link RetryPolicy#none()}.
+     *
+     * @param retry the retry policy
+     * @return this builder
+     */
     public Builder retry(RetryPolicy retry) {
       this.retry = Objects.requireNonNull(retry, "retry");
       return this;
     }
 
-    /** Receives every dial's events; default none. */
+    /**
+     * Receives every dial's events; default none.
+     *
+     * @param listener receives the events
+     * @return this builder
+     */
     public Builder listener(DialListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -338,6 +429,9 @@ public final class Dialer implements AutoCloseable {
      * Completes futures and delivers listener events. Default {@link ForkJoinPool#commonPool()};
      * {@code Runnable::run} completes them inline, on the event-loop thread in {@link Mode#ASYNC}
      * (fast, but a slow callback then stalls every dial).
+     *
+     * @param executor completes futures and delivers events
+     * @return this builder
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
@@ -360,6 +454,9 @@ public final class Dialer implements AutoCloseable {
      * that reached the far side (connected, or stopped by a deadline or a cancel) with {@code
      * SO_LINGER} 0: the kernel sends a reset and keeps no {@code TIME_WAIT} socket, so many probes
      * do not exhaust local ports; the target sees a reset instead of an orderly close.
+     *
+     * @param engine the engine to force, or {@code null} to choose
+     * @return this builder
      */
     public Builder engine(Engine engine) {
       this.engine = engine;
@@ -371,6 +468,9 @@ public final class Dialer implements AutoCloseable {
      * with ETIMEDOUT after 1+2+... s without touching the global sysctl: 1 gives ~3 s, 2 ~7 s.
      * Default 0: the system's {@code net.ipv4.tcp_syn_retries}. Where it cannot be set, attempts fail
      * with {@code error} rather than silently ignoring it.
+     *
+     * @param count SYN retransmissions, 1 to 127; 0 for the system's default
+     * @return this builder
      */
     public Builder synRetries(int count) {
       if (count < 0 || count > 127) {
@@ -383,6 +483,9 @@ public final class Dialer implements AutoCloseable {
     /**
      * {@code TCP_USER_TIMEOUT} (Linux): how long sent data may stay unacknowledged before the kernel
      * drops the connection; also bounds the connect. Default zero: the system's behaviour.
+     *
+     * @param timeout the user timeout; zero for the system's behaviour
+     * @return this builder
      */
     public Builder userTimeout(Duration timeout) {
       this.userTimeout = nonNegative(timeout, "userTimeout");
@@ -393,6 +496,9 @@ public final class Dialer implements AutoCloseable {
      * With a {@link #localAddress} of port 0, set {@code IP_BIND_ADDRESS_NO_PORT} (Linux) so the
      * port is chosen at connect time for the 4-tuple and many connections from one source address
      * do not run out of ports at bind time. Default true.
+     *
+     * @param enabled whether to set {@code IP_BIND_ADDRESS_NO_PORT}
+     * @return this builder
      */
     public Builder bindAddressNoPort(boolean enabled) {
       this.bindAddressNoPort = enabled;
@@ -402,6 +508,7 @@ public final class Dialer implements AutoCloseable {
     /**
      * A dialer with these options.
      *
+     * @return a new dialer
      * @throws IllegalStateException when {@link #synRetries} or {@link #userTimeout} was asked for
      *     and this JVM cannot set them (see {@link Dialer#socketOptionsUnavailable()})
      */

@@ -33,7 +33,11 @@ public enum Engine {
    */
   AUTO;
 
-  /** The lower-case name used by the CLI and in JSON. */
+  /**
+   * The lower-case name used by the CLI and in JSON.
+   *
+   * @return {@code jdk} or {@code native}
+   */
   public String label() {
     return label;
   }

@@ -108,7 +108,12 @@ public record Errno(String name, int number) {
     return e;
   }
 
-  /** The errno with this Linux number; one this table does not know is named {@code E<number>}. */
+  /**
+   * The errno with this Linux number; one this table does not know is named {@code E<number>}.
+   *
+   * @param number the Linux errno number
+   * @return the errno
+   */
   public static Errno of(int number) {
     Errno known = number > 0 && number < SMALL.length ? SMALL[number] : BY_NUMBER.get(number);
     return known != null ? known : new Errno("E" + number, number);
@@ -117,6 +122,8 @@ public record Errno(String name, int number) {
   /**
    * The errno with this symbolic name ({@code "econnrefused"} works too).
    *
+   * @param name the symbolic name, e.g. {@code ECONNREFUSED}
+   * @return the errno
    * @throws IllegalArgumentException when the name is not in the table
    */
   public static Errno named(String name) {
@@ -127,12 +134,20 @@ public record Errno(String name, int number) {
     return known;
   }
 
-  /** The C-locale text glibc gives this errno ({@code "Connection refused"}), or {@code ""}. */
+  /**
+   * The C-locale text glibc gives this errno ({@code "Connection refused"}), or {@code ""}.
+   *
+   * @return the text, or {@code ""}
+   */
   public String text() {
     return TEXT.getOrDefault(number, "");
   }
 
-  /** Every errno this table knows, by number. */
+  /**
+   * Every errno this table knows, by number.
+   *
+   * @return the known errnos, ordered by number
+   */
   public static java.util.Collection<Errno> known() {
     return java.util.List.copyOf(new java.util.TreeMap<>(BY_NUMBER).values());
   }

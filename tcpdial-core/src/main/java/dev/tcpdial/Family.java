@@ -13,7 +13,12 @@ public enum Family {
   /** IPv6 only ({@code -6}). */
   IPV6;
 
-  /** True when an address of this kind may be dialed. */
+  /**
+   * True when an address of this kind may be dialed.
+   *
+   * @param a the address
+   * @return whether this family allows {@code a}
+   */
   public boolean allows(InetAddress a) {
     return switch (this) {
       case ANY -> true;

@@ -13,7 +13,11 @@ public enum Mode {
    */
   ASYNC;
 
-  /** The lower-case name used by the CLI and in JSON ({@code sync}, {@code async}). */
+  /**
+   * The lower-case name used by the CLI and in JSON ({@code sync}, {@code async}).
+   *
+   * @return {@code sync} or {@code async}
+   */
   public String label() {
     return label;
   }

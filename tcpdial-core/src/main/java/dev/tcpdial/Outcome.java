@@ -54,17 +54,29 @@ public enum Outcome {
     this.label = name().toLowerCase(Locale.ROOT);
   }
 
-  /** The outcome's name as printed and in JSON: {@code connected}, {@code host_unreachable}, ... */
+  /**
+   * The outcome's name as printed and in JSON: {@code connected}, {@code host_unreachable}, ...
+   *
+   * @return the label
+   */
   public String label() {
     return label;
   }
 
-  /** One sentence on what this outcome means for a TCP connect. */
+  /**
+   * One sentence on what this outcome means for a TCP connect.
+   *
+   * @return the explanation
+   */
   public String explanation() {
     return explanation;
   }
 
-  /** True for every outcome but {@link #CONNECTED}. */
+  /**
+   * True for every outcome but {@link #CONNECTED}.
+   *
+   * @return whether this outcome is a failure
+   */
   public boolean isFailure() {
     return this != CONNECTED;
   }
@@ -72,6 +84,8 @@ public enum Outcome {
   /**
    * True when the failure lies on this machine (no port, no descriptor, cancelled), not with the
    * target: a scan slows down on these instead of reporting them as a property of the target.
+   *
+   * @return whether the failure is local
    */
   public boolean isLocal() {
     return this == NO_LOCAL_ADDRESS || this == LOCAL_RESOURCES || this == CANCELLED;
@@ -80,6 +94,8 @@ public enum Outcome {
   /**
    * The outcome named by {@code label} ({@code "host_unreachable"}), case-insensitive.
    *
+   * @param label the label, in any case
+   * @return the outcome
    * @throws IllegalArgumentException when no outcome has that label
    */
   public static Outcome fromLabel(String label) {

@@ -16,6 +16,8 @@ public interface Resolver {
    * Every address of {@code host}, best first. Blocks while it asks; the dialer bounds the wait
    * with its deadline.
    *
+   * @param host the name to resolve
+   * @return the addresses, best first, never empty
    * @throws UnknownHostException when the name does not exist or has no address
    */
   List<InetAddress> resolve(String host) throws UnknownHostException;
@@ -25,6 +27,8 @@ public interface Resolver {
    * IPv4 addresses first unless the JVM runs with {@code -Djava.net.preferIPv6Addresses=system}
    * (the system's RFC 6724 order) or {@code =true}; Happy Eyeballs starts with the first
    * address's family.
+   *
+   * @return the system resolver
    */
   static Resolver system() {
     return host -> List.of(InetAddress.getAllByName(host));
@@ -33,6 +37,9 @@ public interface Resolver {
   /**
    * A resolver that knows only {@code table} (names compared ignoring case) and fails every
    * other name. It never touches the network.
+   *
+   * @param table the names and their addresses
+   * @return a resolver that knows only {@code table}
    */
   static Resolver of(Map<String, List<InetAddress>> table) {
     Map<String, List<InetAddress>> copy = new java.util.HashMap<>();

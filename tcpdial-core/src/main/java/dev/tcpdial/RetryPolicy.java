@@ -35,7 +35,11 @@ public final class RetryPolicy {
     this.retryOn = Set.copyOf(retryOn);
   }
 
-  /** No retries: one round over the addresses. */
+  /**
+   * No retries: one round over the addresses.
+   *
+   * @return the policy that never retries
+   */
   public static RetryPolicy none() {
     return NONE;
   }
@@ -43,6 +47,10 @@ public final class RetryPolicy {
   /**
    * Up to {@code retries} more rounds (0 to 100), backoff 100 ms doubling up to 2 s, on the default
    * outcomes.
+   *
+   * @param retries how many more rounds, 0 to 100
+   * @return the policy
+   * @throws IllegalArgumentException when {@code retries} is out of range
    */
   public static RetryPolicy retries(int retries) {
     if (retries < 0 || retries > 100) {
@@ -54,6 +62,11 @@ public final class RetryPolicy {
   /**
    * The same policy with backoff {@code base} (the first retry waits up to this, each next one up
    * to twice the previous) capped at {@code cap}. Both positive, {@code base <= cap}.
+   *
+   * @param base the first backoff's upper bound
+   * @param cap the largest backoff
+   * @return the new policy
+   * @throws IllegalArgumentException unless {@code 0 < base <= cap}
    */
   public RetryPolicy withBackoff(Duration base, Duration cap) {
     Objects.requireNonNull(base, "base");
@@ -64,7 +77,11 @@ public final class RetryPolicy {
     return new RetryPolicy(maxRetries, base, cap, retryOn);
   }
 
-  /** The same policy, retrying {@code refused} too (a service that is restarting refuses). */
+  /**
+   * The same policy, retrying {@code refused} too (a service that is restarting refuses).
+   *
+   * @return the new policy
+   */
   public RetryPolicy retryingRefused() {
     EnumSet<Outcome> on = EnumSet.copyOf(retryOn);
     on.add(Outcome.REFUSED);
@@ -74,6 +91,8 @@ public final class RetryPolicy {
   /**
    * The same policy retrying exactly {@code outcomes}.
    *
+   * @param outcomes the outcomes to retry
+   * @return the new policy
    * @throws IllegalArgumentException for {@code connected}, {@code prohibited} or {@code cancelled},
    *     which are never retried
    */
@@ -86,27 +105,48 @@ public final class RetryPolicy {
     return new RetryPolicy(maxRetries, base, cap, outcomes.isEmpty() ? EnumSet.noneOf(Outcome.class) : EnumSet.copyOf(outcomes));
   }
 
-  /** How many more rounds at most; 0 means none. */
+  /**
+   * How many more rounds at most; 0 means none.
+   *
+   * @return the number of retries; 0 for none
+   */
   public int maxRetries() {
     return maxRetries;
   }
 
-  /** The first backoff's upper bound. */
+  /**
+   * The first backoff's upper bound.
+   *
+   * @return the first backoff's upper bound
+   */
   public Duration base() {
     return base;
   }
 
-  /** The largest backoff. */
+  /**
+   * The largest backoff.
+   *
+   * @return the largest backoff
+   */
   public Duration cap() {
     return cap;
   }
 
-  /** The outcomes that are retried. */
+  /**
+   * The outcomes that are retried.
+   *
+   * @return the retried outcomes
+   */
   public Set<Outcome> retryOn() {
     return retryOn;
   }
 
-  /** True when a round that ended in {@code outcome} is worth another. */
+  /**
+   * True when a round that ended in {@code outcome} is worth another.
+   *
+   * @param outcome how a round ended
+   * @return whether to retry
+   */
   public boolean retries(Outcome outcome) {
     return retryOn.contains(outcome);
   }
@@ -115,6 +155,11 @@ public final class RetryPolicy {
    * The pause before retry number {@code retry} (1 for the first), in nanoseconds: uniformly
    * random in [0, min(cap, base * 2^(retry-1))] ("full jitter"); at least {@code base} after a local
    * failure.
+   *
+   * @param retry the retry's number, from 1
+   * @param after the outcome of the round before
+   * @param random the source of the jitter
+   * @return the pause, in nanoseconds
    */
   public long backoffNanos(int retry, Outcome after, RandomGenerator random) {
     long baseN = base.toNanos();

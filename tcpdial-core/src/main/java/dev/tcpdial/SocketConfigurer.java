@@ -10,7 +10,12 @@ import java.nio.channels.SocketChannel;
  */
 @FunctionalInterface
 public interface SocketConfigurer {
-  /** Configures {@code channel}; called once per attempt on the thread that opens the socket. */
+  /**
+   * Configures {@code channel}; called once per attempt on the thread that opens the socket.
+   *
+   * @param channel the fresh, unconnected channel
+   * @throws IOException when an option cannot be set; the attempt then fails with {@code error}
+   */
   void configure(SocketChannel channel) throws IOException;
 
   /** A configurer that changes nothing. */

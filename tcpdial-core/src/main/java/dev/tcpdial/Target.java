@@ -34,6 +34,8 @@ public record Target(String host, int port) {
    * Parses {@code host:port}, {@code [v6addr]:port}, {@code 198.18.0.1:80} or {@code
    * [fd00::1]:443}.
    *
+   * @param text the target
+   * @return the target
    * @throws IllegalArgumentException with a one-line reason for malformed input
    */
   public static Target parse(String text) {
@@ -45,6 +47,9 @@ public record Target(String host, int port) {
    * bare IPv6 literal ({@code fd00::1}) is accepted then too. A {@code defaultPort} of 0 means the
    * port is required.
    *
+   * @param text the target
+   * @param defaultPort the port of a target without one; 0 if the port is required
+   * @return the target
    * @throws IllegalArgumentException with a one-line reason for malformed input
    */
   public static Target parse(String text, int defaultPort) {
@@ -129,6 +134,9 @@ public record Target(String host, int port) {
   /**
    * Parses a port number: decimal digits, 1 to 65535.
    *
+   * @param text the port's digits
+   * @param where the target, for the error message
+   * @return the port
    * @throws IllegalArgumentException with a one-line reason
    */
   public static int parsePort(String text, String where) {
@@ -303,18 +311,33 @@ public record Target(String host, int port) {
     return i < s.length() ? b + "..." : b.toString();
   }
 
-  /** A target for an address and port. */
+  /**
+   * A target for an address and port.
+   *
+   * @param address the address and port
+   * @return the target
+   */
   public static Target of(InetSocketAddress address) {
     InetAddress a = address.getAddress();
     return new Target(a != null ? a.getHostAddress() : address.getHostString(), address.getPort());
   }
 
-  /** A target for an address and port. */
+  /**
+   * A target for an address and port.
+   *
+   * @param address the address
+   * @param port the port
+   * @return the target
+   */
   public static Target of(InetAddress address, int port) {
     return new Target(address.getHostAddress(), port);
   }
 
-  /** The address when the host is a literal, with no lookup; empty for a name. */
+  /**
+   * The address when the host is a literal, with no lookup; empty for a name.
+   *
+   * @return the address, or empty for a name
+   */
   public Optional<InetAddress> literal() {
     return host.indexOf(':') >= 0 || looksNumeric(host)
         ? Optional.ofNullable(address(host)) : Optional.empty();
@@ -338,7 +361,11 @@ public record Target(String host, int port) {
     return a;
   }
 
-  /** True when the host is an address literal (no name to resolve). */
+  /**
+   * True when the host is an address literal (no name to resolve).
+   *
+   * @return whether the host is an address literal
+   */
   public boolean isLiteral() {
     return host.indexOf(':') >= 0 || looksNumeric(host);
   }

@@ -16,6 +16,9 @@ import picocli.CommandLine.Spec;
 
 /** How to dial: shared by check, ping and scan. */
 public final class DialOptions {
+  /** Options at their defaults, before picocli sets them. */
+  public DialOptions() {}
+
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 

@@ -40,7 +40,12 @@ public final class ExitCodes {
 
   private ExitCodes() {}
 
-  /** The code for one result without expectation. */
+  /**
+   * The code for one result without expectation.
+   *
+   * @param outcome the result's outcome
+   * @return the exit code
+   */
   public static int of(Outcome outcome) {
     return switch (outcome) {
       case CONNECTED -> OK;
@@ -54,7 +59,13 @@ public final class ExitCodes {
     };
   }
 
-  /** The code for one result with an expectation: 0 when it held, else the mismatch code. */
+  /**
+   * The code for one result with an expectation: 0 when it held, else the mismatch code.
+   *
+   * @param outcome the result's outcome
+   * @param expected what was expected
+   * @return the exit code
+   */
   public static int of(Outcome outcome, Expectation expected) {
     if (expected == null) {
       return of(outcome);
@@ -76,7 +87,13 @@ public final class ExitCodes {
     return SEVERITY.length;
   }
 
-  /** The more severe of two codes. */
+  /**
+   * The more severe of two codes.
+   *
+   * @param a an exit code
+   * @param b another exit code
+   * @return the more severe of the two
+   */
   public static int worst(int a, int b) {
     return rank(b) > rank(a) ? b : a;
   }

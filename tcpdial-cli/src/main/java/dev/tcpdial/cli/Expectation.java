@@ -12,7 +12,12 @@ public enum Expectation {
   /** Nothing useful comes back: {@code timeout}, {@code host_unreachable}, {@code network_unreachable}, {@code prohibited}. */
   FILTERED;
 
-  /** True when {@code outcome} is what this expectation means. */
+  /**
+   * True when {@code outcome} is what this expectation means.
+   *
+   * @param outcome a dial's outcome
+   * @return whether it matches
+   */
   public boolean matches(Outcome outcome) {
     return switch (this) {
       case OPEN -> outcome == Outcome.CONNECTED;
@@ -22,12 +27,22 @@ public enum Expectation {
     };
   }
 
-  /** {@code open}, {@code closed}, {@code filtered}. */
+  /**
+   * {@code open}, {@code closed}, {@code filtered}.
+   *
+   * @return the label
+   */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses a label, case-insensitive, with a one-line error. */
+  /**
+   * Parses a label, case-insensitive, with a one-line error.
+   *
+   * @param text the label, in any case
+   * @return the expectation
+   * @throws IllegalArgumentException when {@code text} is no label
+   */
   public static Expectation parse(String text) {
     for (Expectation e : values()) {
       if (e.label().equalsIgnoreCase(text.strip())) {

@@ -58,6 +58,8 @@ import picocli.CommandLine.Spec;
         "  With a write error on standard output (e.g. a full disk): one line on stderr, exit 1.",
     })
 public final class Main implements Runnable {
+  /** The top-level command; picocli runs its subcommands. */
+  public Main() {}
 
   @Spec
   CommandSpec spec;
@@ -68,12 +70,21 @@ public final class Main implements Runnable {
         "missing command: " + String.join(", ", spec.subcommands().keySet()));
   }
 
-  /** A command line with this tool's handlers: one-line errors, exit code 2 for bad input. */
+  /**
+   * A command line with this tool's handlers: one-line errors, exit code 2 for bad input.
+   *
+   * @return the command line
+   */
   public static CommandLine commandLine() {
     return configure(new CommandLine(new Main()));
   }
 
-  /** Installs the handlers and settings on {@code cl} and its subcommands. */
+  /**
+   * Installs the handlers and settings on {@code cl} and its subcommands.
+   *
+   * @param cl the command line
+   * @return {@code cl}
+   */
   public static CommandLine configure(CommandLine cl) {
     System.setProperty("tcpdial.defaultConcurrency", Integer.toString(SystemLimits.defaultConcurrency()));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -141,7 +152,11 @@ public final class Main implements Runnable {
   private static final java.util.Set<String> DIALING =
       java.util.Set.of("check", "ping", "scan", "demo");
 
-  /** Runs the tool and exits with its code. */
+  /**
+   * Runs the tool and exits with its code.
+   *
+   * @param args the command-line arguments
+   */
   public static void main(String[] args) {
     if (args.length > 0 && DIALING.contains(args[0])) {
       Dialer.warmUpInBackground(); // links the native calls while the command line is parsed

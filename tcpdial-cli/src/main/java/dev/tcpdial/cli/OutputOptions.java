@@ -4,8 +4,18 @@ import picocli.CommandLine.Option;
 
 /** Output options shared by every command. */
 public final class OutputOptions {
+  /** Options at their defaults, before picocli sets them. */
+  public OutputOptions() {}
+
   /** Output formats. */
-  public enum Format { TEXT, JSON, CSV }
+  public enum Format {
+    /** Aligned text for people. */
+    TEXT,
+    /** One JSON object per line, then a summary line. */
+    JSON,
+    /** A header row, then one row per result. */
+    CSV
+  }
 
   @Option(names = "--format", paramLabel = "text|json|csv", defaultValue = "text",
       description = "Output format: aligned text, one JSON object per line (then a summary line), or CSV"

@@ -234,7 +234,12 @@ public final class LabProbe {
 
   private static String line(Job j) {
     try {
-      return format("RESULT", j, run(j));
+      // late_ms: how late this process's threads got the CPU back during the dial, which the
+      // test's bounds add to their own slack (a loaded machine, a GC pause).
+      try (dev.tcpdial.SchedulingDelay late = dev.tcpdial.SchedulingDelay.start()) {
+        String result = format("RESULT", j, run(j));
+        return result + " late_ms=" + String.format(java.util.Locale.ROOT, "%.1f", late.maxMs());
+      }
     } catch (RuntimeException | Error e) {
       return "RESULT id=" + j.id() + " target=" + j.target() + " mode=" + j.mode().label()
           + " engine=- api=" + j.api() + " outcome=probe_failed errno=- errnum=- elapsed_ms=-"

@@ -118,6 +118,26 @@ public final class Loopback implements AutoCloseable {
     }
   }
 
+  /**
+   * The fd count once it holds still: channels of earlier tests that only the garbage collector's
+   * cleaner closes would otherwise close between a test's baseline and its checks (seen on a
+   * loaded machine: one fewer than expected). Collects, then waits up to 2 s for three equal reads
+   * 20 ms apart.
+   */
+  public static long fdsStable() throws InterruptedException {
+    System.gc();
+    long end = System.nanoTime() + 2_000_000_000L;
+    long n = fds();
+    int same = 0;
+    while (same < 2 && System.nanoTime() < end) {
+      Thread.sleep(20);
+      long m = fds();
+      same = m == n ? same + 1 : 0;
+      n = m;
+    }
+    return n;
+  }
+
   /** Waits up to {@code millis} for the fd count to drop to {@code atMost}; returns the last count. */
   public static long fdsSettle(long atMost, long millis) throws InterruptedException {
     long end = System.nanoTime() + millis * 1_000_000;

@@ -128,7 +128,7 @@ class NativeLoopTest {
 
   @Test
   void localFailureEndsInsideSubmitAndClosesTheSocket() throws Exception {
-    long before = Loopback.fds();
+    long before = Loopback.fdsStable();
     // a source address this machine does not have: bind fails with EADDRNOTAVAIL at once
     try (NativeLoop bound = NativeLoop.start("bound", new NativeLoop.Options(
         new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0, 0, true, true),
@@ -202,7 +202,7 @@ class NativeLoopTest {
   @Test
   void aRefusedProbesSocketCarriesTheNextProbe() throws Exception {
     assumeTrue(backend == NativeLoop.Backend.EPOLL, "epoll only: the second connect() keeps it");
-    long before = Loopback.fds();
+    long before = Loopback.fdsStable();
     // one probe kept in flight (a full accept queue), so the loop is never idle in between
     long held = onLoop(l -> l.submit(Loopback.V4, full4, Long.MAX_VALUE, 100, record));
     long opened = onLoop(NativeLoop::socketsOpened);
