@@ -221,6 +221,8 @@ public final class Dialer implements AutoCloseable {
    * Why {@link #probeEngine()} is the one it is, in one line, and why a faster engine was not
    * taken (for example {@code "uring"}, or {@code "epoll: io_uring_setup: EPERM
    * (kernel.io_uring_disabled, ...)"}). Asks the kernel, once.
+   *
+   * @return the engine's label and, where one was passed over, why
    */
   public String probeEngineReason() {
     return engine.probeEngineReason();

@@ -36,13 +36,17 @@ public enum Engine {
   /**
    * The lower-case name used by the CLI and in JSON.
    *
-   * @return {@code jdk} or {@code native}
+   * @return {@code jdk}, {@code native}, {@code epoll}, {@code uring} or {@code auto}
    */
   public String label() {
     return label;
   }
 
-  /** True for the engines that make system calls of their own: native, epoll, uring. */
+  /**
+   * True for the engines that make system calls of their own: native, epoll, uring.
+   *
+   * @return whether this engine is one of the native ones
+   */
   public boolean isNative() {
     return this == NATIVE || this == EPOLL || this == URING;
   }
