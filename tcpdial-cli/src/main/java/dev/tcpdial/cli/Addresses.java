@@ -8,7 +8,13 @@ import java.net.InetSocketAddress;
 public final class Addresses {
   private Addresses() {}
 
-  /** {@code 198.18.1.2}, {@code fd00::1}; never a host name, never a lookup. */
+  /**
+   * {@code 198.18.1.2}, {@code fd00::1}; never a host name, never a lookup.
+   *
+   * @param a the address
+   * @return dotted decimal for IPv4; for IPv6 lower-case hex groups without leading zeros, the
+   *     longest run of two or more zero groups as {@code ::}, no zone
+   */
   public static String format(InetAddress a) {
     if (!(a instanceof Inet6Address)) {
       return a.getHostAddress();

@@ -15,7 +15,11 @@ import java.util.List;
 public final class Loopback {
   private Loopback() {}
 
-  /** The loopback address the demo dials. */
+  /**
+   * The loopback address the demo dials.
+   *
+   * @return {@link InetAddress#getLoopbackAddress()}: 127.0.0.1 unless IPv6 addresses are preferred
+   */
   public static InetAddress loopback() {
     return InetAddress.getLoopbackAddress();
   }
@@ -26,7 +30,11 @@ public final class Loopback {
     private final Thread acceptor;
     private final int port;
 
-    /** Listens on an ephemeral port of 127.0.0.1. */
+    /**
+     * Listens on an ephemeral port of 127.0.0.1.
+     *
+     * @throws IOException when no port can be bound
+     */
     public Open() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 512);
@@ -42,7 +50,11 @@ public final class Loopback {
       });
     }
 
-    /** The port it listens on. */
+    /**
+     * The port it listens on.
+     *
+     * @return the port, until {@link #close()}
+     */
     public int port() {
       return port;
     }
@@ -54,7 +66,12 @@ public final class Loopback {
     }
   }
 
-  /** A port that was just bound and closed: nothing listens there, connects are refused. */
+  /**
+   * A port that was just bound and closed: nothing listens there, connects are refused.
+   *
+   * @return the port, free unless another process takes it meanwhile
+   * @throws IOException when no port can be bound
+   */
   public static int closedPort() throws IOException {
     try (ServerSocketChannel s = ServerSocketChannel.open()) {
       s.bind(new InetSocketAddress(loopback(), 0));
@@ -71,6 +88,12 @@ public final class Loopback {
     private final List<SocketChannel> fillers = new ArrayList<>();
     private final int port;
 
+    /**
+     * Listens on an ephemeral port of 127.0.0.1 and connects to it until a SYN goes unanswered (at
+     * most 64 connects, each given 300 ms); the connections that got through stay open.
+     *
+     * @throws IOException when no port can be bound, or 64 connects all got through
+     */
     public FullBacklog() throws IOException {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(loopback(), 0), 1);
@@ -104,6 +127,11 @@ public final class Loopback {
       throw new IOException("could not fill the backlog of a loopback listener");
     }
 
+    /**
+     * The port it listens on.
+     *
+     * @return the port, where connects time out until {@link #close()}
+     */
     public int port() {
       return port;
     }

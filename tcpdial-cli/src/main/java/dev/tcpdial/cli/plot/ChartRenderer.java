@@ -61,7 +61,7 @@ public final class ChartRenderer {
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   /** The letter marking a failed probe of outcome {@code o} in the chart. */
-  public static char letter(Outcome o) {
+  static char letter(Outcome o) {
     return switch (o) {
       case CONNECTED -> '.';
       case REFUSED -> 'R';
@@ -78,7 +78,7 @@ public final class ChartRenderer {
   }
 
   /** The marker of series {@code i}. */
-  public static char marker(int i, boolean unicode) {
+  static char marker(int i, boolean unicode) {
     String m = unicode ? MARKERS_UNICODE : MARKERS_ASCII;
     return m.charAt(i % m.length());
   }
@@ -138,7 +138,18 @@ public final class ChartRenderer {
     }
   }
 
-  /** The screen for {@code s} at {@code nowMillis}, exactly {@code height} lines. */
+  /**
+   * The screen for {@code s} at {@code nowMillis}, exactly {@code height} lines; on a screen
+   * smaller than {@link #MIN_WIDTH} x {@link #MIN_HEIGHT}, or too small for the plot, two lines
+   * saying so instead.
+   *
+   * @param s the history to draw
+   * @param width the screen's columns
+   * @param height the screen's rows
+   * @param nowMillis the time of the rightmost column, epoch milliseconds
+   * @param style how to draw
+   * @return {@code height} lines (at least one), trailing blanks dropped
+   */
   public static List<AttributedString> render(PingHistory.Snapshot s, int width, int height,
       long nowMillis, Style style) {
     Canvas cv = new Canvas(Math.max(1, width), Math.max(1, height));

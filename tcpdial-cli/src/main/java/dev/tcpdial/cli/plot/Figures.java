@@ -22,7 +22,11 @@ public record Figures(long sent, long connected, double minMs, double p50Ms, dou
   public static final Figures NONE =
       new Figures(0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, null);
 
-  /** Percent of the probes sent that did not connect. */
+  /**
+   * Percent of the probes sent that did not connect.
+   *
+   * @return 0 to 100; 0 before the first probe
+   */
   public double lossPercent() {
     return sent == 0 ? 0 : 100.0 * (sent - connected) / sent;
   }

@@ -28,7 +28,12 @@ public final class PingHistory {
   private final Figures[] figures;
   private long originMillis = Long.MIN_VALUE;
 
-  /** A history of the targets {@code names}, probed every {@code interval}. */
+  /**
+   * A history of the targets {@code names}, probed every {@code interval}.
+   *
+   * @param names the targets, one series each, in this order
+   * @param interval the time between two probes of one target; less than 1 ms counts as 1 ms
+   */
   public PingHistory(List<String> names, Duration interval) {
     this.names = List.copyOf(names);
     this.intervalMillis = Math.max(1, interval.toMillis());
@@ -42,14 +47,26 @@ public final class PingHistory {
     Arrays.fill(figures, Figures.NONE);
   }
 
-  /** Marks the start of the run: the chart's first column. */
+  /**
+   * Marks the start of the run: the chart's first column.
+   *
+   * @param start when the run started; only the first call counts
+   */
   public synchronized void begin(Instant start) {
     if (originMillis == Long.MIN_VALUE) {
       originMillis = start.toEpochMilli();
     }
   }
 
-  /** Records one result of target {@code index}, whose probe started at {@code started}. */
+  /**
+   * Records one result of target {@code index}, whose probe started at {@code started}. Beyond
+   * {@link #CAPACITY} results of a target, the oldest added is dropped.
+   *
+   * @param index the target's position in the names given
+   * @param started when the probe started; begins the run if nothing did
+   * @param r the probe's result
+   * @param f that target's running statistics, {@code r} counted
+   */
   public synchronized void add(int index, Instant started, DialResult r, Figures f) {
     begin(started);
     int at = heads[index];
@@ -61,7 +78,11 @@ public final class PingHistory {
     figures[index] = f;
   }
 
-  /** A copy of everything, each target's results in start order. */
+  /**
+   * A copy of everything, each target's results in start order.
+   *
+   * @return a snapshot that later results do not change
+   */
   public synchronized Snapshot snapshot() {
     List<Series> series = new ArrayList<>(names.size());
     for (int i = 0; i < names.size(); i++) {
@@ -86,7 +107,11 @@ public final class PingHistory {
    * @param outcome how it ended
    */
   public record Sample(long startMillis, float millis, Outcome outcome) {
-    /** True when the probe connected. */
+    /**
+     * True when the probe connected.
+     *
+     * @return whether {@link #outcome} is {@link Outcome#CONNECTED}
+     */
     public boolean connected() {
       return outcome == Outcome.CONNECTED;
     }

@@ -82,6 +82,7 @@ public final class PingPlot implements PingSink {
    * @param title the first line
    * @param required asked for with {@code --plot}: drawn at any size (a message when too small)
    * @param onQuit called when the user presses {@code q}
+   * @return the chart, on the screen from {@link #begin} on, or {@code null}
    * @throws IllegalStateException with a one-line reason when {@code required} and impossible
    */
   public static PingPlot open(List<String> names, Duration interval, String title,
@@ -153,6 +154,9 @@ public final class PingPlot implements PingSink {
   /**
    * A writer for the command's text rows: they are dropped while the chart is on the screen (it
    * is their view) and written to {@code out} before and after (the statistics).
+   *
+   * @param out where the rows go while the chart is not on the screen
+   * @return a writer whose flush and close only flush {@code out}: it stays open
    */
   public PrintWriter rows(PrintWriter out) {
     return new PrintWriter(new Writer() {

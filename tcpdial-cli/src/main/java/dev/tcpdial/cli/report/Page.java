@@ -150,7 +150,12 @@ public final class Page {
     return String.format(Locale.ROOT, "%.3f", ms);
   }
 
-  /** The command line as typed, each argument shell-quoted where it needs it. */
+  /**
+   * The command line as typed, each argument shell-quoted where it needs it.
+   *
+   * @param spec the running command's spec
+   * @return {@code tcpdial} and the original arguments, to be pasted back into a POSIX shell
+   */
   public static String commandLine(CommandSpec spec) {
     CommandLine root = spec.root().commandLine();
     List<String> args = root.getParseResult() == null ? List.of()

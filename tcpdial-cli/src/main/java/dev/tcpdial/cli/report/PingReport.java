@@ -75,7 +75,15 @@ public final class PingReport implements PingSink {
     }
   }
 
-  /** A report of the targets {@code names} to be written to {@code file}. */
+  /**
+   * A report of the targets {@code names} to be written to {@code file}.
+   *
+   * @param file where {@link #write} puts the page
+   * @param names the targets, in the order of the {@code index} of each result
+   * @param interval the time between two probes of one target: the narrowest time bucket
+   * @param commandLine the command as typed, shown on the page
+   * @return an empty report; results come through the {@link PingSink} calls
+   */
   public static PingReport create(Path file, List<String> names, Duration interval,
       String commandLine) {
     return new PingReport(file, names, interval, commandLine);
@@ -127,7 +135,16 @@ public final class PingReport implements PingSink {
     }
   }
 
-  /** One outage of target {@code index}, as the statistics list it. */
+  /**
+   * One outage of target {@code index}, as the statistics list it; beyond {@link #MAX_OUTAGES}
+   * of a target, ignored.
+   *
+   * @param index the target's position in the names given
+   * @param down when it went down
+   * @param up when it came back, or the run's end for an outage still going on
+   * @param reason the outage's outcome (and errno)
+   * @param failed the probes that failed during it
+   */
   public void outage(int index, Instant down, Instant up, String reason, long failed) {
     List<Band> list = outages.get(index);
     if (list.size() < MAX_OUTAGES) {
@@ -135,7 +152,12 @@ public final class PingReport implements PingSink {
     }
   }
 
-  /** The text summary of target {@code index}, shown as it is. */
+  /**
+   * The text summary of target {@code index}, shown as it is.
+   *
+   * @param index the target's position in the names given
+   * @param lines the summary's lines, replacing any given before
+   */
   public void statistics(int index, List<String> lines) {
     statistics.set(index, List.copyOf(lines));
   }
@@ -145,7 +167,14 @@ public final class PingReport implements PingSink {
     // written by write(), once the statistics are known
   }
 
-  /** Writes the page; false after one line on {@code err} when the file cannot be written. */
+  /**
+   * Writes the page; false after one line on {@code err} when the file cannot be written.
+   *
+   * @param end when the run ended: the time axis reaches at least this far
+   * @param elapsed how long the run took
+   * @param err where the failure is told
+   * @return true when the page was written
+   */
   public boolean write(Instant end, Duration elapsed, PrintWriter err) {
     return Page.write(file, html(end, elapsed), err, "tcpdial ping");
   }

@@ -6,6 +6,9 @@ import picocli.CommandLine;
 
 /** Checks {@code --report FILE} before the run: a usage error, not a lost hour of probes. */
 public final class ReportFile implements CommandLine.ITypeConverter<Path> {
+  /** The converter; picocli makes one for each option that names it. */
+  public ReportFile() {}
+
   @Override
   public Path convert(String value) {
     Path p;

@@ -77,6 +77,10 @@ public final class ScanReport {
 
   /**
    * A report to be written to {@code file}; {@code all}: the table lists refused results too.
+   *
+   * @param file where {@link #write} puts the page
+   * @param all whether the table lists refused results that met their expectation (or had none)
+   * @param commandLine the command as typed, shown on the page
    */
   public ScanReport(Path file, boolean all, String commandLine) {
     this.file = file;
@@ -84,12 +88,22 @@ public final class ScanReport {
     this.commandLine = commandLine;
   }
 
-  /** The scan starts now. */
+  /**
+   * The scan starts now.
+   *
+   * @param at when the scan started, shown on the page; the construction time until it is set
+   */
   public void begin(Instant at) {
     this.start = at;
   }
 
-  /** Adds one result; {@code expected} is null when nothing was expected. */
+  /**
+   * Adds one result; {@code expected} is null when nothing was expected.
+   *
+   * @param r the result
+   * @param expected the outcome the target was expected to have, or {@code null}
+   * @param matchedIt whether {@code r} met {@code expected}; ignored without one
+   */
   public void add(DialResult r, Expectation expected, boolean matchedIt) {
     Outcome o = r.outcome();
     counts[o.ordinal()]++;
@@ -270,7 +284,13 @@ public final class ScanReport {
 
   // ---- page ----
 
-  /** Writes the page; false after one line on {@code err} when the file cannot be written. */
+  /**
+   * Writes the page; false after one line on {@code err} when the file cannot be written.
+   *
+   * @param elapsed how long the scan took
+   * @param err where the failure is told
+   * @return true when the page was written
+   */
   public boolean write(Duration elapsed, PrintWriter err) {
     return Page.write(file, html(elapsed), err, "tcpdial scan");
   }

@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
       "  1  the address cannot be bound, or another error",
     })
 public final class ServeCommand implements Callable<Integer> {
+  /** Options at their defaults, before picocli sets them. */
+  public ServeCommand() {}
 
   @Spec
   CommandSpec spec;
