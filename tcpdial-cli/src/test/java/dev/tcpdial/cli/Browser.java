@@ -120,8 +120,14 @@ final class Browser implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    NamespaceScanTest.exec(List.of("ip", "netns", "del", ns));
+  public void close() throws IOException {
+    try {
+      NamespaceScanTest.exec(List.of("ip", "netns", "del", ns));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IOException("ip netns del " + ns + ": " + e.getMessage(), e);
+    }
     try (Stream<Path> files = Files.walk(profile)) {
       files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }

@@ -152,8 +152,8 @@ class PlotTerminalTest {
               small.lines().filter(l -> l.contains(" ms┤")).count());
 
       tmux("send-keys", "-t", "plot", "C-c");
-      String after = await(s -> Files.exists(OUT.resolve("plot.exit")));
-      after = await(s -> s.contains("--- " + c + " tcpdial ping statistics ---"));
+      await(s -> Files.exists(OUT.resolve("plot.exit")));
+      String after = await(s -> s.contains("--- " + c + " tcpdial ping statistics ---"));
       Files.writeString(OUT.resolve("ping-plot-after-ctrl-c.txt"), after);
       awaitAfter("plot");
       assertThat(read("plot", "exit")).isEqualTo("EXIT=" + ExitCodes.TIMEOUT);

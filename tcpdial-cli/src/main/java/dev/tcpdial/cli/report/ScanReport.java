@@ -245,7 +245,7 @@ public final class ScanReport {
     }
   }
 
-  private static void merge(TreeMap<Integer, int[]> cells, int col, int[] v) {
+  private static void merge(java.util.Map<Integer, int[]> cells, int col, int[] v) {
     int[] into = cells.computeIfAbsent(col, k -> new int[OUTCOMES + 1]);
     for (int i = 0; i < v.length; i++) {
       into[i] += v[i];
