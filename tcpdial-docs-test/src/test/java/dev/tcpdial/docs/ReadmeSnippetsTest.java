@@ -164,9 +164,10 @@ class ReadmeSnippetsTest {
     Path classes = Files.createDirectories(dir.resolve("classes"));
     String mainClass;
     if (s.unit()) {
-      Matcher m = Pattern.compile("(?m)^public (final |abstract )*(class|record|interface|enum) (\\w+)")
-          .matcher(s.code());
-      String name = m.find() ? m.group(3) : "Snippet" + index;
+      // a top-level type, public or not (the integrations' examples are package-private classes)
+      Matcher m = Pattern.compile("(?m)^(?:public )?(?:final |abstract |sealed |non-sealed )*"
+          + "(class|record|interface|enum) (\\w+)").matcher(s.code());
+      String name = m.find() ? m.group(2) : "Snippet" + index;
       Matcher pkg = Pattern.compile("(?m)^package ([\\w.]+);").matcher(s.code());
       String prefix = pkg.find() ? pkg.group(1) + "." : "";
       Files.writeString(src.resolve(name + ".java"), s.code());
