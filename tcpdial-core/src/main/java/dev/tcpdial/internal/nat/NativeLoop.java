@@ -81,7 +81,11 @@ public final class NativeLoop implements AutoCloseable {
   private static final byte ENDING = 2;
   private static final byte SETTLED = 3; // io_uring: its CQE is in, the socket is ours again
   private static final long WAKE = -1L;
-  private static final long IGNORED = -2L; // io_uring: user data of closes and cancels
+  private static final long IGNORED = -2L; // io_uring: user data of cancels and setsockopts
+  // io_uring: user data of a close, with the descriptor in the low 32 bits
+  private static final long CLOSE_TAG = Long.MIN_VALUE;
+  private static final int ECANCELED = 125;
+  private static final long DRAIN_NANOS = 2_000_000_000L; // shutdown: longest wait for closes
   private static final long CHECK = 1L << 62; // io_uring: user data of a connect's SO_ERROR read
   private static final int MAX_EVENTS = 1024;
   private static final int RUNNING = 0;
@@ -117,6 +121,7 @@ public final class NativeLoop implements AutoCloseable {
   private final int efd;
   private final Ring ring; // null on epoll
   private boolean closeNow; // io_uring: close by system call (the ring is going away)
+  private int ringCloses; // io_uring: closes handed to the ring whose CQE is not in yet
   private boolean wakeClosed;
 
   // slots
@@ -921,14 +926,72 @@ public final class NativeLoop implements AutoCloseable {
       return;
     }
     if (ring != null && !closeNow && checkByRing && reset && options.resetOnClose()
-        && ring.lingerAndClose(s, linger0.address(), IGNORED)) {
-      return; // both by the ring (Linux 6.7)
+        && ring.lingerAndClose(s, linger0.address(), IGNORED, closeData(s))) {
+      ringCloses++; // both by the ring (Linux 6.7)
+      return;
     }
     if (reset && options.resetOnClose()) {
       Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, linger0, (int) Abi.LINGER.byteSize());
     }
-    if (ring == null || closeNow || !ring.close(s, IGNORED)) {
-      Sys.close(s);
+    if (ring != null && !closeNow && ring.close(s, closeData(s))) {
+      ringCloses++;
+      return;
+    }
+    Sys.close(s);
+  }
+
+  private static long closeData(int s) {
+    return CLOSE_TAG | (s & 0xffff_ffffL);
+  }
+
+  private static boolean isClose(long data) {
+    return (data >>> 32) == (CLOSE_TAG >>> 32);
+  }
+
+  /**
+   * io_uring: the CQE of a close the ring was given. A close that never ran ({@code -ECANCELED}: its
+   * link was cut, or the ring is going away) leaves the descriptor open and ours: closed here.
+   */
+  private void ringClosed(long data, int res) {
+    ringCloses--;
+    if (res == -ECANCELED) {
+      Sys.close((int) data);
+    }
+  }
+
+  /**
+   * io_uring, as the loop stops: submits what is queued and waits until every close given to the
+   * ring has posted its CQE. A close may still be pending as deferred task work (the second SQE of
+   * a link, with {@code DEFER_TASKRUN} run only inside {@code io_uring_enter}, a bounded number at
+   * a time); once the ring is closed the kernel fails such work instead of running it, and the
+   * descriptor would stay open for good.
+   */
+  private void drainRingCloses() {
+    MemorySegment cq = ring.cqRing();
+    long until = System.nanoTime() + DRAIN_NANOS;
+    ring.flush();
+    while (true) {
+      int n = ring.ready();
+      for (int i = 0; i < n; i++) {
+        long o = ring.cqeOffset(i);
+        long data = cq.get(ValueLayout.JAVA_LONG, o);
+        if (isClose(data)) {
+          ringClosed(data, cq.get(ValueLayout.JAVA_INT, o + 8));
+        }
+      }
+      ring.consumed(n);
+      long left = until - System.nanoTime();
+      if ((ringCloses <= 0 && ring.unsubmitted() == 0) || left <= 0) {
+        break;
+      }
+      int r = ring.submit(1, Math.min(left, 10_000_000L));
+      if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
+        break;
+      }
+    }
+    if (ringCloses > 0) {
+      LOG.log(System.Logger.Level.WARNING, "io_uring: " + ringCloses
+          + " closes not confirmed before the ring was closed");
     }
   }
 
@@ -1017,6 +1080,10 @@ public final class NativeLoop implements AutoCloseable {
           if (data == WAKE) {
             wakeupPending.set(false);
             ring.read(efd, readBuf.address(), 8, WAKE);
+            continue;
+          }
+          if (isClose(data)) {
+            ringClosed(data, res);
             continue;
           }
           int slot = (int) data;
@@ -1167,8 +1234,7 @@ public final class NativeLoop implements AutoCloseable {
     }
     closeSpares();
     if (ring != null) {
-      ring.flush(); // the closes queued before the loop stopped, and those linked to a setsockopt
-      ring.flush();
+      drainRingCloses(); // the closes queued before the loop stopped, and those linked
       ring.close(); // cancels what the kernel still holds; its sockets go with it
     } else {
       Sys.close(epfd);

@@ -353,9 +353,11 @@ final class Ring implements AutoCloseable {
   /**
    * {@code SOCKET_URING_OP_SETSOCKOPT(SOL_SOCKET, SO_LINGER)} from the {@code struct linger} at
    * {@code linger}, hard-linked to {@code IORING_OP_CLOSE}: a close that resets the connection, in
-   * two SQEs and no system call (Linux 6.7). The close runs whatever the setsockopt answered.
+   * two SQEs and no system call (Linux 6.7). The close runs whatever the setsockopt answered; the
+   * setsockopt posts a CQE ({@code optData}) only when it fails, the close always ({@code
+   * closeData}), as {@link #close} says.
    */
-  boolean lingerAndClose(int sock, long linger, long userData) {
+  boolean lingerAndClose(int sock, long linger, long optData, long closeData) {
     if (sqEntries - (tail - submittedTail) < 2 && submit(0, 0L) < 0
         && sqEntries - (tail - submittedTail) < 2) {
       return false;
@@ -367,20 +369,24 @@ final class Ring implements AutoCloseable {
     sqes.set(ValueLayout.JAVA_INT, o + 8, SOCKET_URING_OP_SETSOCKOPT);
     sqes.set(ValueLayout.JAVA_INT, o + 16, Abi.SOL_SOCKET);
     sqes.set(ValueLayout.JAVA_INT, o + 20, Abi.SO_LINGER);
-    sqes.set(ValueLayout.JAVA_LONG, o + 32, userData);
+    sqes.set(ValueLayout.JAVA_LONG, o + 32, optData);
     sqes.set(ValueLayout.JAVA_INT, o + 44, 8); // optlen
     sqes.set(ValueLayout.JAVA_LONG, o + 48, linger);
-    return close(sock, userData);
+    return close(sock, closeData);
   }
 
-  /** {@code IORING_OP_CLOSE} of {@code fd}; no CQE when it succeeds and the kernel can skip it. */
+  /**
+   * {@code IORING_OP_CLOSE} of {@code fd}, with a CQE whatever the result: a close may run only
+   * later (the second SQE of a link runs as deferred task work under {@code DEFER_TASKRUN}), and
+   * one not run by the time the ring is closed is failed, not run, so the descriptor stays open.
+   * The CQE is how the caller knows that the close is done, or that it must close by system call.
+   */
   boolean close(int sock, long userData) {
     long o = next();
     if (o < 0) {
       return false;
     }
     sqes.set(ValueLayout.JAVA_BYTE, o, IORING_OP_CLOSE);
-    sqes.set(ValueLayout.JAVA_BYTE, o + 1, IOSQE_CQE_SKIP_SUCCESS);
     sqes.set(ValueLayout.JAVA_INT, o + 4, sock);
     sqes.set(ValueLayout.JAVA_LONG, o + 32, userData);
     return true;

@@ -127,6 +127,41 @@ class NativeLoopTest {
   }
 
   @Test
+  void closesQueuedAsTheLoopStopsAreRun() throws Exception {
+    onLoop(l -> l.submit(Loopback.V4, refused4, in(1000), 0, record)); // warm up
+    awaitEnds(1);
+    ends.clear();
+    onLoop(NativeLoop::pending);
+    long before = Loopback.fdsStable();
+    int n = 400;
+    long[] handles = onLoop(l -> {
+      long[] h = new long[n];
+      for (int i = 0; i < n; i++) {
+        h[i] = l.submit(Loopback.V4, full4, Long.MAX_VALUE, i, record); // stays in SYN_SENT
+      }
+      return h;
+    });
+    assertThat(java.util.Arrays.stream(handles).allMatch(h -> h >= 0)).isTrue();
+    assertThat(Loopback.fds()).isEqualTo(before + n);
+    // every probe cancelled, then the loop stopped in the same turn: on io_uring each close is
+    // queued (with SO_LINGER 0, a setsockopt linked to the close where the kernel has that) and
+    // must still run before the ring goes away
+    int cancelled = onLoop(l -> {
+      int c = 0;
+      for (long h : handles) {
+        c += l.cancel(h) ? 1 : 0;
+      }
+      l.close();
+      return c;
+    });
+    assertThat(cancelled).isEqualTo(n);
+    loop.close();
+    assertThat(ends).isEmpty();
+    // the probes' sockets, and the loop's own epoll (or ring) and eventfd
+    assertThat(Loopback.fdsSettle(before - 2, 2000)).isEqualTo(before - 2);
+  }
+
+  @Test
   void localFailureEndsInsideSubmitAndClosesTheSocket() throws Exception {
     long before = Loopback.fdsStable();
     // a source address this machine does not have: bind fails with EADDRNOTAVAIL at once
