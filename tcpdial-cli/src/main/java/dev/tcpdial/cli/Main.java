@@ -79,6 +79,9 @@ public final class Main implements Runnable {
    * when it names one of the commands that dial (picocli reads every subcommand's options by
    * reflection when it is added: 50-70 ms of CPU at start for the seven others), else with all of
    * them, for help, completion, the man page and error messages that list the commands.
+   *
+   * @param first the first command-line argument, or null
+   * @return the command line
    */
   static CommandLine commandLine(String first) {
     CommandLine cl = new CommandLine(new Main());
