@@ -3,7 +3,8 @@
 # beside this script (found through symlinks, e.g. /usr/bin/tcpdial), with what ./tcpdial gives
 # the checkout: native access and the sun.nio.ch export (the jar's manifest), and a class-data
 # archive of the CLI made at the first run (at install for the .deb) in lib/app when it is
-# writable, else in the user's cache.
+# writable, else in the user's cache. Its training run is --version, which loads every
+# subcommand and the native engine and sends nothing.
 set -eu
 lib=$(dirname "$(dirname "$(readlink -f "$0")")")/lib
 java="$lib/runtime/bin/java"
@@ -17,7 +18,7 @@ fi
 if [ ! -f "$jsa" ] || [ "$jar" -nt "$jsa" ]; then
   mkdir -p "$(dirname "$jsa")" 2>/dev/null || true
   if "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:disable -XX:ArchiveClassesAtExit="$jsa.$$" \
-      -jar "$jar" --help >/dev/null 2>&1; then
+      -jar "$jar" --version >/dev/null 2>&1; then
     mv -f "$jsa.$$" "$jsa" 2>/dev/null || true
   fi
   rm -f "$jsa.$$" 2>/dev/null || true

@@ -5,9 +5,13 @@
  * batch submits every connect started since the last one and waits for at least one CQE. The ring
  * is set up with IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN where the kernel has them.
  *
- *   uring -c C -w warmup_s -d duration_s [-n max_connects] ADDR:PORT...
+ *   uring -c C -w warmup_s -d duration_s [-n max_connects] [-t timeout_ms] ADDR:PORT...
  *
- * Same options and "result" line as client.c (the epoll reference).
+ * Same options and "result" line as client.c (the epoll reference). With -t, every connect gets a
+ * deadline of its own in the kernel: the chain is CONNECT -> LINK_TIMEOUT -> CLOSE, the connect
+ * and the timeout hard-linked, so the close runs whether the connect succeeded, failed or was
+ * cancelled by its timeout. The timeout's CQE (-ECANCELED when the connect came first, -ETIME when
+ * it fired) is counted apart; a connect its timeout cancelled ends with -ECANCELED.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,6 +43,9 @@ static unsigned *sq_tail, *sq_mask, *cq_head, *cq_tail, *cq_mask;
 static struct io_uring_sqe *sqes;
 static struct io_uring_cqe *cqes;
 static unsigned local_tail, to_submit;
+static struct __kernel_timespec link_ts; /* -t: read by the kernel when the SQE is prepared */
+static int link_timeout;
+static long long timeouts_fired, timeouts_cancelled;
 
 static double now_s(void) {
   struct timespec ts;
@@ -119,6 +126,14 @@ static void start_one(void) {
   c->addr = (unsigned long)sa;
   c->off = sizeof *sa;
   c->user_data = 1;
+  if (link_timeout) {
+    struct io_uring_sqe *t = next_sqe();
+    t->opcode = IORING_OP_LINK_TIMEOUT;
+    t->flags = IOSQE_IO_HARDLINK; /* the close after it runs whatever the connect's end */
+    t->addr = (unsigned long)&link_ts;
+    t->len = 1;
+    t->user_data = 3;
+  }
   struct io_uring_sqe *x = next_sqe();
   x->opcode = IORING_OP_CLOSE;
   x->flags = IOSQE_CQE_SKIP_SUCCESS;
@@ -132,18 +147,24 @@ int main(int argc, char **argv) {
   double warm = 1, dur = 5;
   long long max_n = -1;
   int opt;
-  while ((opt = getopt(argc, argv, "c:w:d:n:")) != -1) {
+  while ((opt = getopt(argc, argv, "c:w:d:n:t:")) != -1) {
     if (opt == 'c') conc = atoi(optarg);
     else if (opt == 'w') warm = atof(optarg);
     else if (opt == 'd') dur = atof(optarg);
     else if (opt == 'n') max_n = atoll(optarg);
-    else { fprintf(stderr, "usage: uring -c C -w secs -d secs [-n max] ADDR:PORT...\n"); return 2; }
+    else if (opt == 't') {
+      long long ms = atoll(optarg);
+      link_timeout = 1;
+      link_ts.tv_sec = ms / 1000;
+      link_ts.tv_nsec = (ms % 1000) * 1000000;
+    }
+    else { fprintf(stderr, "usage: uring -c C -w secs -d secs [-n max] [-t timeout_ms] ADDR:PORT...\n"); return 2; }
   }
   for (int i = optind; i < argc && ntargets < MAX_TARGETS; i++) {
     if (parse_addr(argv[i], &targets[ntargets]) != 0) { fprintf(stderr, "uring: bad address %s\n", argv[i]); return 2; }
     ntargets++;
   }
-  if (ntargets == 0 || conc < 1 || conc > ENTRIES / 2) { fprintf(stderr, "uring: no targets, or C > %d\n", ENTRIES / 2); return 2; }
+  if (ntargets == 0 || conc < 1 || conc > ENTRIES / 3) { fprintf(stderr, "uring: no targets, or C > %d\n", ENTRIES / 3); return 2; }
   if (setup() != 0) {
     printf("result client=c-uring conc=%d unavailable=io_uring_setup\n", conc);
     return 0;
@@ -177,6 +198,12 @@ int main(int argc, char **argv) {
     unsigned tail = atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire);
     for (; head != tail; head++) {
       struct io_uring_cqe *cqe = &cqes[head & *cq_mask];
+      if (cqe->user_data == 3) { /* the connect's timeout: cancelled (it came first) or fired */
+        if (cqe->res == -ETIME) timeouts_fired++;
+        else if (cqe->res == -ECANCELED || cqe->res == -ENOENT || cqe->res == -EALREADY) timeouts_cancelled++;
+        else count_error(-cqe->res);
+        continue;
+      }
       if (cqe->user_data != 1) {
         if (cqe->res < 0) count_error(-cqe->res); /* a close that failed */
         continue;
@@ -190,7 +217,9 @@ int main(int argc, char **argv) {
     if (errno_counts[e]) fprintf(stderr, "uring: %lld x %s\n", errno_counts[e], strerror(e));
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("result client=c-uring conc=%d connects=%lld secs=%.3f cpu_secs=%.3f rss_kb=%ld errors=%lld total=%lld\n",
-         conc, c1 - c0, m1 - m0, cpu1 - cpu0, ru.ru_maxrss, errors, completed);
+  if (link_timeout)
+    fprintf(stderr, "uring: link timeouts: %lld cancelled (connect first), %lld fired\n", timeouts_cancelled, timeouts_fired);
+  printf("result client=c-uring%s conc=%d connects=%lld secs=%.3f cpu_secs=%.3f rss_kb=%ld errors=%lld total=%lld\n",
+         link_timeout ? "-linkto" : "", conc, c1 - c0, m1 - m0, cpu1 - cpu0, ru.ru_maxrss, errors, completed);
   return 0;
 }

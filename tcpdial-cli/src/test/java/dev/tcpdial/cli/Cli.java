@@ -48,7 +48,7 @@ final class Cli {
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Main.configure(new CommandLine(new Main()));
+    CommandLine cl = Main.commandLine(args.length > 0 ? args[0] : null); // as the tool builds it
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);
