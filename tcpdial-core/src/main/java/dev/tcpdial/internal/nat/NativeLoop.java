@@ -217,80 +217,18 @@ public final class NativeLoop implements AutoCloseable {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
-      new java.util.concurrent.atomic.AtomicBoolean();
-
   /**
    * Once per JVM, on a daemon thread of its own: calls every system call of the probe path once on a
    * socket that never connects (and an epoll instance and an eventfd of its own), so the first real
    * probe does not pay for the first invocation of each downcall. Sends nothing.
    */
   public static void warmUpInBackground() {
-    if (Precheck.WHY != null || !WARMED.compareAndSet(false, true)) {
-      return;
-    }
-    Thread.ofPlatform().name("tcpdial-native-warmup").daemon().start(NativeLoop::warmUpOnce);
+    WarmUp.inBackground();
   }
 
   /** The same warm-up on the calling thread; waits for one already running. Sends nothing. */
   public static void warmUpNow() {
-    if (Precheck.WHY != null) {
-      return;
-    }
-    WARMED.set(true);
-    warmUpOnce();
-  }
-
-  private static synchronized void warmUpOnce() {
-    if (!WARM_DONE) {
-      warmUp();
-      WARM_DONE = true;
-    }
-  }
-
-  private static boolean WARM_DONE; // guarded by NativeLoop.class
-
-  private static void warmUp() {
-    if (Sys.UNAVAILABLE != null) { // links the C calls, off the caller's path
-      return;
-    }
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(Sys.STATE_SIZE);
-      MemorySegment sa = a.allocate(Abi.SOCKADDR_IN6);
-      MemorySegment v = a.allocate(Abi.LINGER);
-      MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
-      MemorySegment ev = a.allocate(Abi.EPOLL_EVENT);
-      MemorySegment buf = a.allocate(ValueLayout.JAVA_LONG);
-      int ep = Sys.epollCreate1(st, Abi.EPOLL_CLOEXEC);
-      int efd = Sys.eventfd(st, 0, Abi.EFD_NONBLOCK | Abi.EFD_CLOEXEC);
-      int s = Sys.socket(st, Abi.AF_INET, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
-      Sys.errno(st);
-      writeSockaddr(sa, InetAddress.getByAddress(new byte[16]), 1);
-      writeSockaddr(sa, InetAddress.getByAddress(new byte[4]), 1);
-      Sys.connect(st, -1, sa, 16); // EBADF: no socket, nothing sent
-      Sys.bind(st, -1, sa, 16);
-      v.set(ValueLayout.JAVA_INT, 0, 1);
-      Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, v, 8);
-      len.set(ValueLayout.JAVA_INT, 0, 4);
-      Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, v, len);
-      len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
-      Sys.getsockname(st, s, sa, len);
-      len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
-      Sys.getpeername(st, s, sa, len);
-      readSockaddr(sa);
-      ev.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
-      ev.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, 0L);
-      Sys.epollCtl(st, ep, Abi.EPOLL_CTL_ADD, s, ev);
-      Sys.epollWait(st, ep, ev, 1, 0);
-      buf.set(ValueLayout.JAVA_LONG, 0, 1L);
-      Sys.write(efd, buf, 8);
-      Sys.read(efd, buf, 8);
-      Sys.close(s);
-      Sys.close(efd);
-      Sys.close(ep);
-    } catch (java.net.UnknownHostException | RuntimeException e) {
-      // only a warm-up
-    }
+    WarmUp.now();
   }
 
   /**
