@@ -7,28 +7,28 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One dial driven by the event loop: the {@link Race}'s actions carried out with non-blocking
- * channels. Every method runs on the loop thread, so the race, the attempts, their keys and timers
- * have one owner and need no locks; exactly-once follows from the race ignoring late reports.
+ * channels, the race fed by a {@link RaceDriver}. Every method runs on the loop thread, so the
+ * race, the attempts, their keys and timers have one owner and need no locks; exactly-once follows
+ * from the race ignoring late reports.
  */
 final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoop.Abortable {
 
   private final DialCall call;
   private final EventLoop loop;
   private final List<Connect> connects = new ArrayList<>(2);
-  private final ArrayDeque<Connect> reports = new ArrayDeque<>(2);
-  private boolean driving;
+  private final RaceDriver driver;
   private Race race;
   private volatile boolean cancelled; // asked before the race began (while resolving)
 
   AsyncDial(DialCall call, EventLoop loop) {
     this.call = call;
     this.loop = loop;
+    driver = new RaceDriver(loop.clock());
   }
 
   /** Starts the race over {@code addresses}; loop thread. */
@@ -38,58 +38,29 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
       return;
     }
     race = call.newRace(addresses, this);
-    driving = true;
-    race.begin(loop.clock().nanoTime());
-    drain();
+    driver.begin(race);
   }
 
   /** The caller cancelled; any thread. */
   void cancel() {
     cancelled = true;
-    loop.execute(() -> {
-      if (race != null) {
-        driving = true;
-        race.cancel(loop.clock().nanoTime());
-        drain();
-      }
-    });
+    loop.execute(driver::cancel);
   }
 
   @Override
   public void abort() {
-    if (race != null) {
-      driving = true;
-      race.cancel(loop.clock().nanoTime());
-      drain();
-    }
+    driver.cancel();
   }
 
   @Override
   protected void expired() {
-    driving = true;
-    race.timerFired(loop.clock().nanoTime());
-    drain();
+    driver.timerFired();
   }
 
-  // Reports that arrive while the race is deciding (a connect that finished at once) wait here,
-  // so the race is never entered twice.
+  // Reports that arrive while the race is deciding (a connect that finished at once) wait in the
+  // driver, so the race is never entered twice.
   private void report(Connect c) {
-    reports.add(c);
-    if (!driving) {
-      driving = true;
-      drain();
-    }
-  }
-
-  private void drain() {
-    Connect c;
-    while ((c = reports.poll()) != null) {
-      long now = loop.clock().nanoTime();
-      if (!race.attemptEnded(c.attempt, c.outcome, c.errno, c.local, c.cause, now)) {
-        c.release(); // the race was decided without it: a late connection is closed
-      }
-    }
-    driving = false;
+    driver.report(c);
   }
 
   @Override
@@ -138,7 +109,8 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
   }
 
   /** One attempt: a non-blocking channel, its key and its deadline. */
-  private final class Connect extends TimerQueue.Timer implements EventLoop.Ready, EventLoop.Abortable {
+  private final class Connect extends TimerQueue.Timer
+      implements EventLoop.Ready, EventLoop.Abortable, RaceDriver.Report {
     final int attempt; // the race's attempt number (not the timer heap's index)
     final InetSocketAddress remote;
     final long deadlineNanos;
@@ -197,6 +169,36 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     @Override
     public void abort() {
       AsyncDial.this.abort();
+    }
+
+    @Override
+    public int attempt() {
+      return attempt;
+    }
+
+    @Override
+    public Outcome outcome() {
+      return outcome;
+    }
+
+    @Override
+    public Errno errno() {
+      return errno;
+    }
+
+    @Override
+    public InetSocketAddress local() {
+      return local;
+    }
+
+    @Override
+    public Throwable cause() {
+      return cause;
+    }
+
+    @Override
+    public void late() {
+      release(); // the race was decided without it: a late connection is closed
     }
 
     private void succeed() {

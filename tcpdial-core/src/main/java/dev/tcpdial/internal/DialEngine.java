@@ -414,9 +414,10 @@ public final class DialEngine {
    */
   public void prestart() {
     Errnos.classify(new java.net.ConnectException("Connection refused"));
-    for (Class<?> c : List.of(Race.class, SyncDial.class, AsyncDial.class, DialCall.class,
-        JdkConnect.class, JdkConnect.End.class, Events.class, JfrEvents.class, Deadline.class,
-        AddressOrder.class, Resolution.class, dev.tcpdial.Attempt.class, DialResult.class)) {
+    for (Class<?> c : List.of(Race.class, RaceDriver.class, SyncDial.class, AsyncDial.class,
+        DialCall.class, JdkConnect.class, JdkConnect.End.class, Events.class, JfrEvents.class,
+        Deadline.class, AddressOrder.class, Resolution.class, dev.tcpdial.Attempt.class,
+        DialResult.class)) {
       try {
         java.lang.invoke.MethodHandles.lookup().ensureInitialized(c);
       } catch (IllegalAccessException e) {

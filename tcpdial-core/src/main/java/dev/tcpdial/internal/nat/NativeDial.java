@@ -10,11 +10,11 @@ import dev.tcpdial.Target;
 import dev.tcpdial.internal.Deadline;
 import dev.tcpdial.internal.EventLoop;
 import dev.tcpdial.internal.Race;
+import dev.tcpdial.internal.RaceDriver;
 import dev.tcpdial.internal.TimerQueue;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,7 +23,8 @@ import java.util.function.Consumer;
 /**
  * One probe on a {@link NativeLoop}: the {@link Race} (Happy Eyeballs, deadline, retries) with its
  * attempts carried out as native slots, or, for a single address with no retries, one slot and no
- * race at all. Every method but {@link #cancel()} runs on the loop thread. The result is built once,
+ * race at all; the race is fed by a {@link RaceDriver}, as the JDK engine's is. Every method but
+ * {@link #cancel()} runs on the loop thread. The result is built once,
  * at the end, like the JDK engine's, with the backend that ran.
  */
 final class NativeDial extends TimerQueue.Timer
@@ -38,9 +39,8 @@ final class NativeDial extends TimerQueue.Timer
   private List<InetAddress> addresses = List.of();
   private long resolutionNanos;
   private Race race;
-  private long[] handles; // race path only, like reports
-  private ArrayDeque<Report> reports;
-  private boolean driving;
+  private RaceDriver driver; // race path only, like handles
+  private long[] handles;
   private boolean done;
   private volatile int delivered; // 1 once the result went out (the resolver's thread may race)
   private static final java.lang.invoke.VarHandle DELIVERED;
@@ -60,7 +60,13 @@ final class NativeDial extends TimerQueue.Timer
   private InetSocketAddress singleRemote;
   private long singleStart;
 
-  private record Report(int index, Outcome outcome, int errno, InetSocketAddress local) {}
+  private record Report(int attempt, Outcome outcome, Errno errno, InetSocketAddress local)
+      implements RaceDriver.Report {
+    @Override
+    public Throwable cause() {
+      return null;
+    }
+  }
 
   NativeDial(NativeProbes owner, NativeLoop loop, Target target, long startNanos, Deadline deadline,
       Consumer<DialResult> sink) {
@@ -114,13 +120,11 @@ final class NativeDial extends TimerQueue.Timer
       return;
     }
     handles = new long[Math.max(2, plan.size())];
-    reports = new ArrayDeque<>(2);
+    driver = new RaceDriver(loop.clock());
     race = new Race(plan, new Race.Config(owner.settings().attemptDelay().toNanos(),
         owner.connectTimeoutNanos(), owner.settings().retry()), startNanos, deadline, this,
         ThreadLocalRandom.current());
-    driving = true;
-    race.begin(now);
-    drain();
+    driver.begin(race);
   }
 
   /** The caller gave up; any thread. */
@@ -134,9 +138,7 @@ final class NativeDial extends TimerQueue.Timer
       return;
     }
     if (race != null) {
-      driving = true;
-      race.cancel(loop.clock().nanoTime());
-      drain();
+      driver.cancel();
     } else if (single) {
       if (loop.cancel(singleHandle)) {
         singleEnded(Outcome.CANCELLED, 0, null, loop.clock().nanoTime());
@@ -162,11 +164,7 @@ final class NativeDial extends TimerQueue.Timer
       singleEnded(outcome, errno, local, singleStart + elapsedNanos);
       return;
     }
-    reports.add(new Report(index, outcome, errno, local));
-    if (!driving) {
-      driving = true;
-      drain();
-    }
+    driver.report(new Report(index, outcome, errno == 0 ? null : Errno.of(errno), local));
   }
 
   private void singleEnded(Outcome outcome, int errno, InetSocketAddress local, long end) {
@@ -181,15 +179,6 @@ final class NativeDial extends TimerQueue.Timer
     deliver(new DialResult(target, outcome, e, singleRemote, local, offset(loop.clock().nanoTime()),
         Duration.ofNanos(resolutionNanos), addresses, owner.settings().mode(), owner.engine(),
         List.of(a)));
-  }
-
-  private void drain() {
-    Report r;
-    while ((r = reports.poll()) != null) {
-      race.attemptEnded(r.index, r.outcome, r.errno == 0 ? null : Errno.of(r.errno), r.local, null,
-          loop.clock().nanoTime());
-    }
-    driving = false;
   }
 
   // ---- Race.Actions ----
@@ -225,9 +214,7 @@ final class NativeDial extends TimerQueue.Timer
 
   @Override
   protected void expired() {
-    driving = true;
-    race.timerFired(loop.clock().nanoTime());
-    drain();
+    driver.timerFired();
   }
 
   @Override

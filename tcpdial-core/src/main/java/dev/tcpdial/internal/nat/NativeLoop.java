@@ -18,12 +18,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One thread, one kernel interface ({@link Backend}: an epoll instance, or an io_uring {@link
- * Ring}), and every probe it carries as a slot in primitive arrays: the
- * socket, the generation (so a stale handle or a stale epoll event of a reused slot is ignored),
- * the state, the start time, the caller's cookie and completion, and the deadline in a {@link
- * SlotHeap}. A pending probe costs about 41 bytes of Java heap plus the kernel's socket; nothing is
- * allocated per probe but the caller's own objects.
+ * One thread, one kernel interface ({@link IoBackend}: {@link EpollBackend} or {@link
+ * UringBackend}), and every probe it carries as a slot in primitive arrays: the socket, the
+ * generation (so a stale handle or a stale event of a reused slot is ignored), the state, the start
+ * time, the caller's cookie and completion, and the deadline in a {@link SlotHeap}. A pending probe
+ * costs about 41 bytes of Java heap plus the kernel's socket; nothing is allocated per probe but
+ * the caller's own objects.
  *
  * <p>Outcomes are values: a failed system call's errno goes through {@link Errnos#outcomeOf(int)};
  * nothing on the probe path throws. Probes that connected, timed out or were cancelled are closed
@@ -31,12 +31,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * far side sees a reset rather than an orderly close); a socket whose connect failed is simply
  * closed. See the package description for the contract of {@link #submit}.
  *
- * <p>What differs between the backends: how a connect starts ({@code open}: non-blocking {@code
- * connect} twice and epoll, or an {@code IORING_OP_CONNECT} SQE linked to an {@code SO_ERROR}
- * read), how the loop waits and what it reads ({@code run}: {@code epoll_wait}, or one {@code
- * io_uring_enter} per turn and the CQ ring), and how a socket is closed or its connect stopped
- * (system calls, or SQEs). The slots, the deadline heap, the self-connect rule and the completion
- * logic ({@code connected}, {@code end}) are the same code for both.
+ * <p>This class is what both backends share: the slots, the deadline heap, the turn (tasks, timers,
+ * deadlines), the socket and its options ({@link #newSocket}), the answer to a connect ({@link
+ * #answered}: connected or the errno's outcome), the self-connect rule ({@link #connected}), the
+ * end of a probe ({@link #end}: its completion, then its socket) and the shutdown. What differs
+ * (how a connect starts, how the loop waits and reads the kernel's answers, how a socket is closed
+ * or its connect stopped) is in the backend, each on a page of its own.
  */
 public final class NativeLoop implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NativeLoop.class.getName());
@@ -77,20 +77,17 @@ public final class NativeLoop implements AutoCloseable {
   }
 
   private static final byte FREE = 0;
-  private static final byte CONNECTING = 1; // io_uring: the connect is the kernel's
+  private static final byte CONNECTING = 1; // the connect is the backend's (the kernel's)
   private static final byte ENDING = 2;
-  private static final byte SETTLED = 3; // io_uring: its CQE is in, the socket is ours again
-  private static final long WAKE = -1L;
-  private static final long IGNORED = -2L; // io_uring: user data of cancels and setsockopts
-  // io_uring: user data of a close, with the descriptor in the low 32 bits
-  private static final long CLOSE_TAG = Long.MIN_VALUE;
-  private static final int ECANCELED = 125;
-  private static final long DRAIN_NANOS = 2_000_000_000L; // shutdown: longest wait for closes
-  private static final long CHECK = 1L << 62; // io_uring: user data of a connect's SO_ERROR read
-  private static final int MAX_EVENTS = 1024;
+  private static final byte SETTLED = 3; // the connect is answered or not yet started: ours
   private static final int RUNNING = 0;
   private static final int CLOSING = 1;
   private static final int TERMINATED = 2;
+  // what end() does with the socket
+  static final int CLOSE = 0;
+  static final int RESET = 1;
+  static final int KEEP4 = 2; // a failed connect disconnected it: the backend may keep it
+  static final int KEEP6 = 3;
 
   private final Options options;
   private final Clock clock;
@@ -104,24 +101,18 @@ public final class NativeLoop implements AutoCloseable {
   // native memory, loop thread only except wakeBuf (read-only after construction)
   private final Arena arena = Arena.ofShared();
   private final MemorySegment st; // captured errno
-  private final MemorySegment events;
   private final MemorySegment sa; // sockaddr_in / sockaddr_in6
   private final MemorySegment peerSa; // getpeername / getsockname, to spot a self-connect
   private final MemorySegment selfSa;
   private final MemorySegment intVal;
   private final MemorySegment lenVal;
   private final MemorySegment linger0;
-  private final MemorySegment ev1; // one epoll_event for epoll_ctl
   private final MemorySegment wakeBuf;
-  private final MemorySegment readBuf;
   private final MemorySegment localSa; // bound source address, or null
   private final int localLen;
   private final int localFamily;
-  private final int epfd;
+  private final IoBackend backend;
   private final int efd;
-  private final Ring ring; // null on epoll
-  private boolean closeNow; // io_uring: close by system call (the ring is going away)
-  private int ringCloses; // io_uring: closes handed to the ring whose CQE is not in yet
   private boolean wakeClosed;
 
   // slots
@@ -138,17 +129,17 @@ public final class NativeLoop implements AutoCloseable {
   private int used; // slots ever handed out (high-water mark)
   private int pending;
   private int current = -1; // the slot whose completion is running
+  private int completing; // completions running, one inside another
   private long socketsOpened;
 
   private NativeLoop(String name, Options options, Clock clock, int initialCapacity,
-      Backend backend) {
+      Backend kind) {
     if (Sys.UNAVAILABLE != null) {
       throw new UnsupportedOperationException(Sys.UNAVAILABLE);
     }
     this.options = Objects.requireNonNull(options, "options");
     this.clock = clock;
     st = arena.allocate(Sys.STATE_SIZE);
-    events = arena.allocate(Abi.EV_SIZE * MAX_EVENTS, 8);
     sa = arena.allocate(Abi.SOCKADDR_IN6);
     peerSa = arena.allocate(Abi.SOCKADDR_IN6);
     selfSa = arena.allocate(Abi.SOCKADDR_IN6);
@@ -157,10 +148,8 @@ public final class NativeLoop implements AutoCloseable {
     linger0 = arena.allocate(Abi.LINGER);
     linger0.set(ValueLayout.JAVA_INT, 0, 1);
     linger0.set(ValueLayout.JAVA_INT, 4, 0);
-    ev1 = arena.allocate(Abi.EPOLL_EVENT);
     wakeBuf = arena.allocate(ValueLayout.JAVA_LONG);
     wakeBuf.set(ValueLayout.JAVA_LONG, 0, 1L);
-    readBuf = arena.allocate(ValueLayout.JAVA_LONG);
     if (options.local() != null && options.local().getAddress() != null) {
       localSa = arena.allocate(Abi.SOCKADDR_IN6);
       localLen = writeSockaddr(localSa, options.local().getAddress(), options.local().getPort());
@@ -180,53 +169,18 @@ public final class NativeLoop implements AutoCloseable {
     port = new char[cap];
     tries = new byte[cap];
     deadlines = new SlotHeap(cap);
-    if (backend == Backend.URING) {
-      try {
-        ring = Ring.open(RING_ENTRIES, arena);
-      } catch (Ring.Refused r) {
-        arena.close();
-        throw new StartFailed(r.getMessage(), r.errno, true);
-      }
-      int ev = Sys.eventfd(st, 0, Abi.EFD_CLOEXEC);
-      if (ev < 0) {
-        int e = Sys.errno(st);
-        ring.close();
-        arena.close();
-        throw new StartFailed("eventfd", e);
-      }
-      epfd = -1;
-      efd = ev;
-      checkByRing = ring.uringCmd && ring.skipsSuccess();
-      thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
-      return;
-    }
-    ring = null;
-    int ep = Sys.epollCreate1(st, Abi.EPOLL_CLOEXEC);
-    if (ep < 0) {
-      int e = Sys.errno(st);
+    try {
+      backend = kind == Backend.URING
+          ? new UringBackend(this, arena)
+          : new EpollBackend(this, arena);
+    } catch (StartFailed e) {
       arena.close();
-      throw new StartFailed("epoll_create1", e);
+      throw e;
     }
-    int ev = Sys.eventfd(st, 0, Abi.EFD_NONBLOCK | Abi.EFD_CLOEXEC);
-    if (ev < 0) {
-      int e = Sys.errno(st);
-      Sys.close(ep);
-      arena.close();
-      throw new StartFailed("eventfd", e);
-    }
-    ev1.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLIN);
-    ev1.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, WAKE);
-    if (Sys.epollCtl(st, ep, Abi.EPOLL_CTL_ADD, ev, ev1) < 0) {
-      int e = Sys.errno(st);
-      Sys.close(ev);
-      Sys.close(ep);
-      arena.close();
-      throw new StartFailed("epoll_ctl(eventfd)", e);
-    }
-    epfd = ep;
-    efd = ev;
+    efd = backend.wakeFd();
     thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
   }
+
 
   /** Null when the native engine runs here, else why not, in one line. Links the C calls. */
   public static String unavailable() {
@@ -242,7 +196,7 @@ public final class NativeLoop implements AutoCloseable {
     return Precheck.WHY;
   }
 
-  /** The loop could not be set up: the kernel refused an epoll instance or an eventfd. */
+  /** The loop could not be set up: the kernel refused a ring, an epoll instance or an eventfd. */
   public static final class StartFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final int errno;
@@ -263,80 +217,18 @@ public final class NativeLoop implements AutoCloseable {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
-      new java.util.concurrent.atomic.AtomicBoolean();
-
   /**
    * Once per JVM, on a daemon thread of its own: calls every system call of the probe path once on a
    * socket that never connects (and an epoll instance and an eventfd of its own), so the first real
    * probe does not pay for the first invocation of each downcall. Sends nothing.
    */
   public static void warmUpInBackground() {
-    if (Precheck.WHY != null || !WARMED.compareAndSet(false, true)) {
-      return;
-    }
-    Thread.ofPlatform().name("tcpdial-native-warmup").daemon().start(NativeLoop::warmUpOnce);
+    WarmUp.inBackground();
   }
 
   /** The same warm-up on the calling thread; waits for one already running. Sends nothing. */
   public static void warmUpNow() {
-    if (Precheck.WHY != null) {
-      return;
-    }
-    WARMED.set(true);
-    warmUpOnce();
-  }
-
-  private static synchronized void warmUpOnce() {
-    if (!WARM_DONE) {
-      warmUp();
-      WARM_DONE = true;
-    }
-  }
-
-  private static boolean WARM_DONE; // guarded by NativeLoop.class
-
-  private static void warmUp() {
-    if (Sys.UNAVAILABLE != null) { // links the C calls, off the caller's path
-      return;
-    }
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(Sys.STATE_SIZE);
-      MemorySegment sa = a.allocate(Abi.SOCKADDR_IN6);
-      MemorySegment v = a.allocate(Abi.LINGER);
-      MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
-      MemorySegment ev = a.allocate(Abi.EPOLL_EVENT);
-      MemorySegment buf = a.allocate(ValueLayout.JAVA_LONG);
-      int ep = Sys.epollCreate1(st, Abi.EPOLL_CLOEXEC);
-      int efd = Sys.eventfd(st, 0, Abi.EFD_NONBLOCK | Abi.EFD_CLOEXEC);
-      int s = Sys.socket(st, Abi.AF_INET, Abi.SOCK_STREAM | Abi.SOCK_NONBLOCK | Abi.SOCK_CLOEXEC, 0);
-      Sys.errno(st);
-      writeSockaddr(sa, InetAddress.getByAddress(new byte[16]), 1);
-      writeSockaddr(sa, InetAddress.getByAddress(new byte[4]), 1);
-      Sys.connect(st, -1, sa, 16); // EBADF: no socket, nothing sent
-      Sys.bind(st, -1, sa, 16);
-      v.set(ValueLayout.JAVA_INT, 0, 1);
-      Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, v, 8);
-      len.set(ValueLayout.JAVA_INT, 0, 4);
-      Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, v, len);
-      len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
-      Sys.getsockname(st, s, sa, len);
-      len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
-      Sys.getpeername(st, s, sa, len);
-      readSockaddr(sa);
-      ev.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
-      ev.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, 0L);
-      Sys.epollCtl(st, ep, Abi.EPOLL_CTL_ADD, s, ev);
-      Sys.epollWait(st, ep, ev, 1, 0);
-      buf.set(ValueLayout.JAVA_LONG, 0, 1L);
-      Sys.write(efd, buf, 8);
-      Sys.read(efd, buf, 8);
-      Sys.close(s);
-      Sys.close(efd);
-      Sys.close(ep);
-    } catch (java.net.UnknownHostException | RuntimeException e) {
-      // only a warm-up
-    }
+    WarmUp.now();
   }
 
   /**
@@ -369,10 +261,9 @@ public final class NativeLoop implements AutoCloseable {
 
   /** The loop's backend. */
   public Backend backend() {
-    return ring != null ? Backend.URING : Backend.EPOLL;
+    return backend.kind();
   }
 
-  private static final int RING_ENTRIES = 1024;
 
   /**
    * Null when io_uring can carry this engine's probes here, else why not, in one line: asks the
@@ -410,8 +301,8 @@ public final class NativeLoop implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} on the loop thread after the next {@code epoll_wait}, so that what is ready
-   * is seen first: for work that must not starve the sockets it feeds. Loop thread only.
+   * Runs {@code task} on the loop thread after the backend's next wait, so that what is ready is
+   * seen first: for work that must not starve the sockets it feeds. Loop thread only.
    */
   public void nextTurn(Runnable task) {
     nextTurn.add(task);
@@ -534,7 +425,7 @@ public final class NativeLoop implements AutoCloseable {
       end(slot, Outcome.CANCELLED, 0, CLOSE);
       return -1;
     }
-    long handle = open(slot, family, len, sa, 0);
+    long handle = open(slot, family, len, sa);
     if (handle >= 0 && deadlineNanos != Long.MAX_VALUE) {
       deadlines.schedule(slot, deadlineNanos);
     }
@@ -542,98 +433,36 @@ public final class NativeLoop implements AutoCloseable {
   }
 
   /**
-   * socket (or a spare one), options, connect to {@code to}, epoll; the handle, or -1 when the
-   * probe ended.
-   *
-   * <p>After {@code EINPROGRESS} the socket is asked once more with a second {@code connect} to the
-   * same address rather than {@code getsockopt(SO_ERROR)}: to a local address the answer is often
-   * in before the first call returns (loopback handles the SYN and the RST inside it). The second
-   * call answers {@code EALREADY} while the handshake runs (epoll decides then), 0 when it has
-   * completed, and the pending error when it has failed: on Linux that call also returns the
-   * socket to its unconnected state, with the kernel's own disconnect, so the socket can carry the
-   * next probe of its family instead of being closed. A probe to a closed port then costs two
-   * system calls instead of four (socket, connect, getsockopt, close) and no socket is allocated
-   * and freed for it. Sockets of a loop with a source address are never reused.
+   * Hands the slot's connect to the backend: the handle, or -1 when the probe ended. The slot is
+   * {@code CONNECTING} only while the backend holds its connect.
    */
-  private long open(int slot, int family, int len, MemorySegment to, int reusedSaid) {
-    if (ring != null) {
-      return submitConnect(slot, family, len, to);
+  private long open(int slot, int family, int len, MemorySegment to) {
+    st8[slot] = SETTLED;
+    long handle = backend.connect(slot, family, len, to);
+    if (handle >= 0) {
+      st8[slot] = CONNECTING;
     }
-    int s = reusedSaid == 0 ? takeSpare(family) : -1;
-    boolean reused = s >= 0;
-    if (!reused) {
-      s = newSocket(slot, family, Abi.SOCK_NONBLOCK);
-      if (s < 0) {
-        return -1;
-      }
-    }
-    fd[slot] = s;
-    int e = Sys.connect(st, s, to, len) == 0 ? 0 : Sys.errno(st);
-    if (reusedSaid != 0 && e != reusedSaid) {
-      spareOff = true; // a kept socket answered unlike a fresh one: keep none any more
-    }
-    if (e == 0) {
-      return connected(slot);
-    }
-    if (e != Abi.EINPROGRESS) {
-      if (reused && (e == Abi.EINVAL || e == Abi.EALREADY || e == Abi.EISCONN)) {
-        // could be the state of the socket rather than the path (a blackhole route says EINVAL
-        // too): a fresh socket decides
-        Sys.close(s);
-        fd[slot] = -1;
-        return open(slot, family, len, to, e);
-      }
-      end(slot, Errnos.outcomeOf(e), e, CLOSE);
-      return -1;
-    }
-    if (completing >= MAX_INLINE_DEPTH) {
-      // inside that many completions already, each of which started a probe that ended at once:
-      // let epoll report this one, so the stack stays bounded whatever the completions do
-      return register(slot, s);
-    }
-    if (Sys.connect(st, s, to, len) == 0) {
-      return connected(slot);
-    }
-    e = Sys.errno(st);
-    if (e == Abi.EISCONN) {
-      return connected(slot);
-    }
-    if (e != Abi.EALREADY) {
-      end(slot, Errnos.outcomeOf(e), e, spareOff ? CLOSE : family == Abi.AF_INET ? KEEP4 : KEEP6);
-      return -1;
-    }
-    return register(slot, s);
+    return handle;
   }
 
   /**
-   * io_uring: a socket (blocking: the ring makes the connect asynchronous itself, and a
-   * non-blocking one would hand {@code EINPROGRESS} back), its options, then an {@code
-   * IORING_OP_CONNECT} SQE that the loop submits with the rest of its turn's. Its CQE's {@code res}
-   * is 0 or minus the errno. The handle, or -1 when the probe ended.
+   * The backend's answer to the slot's connect: {@code errno} 0 (connected, unless to itself) or
+   * the errno it failed with.
    */
-  private long submitConnect(int slot, int family, int len, MemorySegment to) {
-    st8[slot] = SETTLED; // nothing in the kernel's hands yet
-    int s = newSocket(slot, family, 0);
-    if (s < 0) {
-      return -1;
+  void answered(int slot, int errno) {
+    st8[slot] = SETTLED;
+    if (errno == 0) {
+      connected(slot);
+    } else {
+      end(slot, Errnos.outcomeOf(errno), errno, CLOSE);
     }
-    long handle = ((long) gen[slot] << 32) | slot;
-    boolean queued = checkByRing
-        ? ring.connectChecked(s, to, len, handle, soError(slot), handle | CHECK)
-        : ring.connect(s, to, len, handle);
-    if (!queued) {
-      end(slot, Outcome.ERROR, 0, CLOSE); // the kernel took no SQE at all
-      return -1;
-    }
-    st8[slot] = CONNECTING;
-    return handle;
   }
 
   /**
    * A TCP socket of {@code family} ({@code SOCK_CLOEXEC} and {@code flags}) with the loop's options,
    * put in the slot; -1 when a call failed and the probe ended.
    */
-  private int newSocket(int slot, int family, int flags) {
+  int newSocket(int slot, int family, int flags) {
     int s = Sys.socket(st, family, Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | flags, 0);
     if (s < 0) {
       int e = Sys.errno(st);
@@ -650,67 +479,6 @@ public final class NativeLoop implements AutoCloseable {
     return s;
   }
 
-  /** Adds the slot's socket to epoll; its handle, or -1 when that failed and the probe ended. */
-  private long register(int slot, int s) {
-    long handle = ((long) gen[slot] << 32) | slot;
-    ev1.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
-    ev1.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, handle);
-    if (Sys.epollCtl(st, epfd, Abi.EPOLL_CTL_ADD, s, ev1) < 0) {
-      int e = Sys.errno(st);
-      end(slot, setupOutcome(e), e, RESET);
-      return -1;
-    }
-    return handle;
-  }
-
-  private static final int SPARE_MAX = 4;
-  private static final int MAX_INLINE_DEPTH = 8;
-  private int completing; // completions running, one inside another
-  private static final int CLOSE = 0;
-  private static final int RESET = 1;
-  private static final int KEEP4 = 2;
-  private static final int KEEP6 = 3;
-  private final int[] spare4 = new int[SPARE_MAX];
-  private final int[] spare6 = new int[SPARE_MAX];
-  private int spare4Count;
-  private int spare6Count;
-  private boolean spareOff; // set once a reused socket answered unlike a fresh one
-
-  /** A socket whose last probe failed and that the kernel has disconnected, or -1. */
-  private int takeSpare(int family) {
-    if (family == Abi.AF_INET && spare4Count > 0) {
-      return spare4[--spare4Count];
-    }
-    if (family == Abi.AF_INET6 && spare6Count > 0) {
-      return spare6[--spare6Count];
-    }
-    return -1;
-  }
-
-  /** Keeps {@code s} for the next probe of its family, or closes it. */
-  private void keepOrClose(int s, int disposal) {
-    if (localSa == null && !spareOff && state == RUNNING && ring == null) {
-      if (disposal == KEEP4 && spare4Count < SPARE_MAX) {
-        spare4[spare4Count++] = s;
-        return;
-      }
-      if (disposal == KEEP6 && spare6Count < SPARE_MAX) {
-        spare6[spare6Count++] = s;
-        return;
-      }
-    }
-    closeSocket(s, false);
-  }
-
-  private void closeSpares() {
-    while (spare4Count > 0) {
-      Sys.close(spare4[--spare4Count]);
-    }
-    while (spare6Count > 0) {
-      Sys.close(spare6[--spare6Count]);
-    }
-  }
-
   /**
    * The slot's socket connected, unless it connected to itself: a connect to a local port in the
    * ephemeral range with nothing listening can be given that very port as its source and complete
@@ -718,7 +486,7 @@ public final class NativeLoop implements AutoCloseable {
    * connect tried again from another port, at most twice, after which the probe ends {@code
    * refused} with no errno: nothing listens there. The handle, or -1 when the probe ended.
    */
-  private long connected(int slot) {
+  long connected(int slot) {
     int p = port[slot];
     if (p < EPHEMERAL_LO || p > EPHEMERAL_HI || !selfConnected(slot)) {
       end(slot, Outcome.CONNECTED, 0, RESET);
@@ -733,7 +501,7 @@ public final class NativeLoop implements AutoCloseable {
     int len = family == Abi.AF_INET ? 16 : (int) Abi.SOCKADDR_IN6.byteSize();
     closeSocket(fd[slot], true);
     fd[slot] = -1;
-    return open(slot, family, len, peerSa, 0);
+    return open(slot, family, len, peerSa);
   }
 
   /**
@@ -782,7 +550,7 @@ public final class NativeLoop implements AutoCloseable {
   }
 
   // Failures before the connect are about this machine: EINVAL there is a plain error.
-  private static Outcome setupOutcome(int errno) {
+  static Outcome setupOutcome(int errno) {
     return errno == 22 ? Outcome.ERROR : Errnos.outcomeOf(errno);
   }
 
@@ -821,13 +589,12 @@ public final class NativeLoop implements AutoCloseable {
    * when it has ended already (or the handle is stale). Loop thread only.
    */
   public boolean cancel(long handle) {
-    int slot = (int) handle;
-    if (handle < 0 || slot >= used || gen[slot] != (int) (handle >>> 32)
-        || st8[slot] != CONNECTING) {
+    if (!awaited(handle)) {
       return false;
     }
+    int slot = (int) handle;
     deadlines.remove(slot);
-    cancelInKernel(slot);
+    stopConnect(slot);
     closeSocket(fd[slot], true);
     release(slot);
     return true;
@@ -878,23 +645,23 @@ public final class NativeLoop implements AutoCloseable {
     st8[slot] = FREE;
     fd[slot] = -1;
     handler[slot] = null;
-    gen[slot] = (gen[slot] + 1) & 0x3fff_ffff; // handles stay non-negative, clear of CHECK
+    gen[slot] = (gen[slot] + 1) & 0x3fff_ffff; // handles stay non-negative: clear of the CHECK bit
     cookie[slot] = freeHead;
     freeHead = slot;
     pending--;
   }
 
-  /** io_uring: a connect still in the kernel's hands is cancelled before its socket is closed. */
-  private void cancelInKernel(int slot) {
-    if (ring != null && st8[slot] == CONNECTING && !closeNow) {
-      ring.cancel(((long) gen[slot] << 32) | slot, IGNORED);
+  /** The slot's connect ended on our side while the backend held it: the backend lets go. */
+  private void stopConnect(int slot) {
+    if (st8[slot] == CONNECTING) {
+      backend.stopConnect(slot);
     }
   }
 
   /** Calls the completion with the socket still open, then closes it and frees the slot. */
-  private void end(int slot, Outcome outcome, int errno, int disposal) {
+  void end(int slot, Outcome outcome, int errno, int disposal) {
     deadlines.remove(slot);
-    cancelInKernel(slot);
+    stopConnect(slot);
     st8[slot] = ENDING;
     Completion c = handler[slot];
     int prev = current;
@@ -913,121 +680,94 @@ public final class NativeLoop implements AutoCloseable {
       }
     }
     int s = fd[slot];
-    if (s >= 0 && disposal >= KEEP4) {
-      keepOrClose(s, disposal);
-    } else {
+    if (s < 0 || disposal < KEEP4 || !backend.keep(s, disposal)) {
       closeSocket(s, disposal == RESET);
     }
     release(slot);
   }
 
   private void closeSocket(int s, boolean reset) {
-    if (s < 0) {
-      return;
+    if (s >= 0) {
+      backend.close(s, reset && options.resetOnClose());
     }
-    if (ring != null && !closeNow && checkByRing && reset && options.resetOnClose()
-        && ring.lingerAndClose(s, linger0.address(), IGNORED, closeData(s))) {
-      ringCloses++; // both by the ring (Linux 6.7)
-      return;
-    }
-    if (reset && options.resetOnClose()) {
-      Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, linger0, (int) Abi.LINGER.byteSize());
-    }
-    if (ring != null && !closeNow && ring.close(s, closeData(s))) {
-      ringCloses++;
-      return;
-    }
-    Sys.close(s);
   }
 
-  private static long closeData(int s) {
-    return CLOSE_TAG | (s & 0xffff_ffffL);
-  }
+  // ---- for the backends, loop thread only ----
 
-  private static boolean isClose(long data) {
-    return (data >>> 32) == (CLOSE_TAG >>> 32);
+  /** The handle of the slot's probe: its generation and its number. */
+  long handle(int slot) {
+    return ((long) gen[slot] << 32) | slot;
   }
 
   /**
-   * io_uring: the CQE of a close the ring was given. A close that never ran ({@code -ECANCELED}: its
-   * link was cut, or the ring is going away) leaves the descriptor open and ours: closed here.
+   * True when {@code handle} names a probe whose connect the backend holds: an answer for any
+   * other (a slot cancelled or ended earlier, or reused since) is stale.
    */
-  private void ringClosed(long data, int res) {
-    ringCloses--;
-    if (res == -ECANCELED) {
-      Sys.close((int) data);
-    }
+  boolean awaited(long handle) {
+    int slot = (int) handle;
+    return handle >= 0 && slot < used && gen[slot] == (int) (handle >>> 32)
+        && st8[slot] == CONNECTING;
   }
 
-  /**
-   * io_uring, as the loop stops: submits what is queued and waits until every close given to the
-   * ring has posted its CQE. A close may still be pending as deferred task work (the second SQE of
-   * a link, with {@code DEFER_TASKRUN} run only inside {@code io_uring_enter}, a bounded number at
-   * a time); once the ring is closed the kernel fails such work instead of running it, and the
-   * descriptor would stay open for good.
-   */
-  private void drainRingCloses() {
-    MemorySegment cq = ring.cqRing();
-    long until = System.nanoTime() + DRAIN_NANOS;
-    ring.flush();
-    while (true) {
-      int n = ring.ready();
-      for (int i = 0; i < n; i++) {
-        long o = ring.cqeOffset(i);
-        long data = cq.get(ValueLayout.JAVA_LONG, o);
-        if (isClose(data)) {
-          ringClosed(data, cq.get(ValueLayout.JAVA_INT, o + 8));
-        }
-      }
-      ring.consumed(n);
-      long left = until - System.nanoTime();
-      if ((ringCloses <= 0 && ring.unsubmitted() == 0) || left <= 0) {
-        break;
-      }
-      int r = ring.submit(1, Math.min(left, 10_000_000L));
-      if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
-        break;
-      }
+  int socket(int slot) {
+    return fd[slot];
+  }
+
+  void socket(int slot, int s) {
+    fd[slot] = s;
+  }
+
+  /** Completions running, one inside another. */
+  int completing() {
+    return completing;
+  }
+
+  /** True when the probes have a source address. */
+  boolean bound() {
+    return localSa != null;
+  }
+
+  /** The backend read the eventfd: the next {@link #execute} from another thread writes again. */
+  void woken() {
+    wakeupPending.set(false);
+  }
+
+  /** {@code SO_LINGER} 0 on {@code s}, so that its close sends a reset. */
+  void lingerZero(int s) {
+    Sys.setsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_LINGER, linger0, (int) Abi.LINGER.byteSize());
+  }
+
+  /** The address of a {@code struct linger} of 0 seconds, for the ring to set. */
+  long lingerZeroAddress() {
+    return linger0.address();
+  }
+
+  /** The socket's pending error ({@code SO_ERROR}), or the errno of the getsockopt call. */
+  int soError(int s) {
+    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
+    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) != 0) {
+      return Sys.errno(st);
     }
-    if (ringCloses > 0) {
-      LOG.log(System.Logger.Level.WARNING, "io_uring: " + ringCloses
-          + " closes not confirmed before the ring was closed");
-    }
+    return intVal.get(ValueLayout.JAVA_INT, 0);
   }
 
   // ---- the loop ----
 
+  /**
+   * One turn: the backend waits (not at all when tasks wait) and hands in what the kernel
+   * answered; then the tasks of this turn, the deadlines that passed, the timers.
+   */
   private void run() {
-    if (ring != null) {
-      runRing();
-      return;
-    }
     try {
+      String why = backend.begin();
+      if (why != null) {
+        LOG.log(System.Logger.Level.ERROR, why);
+        return;
+      }
       while (state == RUNNING) {
-        int timeout = tasks.isEmpty() && nextTurn.isEmpty() ? waitMillis() : 0;
-        int n = Sys.epollWait(st, epfd, events, MAX_EVENTS, timeout);
-        if (n < 0) {
-          int e = Sys.errno(st);
-          if (e != Abi.EINTR) {
-            System.err.println("tcpdial native loop: epoll_wait failed: " + dev.tcpdial.Errno.of(e));
-            break;
-          }
-          n = 0;
-        }
-        for (int i = 0; i < n; i++) {
-          long base = i * Abi.EV_SIZE;
-          long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED, base + Abi.EV_DATA);
-          if (data == WAKE) {
-            Sys.read(efd, readBuf, 8);
-            wakeupPending.set(false);
-            continue;
-          }
-          int slot = (int) data;
-          if (slot < 0 || slot >= used || gen[slot] != (int) (data >>> 32)
-              || st8[slot] != CONNECTING) {
-            continue; // a slot cancelled or ended earlier in this batch
-          }
-          ready(slot, events.get(ValueLayout.JAVA_INT_UNALIGNED, base + Abi.EV_EVENTS));
+        long timeout = tasks.isEmpty() && nextTurn.isEmpty() ? waitNanos() : 0;
+        if (!backend.await(timeout)) {
+          break;
         }
         java.util.ArrayDeque<Runnable> due = nextTurn;
         nextTurn = thisTurn;
@@ -1039,117 +779,10 @@ public final class NativeLoop implements AutoCloseable {
         drainTasks();
         expire(clock.nanoTime());
         timers.expire(clock.nanoTime());
-        if (pending == 0) {
-          closeSpares(); // kept sockets serve the probes of a turn: an idle loop holds none
-        }
       }
     } finally {
       shutdown();
     }
-  }
-
-  /**
-   * The io_uring loop: one {@code io_uring_enter} per turn submits what the turn queued (connects,
-   * closes, cancels) and waits for a CQE, a wake-up (a read of the eventfd, always queued) or the
-   * next deadline, to the nanosecond.
-   */
-  private void runRing() {
-    try {
-      int e = ring.enable();
-      if (e != 0) {
-        LOG.log(System.Logger.Level.ERROR, "io_uring: enabling the ring failed: "
-            + dev.tcpdial.Errno.of(e));
-        return;
-      }
-      ring.read(efd, readBuf.address(), 8, WAKE);
-      MemorySegment cq = ring.cqRing();
-      while (state == RUNNING) {
-        boolean wait = tasks.isEmpty() && nextTurn.isEmpty();
-        long timeout = wait ? waitNanos() : 0;
-        // timeout -1: none, wait for a CQE; 0: a deadline is due, do not wait
-        int r = ring.submit(wait && timeout != 0 ? 1 : 0, Math.max(timeout, 0));
-        if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
-          LOG.log(System.Logger.Level.ERROR, "io_uring_enter failed: " + dev.tcpdial.Errno.of(-r));
-          break;
-        }
-        int n = ring.ready();
-        for (int i = 0; i < n; i++) {
-          long o = ring.cqeOffset(i);
-          long data = cq.get(ValueLayout.JAVA_LONG, o);
-          int res = cq.get(ValueLayout.JAVA_INT, o + 8);
-          if (data == WAKE) {
-            wakeupPending.set(false);
-            ring.read(efd, readBuf.address(), 8, WAKE);
-            continue;
-          }
-          if (isClose(data)) {
-            ringClosed(data, res);
-            continue;
-          }
-          int slot = (int) data;
-          if (data < 0 || slot >= used || gen[slot] != (int) ((data & ~CHECK) >>> 32)
-              || st8[slot] != CONNECTING) {
-            continue; // a close, a cancel, or the connect of a probe that ended before
-          }
-          st8[slot] = SETTLED;
-          int err;
-          if ((data & CHECK) != 0 && res >= 0) {
-            err = soErrors.get(slot >>> CHUNK_BITS).get(ValueLayout.JAVA_INT,
-                4L * (slot & (CHUNK - 1)));
-          } else if ((data & CHECK) != 0 || res >= 0) {
-            // the kernel cannot read SO_ERROR for us (before 6.7): a system call, now and later
-            checkByRing = checkByRing && res >= 0;
-            err = soErrorBySyscall(fd[slot]);
-          } else {
-            err = -res;
-          }
-          if (err == 0) {
-            connected(slot);
-          } else {
-            end(slot, Errnos.outcomeOf(err), err, CLOSE);
-          }
-        }
-        ring.consumed(n);
-        java.util.ArrayDeque<Runnable> due = nextTurn;
-        nextTurn = thisTurn;
-        thisTurn = due;
-        Runnable t;
-        while ((t = due.poll()) != null) {
-          t.run();
-        }
-        drainTasks();
-        expire(clock.nanoTime());
-        timers.expire(clock.nanoTime());
-      }
-    } finally {
-      shutdown();
-    }
-  }
-
-  private static final int CHUNK_BITS = 10;
-  private static final int CHUNK = 1 << CHUNK_BITS;
-  /**
-   * io_uring: one int per slot for the kernel to write the slot's {@code SO_ERROR} into, in chunks
-   * that never move (the kernel writes them long after the SQE was submitted).
-   */
-  private final java.util.List<MemorySegment> soErrors = new java.util.ArrayList<>();
-  private boolean checkByRing;
-
-  private long soError(int slot) {
-    while (soErrors.size() <= slot >>> CHUNK_BITS) {
-      soErrors.add(arena.allocate(4L * CHUNK, 8));
-    }
-    MemorySegment chunk = soErrors.get(slot >>> CHUNK_BITS);
-    chunk.set(ValueLayout.JAVA_INT, 4L * (slot & (CHUNK - 1)), -1);
-    return chunk.address() + 4L * (slot & (CHUNK - 1));
-  }
-
-  private int soErrorBySyscall(int s) {
-    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
-    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) != 0) {
-      return Sys.errno(st);
-    }
-    return intVal.get(ValueLayout.JAVA_INT, 0);
   }
 
   /** Nanoseconds to the next deadline; -1 for none, 0 when one is due. */
@@ -1160,39 +793,6 @@ public final class NativeLoop implements AutoCloseable {
     }
     long left = next - clock.nanoTime();
     return left <= 0 ? 0 : left;
-  }
-
-  private int waitMillis() {
-    long next = Math.min(deadlines.nextDeadline(), timers.nextDeadline());
-    if (next == Long.MAX_VALUE) {
-      return -1;
-    }
-    long left = next - clock.nanoTime();
-    if (left <= 0) {
-      return 0;
-    }
-    return (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
-  }
-
-  private void ready(int slot, int ev) {
-    if ((ev & (Abi.EPOLLERR | Abi.EPOLLHUP)) == 0) {
-      // writable with no error pending: connected (SO_ERROR would say 0), one call saved
-      connected(slot);
-      return;
-    }
-    int s = fd[slot];
-    lenVal.set(ValueLayout.JAVA_INT, 0, 4);
-    int e;
-    if (Sys.getsockopt(st, s, Abi.SOL_SOCKET, Abi.SO_ERROR, intVal, lenVal) != 0) {
-      e = Sys.errno(st);
-    } else {
-      e = intVal.get(ValueLayout.JAVA_INT, 0);
-    }
-    if (e == 0) {
-      connected(slot);
-    } else {
-      end(slot, Errnos.outcomeOf(e), e, CLOSE);
-    }
   }
 
   private void expire(long now) {
@@ -1214,7 +814,7 @@ public final class NativeLoop implements AutoCloseable {
 
   private void shutdown() {
     state = CLOSING;
-    closeNow = true; // the ring goes away below: no SQE would be submitted any more
+    backend.stopping();
     drainTasks();
     for (int slot = 0; slot < used; slot++) {
       if (st8[slot] == CONNECTING) {
@@ -1232,13 +832,7 @@ public final class NativeLoop implements AutoCloseable {
         end(slot, Outcome.CANCELLED, 0, RESET);
       }
     }
-    closeSpares();
-    if (ring != null) {
-      drainRingCloses(); // the closes queued before the loop stopped, and those linked
-      ring.close(); // cancels what the kernel still holds; its sockets go with it
-    } else {
-      Sys.close(epfd);
-    }
+    backend.close();
     synchronized (wakeLock) {
       wakeClosed = true;
       Sys.close(efd);

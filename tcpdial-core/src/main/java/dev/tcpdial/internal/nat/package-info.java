@@ -14,11 +14,17 @@
  *       never connects) on a background thread; whether the engine may run at all (Linux, the
  *       architecture, native access) is known without linking.
  *   <li>{@link dev.tcpdial.internal.nat.NativeLoop}: one thread, an {@code eventfd} to wake it,
- *       and every probe as a slot in primitive arrays with a deadline heap over them, on one of
- *       two backends ({@link dev.tcpdial.internal.nat.NativeLoop.Backend}): one {@code epoll}
- *       instance ({@code EPOLL_CLOEXEC}), or one {@code io_uring} ({@code Ring}: set up, entered
- *       and registered by {@code syscall(2)}, its rings mapped as memory segments). This is the
- *       bulk API.
+ *       and every probe as a slot in primitive arrays with a deadline heap ({@code SlotHeap}) over
+ *       them. The loop owns what both kernel interfaces share: the slots, the deadlines, the
+ *       turn, the socket and its options, the naming of an answer, the self-connect rule, the end
+ *       of a probe and the shutdown. This is the bulk API.
+ *   <li>{@code IoBackend}, sealed, with two implementations ({@link
+ *       dev.tcpdial.internal.nat.NativeLoop.Backend} names them): {@code EpollBackend}, one
+ *       {@code epoll} instance ({@code EPOLL_CLOEXEC}) and the kept sockets of failed connects,
+ *       and {@code UringBackend}, one {@code io_uring} ({@code Ring}: set up, entered and
+ *       registered by {@code syscall(2)}, its rings mapped as memory segments). A backend starts a
+ *       slot's connect, stops it, closes a socket, and waits for the kernel's answers, which it
+ *       hands to the loop as (slot, errno); nothing else differs.
  *   <li>{@code NativeDial} and {@link dev.tcpdial.internal.nat.NativeProbes}: what {@link
  *       dev.tcpdial.Dialer#probe} runs when the engine is native: the same {@link
  *       dev.tcpdial.internal.Race} as the JDK engine (Happy Eyeballs, deadline, retries) with its

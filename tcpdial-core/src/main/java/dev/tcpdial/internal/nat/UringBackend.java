@@ -1,0 +1,253 @@
+package dev.tcpdial.internal.nat;
+
+import dev.tcpdial.Outcome;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The io_uring backend: a blocking socket (the ring makes the connect asynchronous itself; a
+ * non-blocking one would hand {@code EINPROGRESS} back) and an {@code IORING_OP_CONNECT} SQE,
+ * linked where the kernel can (6.7) to a {@code SOCKET_URING_OP_GETSOCKOPT(SO_ERROR)} into memory
+ * of the slot's own, since some kernels complete with 0 a connect that an ICMP error ended. A
+ * stopped connect is an {@code IORING_OP_ASYNC_CANCEL}, a close an {@code IORING_OP_CLOSE} (with a
+ * reset: linked after a {@code SOCKET_URING_OP_SETSOCKOPT(SO_LINGER 0)}), and the eventfd is read
+ * by an {@code IORING_OP_READ} always queued. One {@code io_uring_enter} per loop turn submits what
+ * the turn queued and waits, to the nanosecond, for a CQE or the next deadline. The raw rings are
+ * {@link Ring}'s.
+ */
+final class UringBackend implements IoBackend {
+  private static final System.Logger LOG = System.getLogger(NativeLoop.class.getName());
+  private static final int ENTRIES = 1024;
+  private static final long IGNORED = -2L; // user data of cancels and setsockopts
+  private static final long CLOSE_TAG = Long.MIN_VALUE; // a close: the descriptor in the low bits
+  private static final long CHECK = 1L << 62; // a connect's SO_ERROR read: the handle and this bit
+  private static final int ECANCELED = 125;
+  private static final long DRAIN_NANOS = 2_000_000_000L; // shutdown: longest wait for closes
+  private static final int CHUNK_BITS = 10;
+  private static final int CHUNK = 1 << CHUNK_BITS;
+
+  private final NativeLoop loop;
+  private final Arena arena;
+  private final Ring ring;
+  private final int efd;
+  private final MemorySegment readBuf;
+  /**
+   * One int per slot for the kernel to write the slot's {@code SO_ERROR} into, in chunks that
+   * never move (the kernel writes them long after the SQE was submitted).
+   */
+  private final List<MemorySegment> soErrors = new ArrayList<>();
+  private boolean checkByRing; // SO_ERROR read by the ring, and reset-and-close both by it
+  private boolean closeNow; // close by system call: the ring is going away
+  private int ringCloses; // closes handed to the ring whose CQE is not in yet
+
+  /** A ring (created disabled where the kernel has that) and a blocking eventfd. */
+  UringBackend(NativeLoop loop, Arena arena) {
+    this.loop = loop;
+    this.arena = arena;
+    try {
+      ring = Ring.open(ENTRIES, arena);
+    } catch (Ring.Refused r) {
+      throw new NativeLoop.StartFailed(r.getMessage(), r.errno, true);
+    }
+    MemorySegment st = arena.allocate(Sys.STATE_SIZE);
+    int ev = Sys.eventfd(st, 0, Abi.EFD_CLOEXEC);
+    if (ev < 0) {
+      int e = Sys.errno(st);
+      ring.close();
+      throw new NativeLoop.StartFailed("eventfd", e);
+    }
+    efd = ev;
+    readBuf = arena.allocate(ValueLayout.JAVA_LONG);
+    checkByRing = ring.uringCmd && ring.skipsSuccess();
+  }
+
+  @Override
+  public NativeLoop.Backend kind() {
+    return NativeLoop.Backend.URING;
+  }
+
+  @Override
+  public int wakeFd() {
+    return efd;
+  }
+
+  /** With {@code SINGLE_ISSUER} the submitting thread must be the one that enables the ring. */
+  @Override
+  public String begin() {
+    int e = ring.enable();
+    if (e != 0) {
+      return "io_uring: enabling the ring failed: " + dev.tcpdial.Errno.of(e);
+    }
+    ring.read(efd, readBuf.address(), 8, WAKE);
+    return null;
+  }
+
+  /** Its CQE's {@code res} is 0 or minus the errno; the SO_ERROR read's is in {@link #soErrors}. */
+  @Override
+  public long connect(int slot, int family, int len, MemorySegment to) {
+    int s = loop.newSocket(slot, family, 0);
+    if (s < 0) {
+      return -1;
+    }
+    long handle = loop.handle(slot);
+    boolean queued = checkByRing
+        ? ring.connectChecked(s, to, len, handle, soError(slot), handle | CHECK)
+        : ring.connect(s, to, len, handle);
+    if (!queued) {
+      loop.end(slot, Outcome.ERROR, 0, NativeLoop.CLOSE); // the kernel took no SQE at all
+      return -1;
+    }
+    return handle;
+  }
+
+  private long soError(int slot) {
+    while (soErrors.size() <= slot >>> CHUNK_BITS) {
+      soErrors.add(arena.allocate(4L * CHUNK, 8));
+    }
+    MemorySegment chunk = soErrors.get(slot >>> CHUNK_BITS);
+    chunk.set(ValueLayout.JAVA_INT, 4L * (slot & (CHUNK - 1)), -1);
+    return chunk.address() + 4L * (slot & (CHUNK - 1));
+  }
+
+  @Override
+  public void stopConnect(int slot) {
+    if (!closeNow) {
+      ring.cancel(loop.handle(slot), IGNORED);
+    }
+  }
+
+  @Override
+  public void close(int s, boolean reset) {
+    if (!closeNow && checkByRing && reset
+        && ring.lingerAndClose(s, loop.lingerZeroAddress(), IGNORED, closeData(s))) {
+      ringCloses++; // both by the ring (Linux 6.7)
+      return;
+    }
+    if (reset) {
+      loop.lingerZero(s);
+    }
+    if (!closeNow && ring.close(s, closeData(s))) {
+      ringCloses++;
+      return;
+    }
+    Sys.close(s);
+  }
+
+  @Override
+  public boolean keep(int s, int disposal) {
+    return false; // a socket per probe: the ring's connect gives no disconnected socket back
+  }
+
+  private static long closeData(int s) {
+    return CLOSE_TAG | (s & 0xffff_ffffL);
+  }
+
+  private static boolean isClose(long data) {
+    return (data >>> 32) == (CLOSE_TAG >>> 32);
+  }
+
+  /**
+   * The CQE of a close the ring was given. A close that never ran ({@code -ECANCELED}: its link was
+   * cut, or the ring is going away) leaves the descriptor open and ours: closed here.
+   */
+  private void ringClosed(long data, int res) {
+    ringCloses--;
+    if (res == -ECANCELED) {
+      Sys.close((int) data);
+    }
+  }
+
+  /**
+   * One {@code io_uring_enter}: submits what the turn queued (connects, closes, cancels) and waits
+   * for a CQE, a wake-up (a read of the eventfd, always queued) or {@code timeoutNanos}.
+   */
+  @Override
+  public boolean await(long timeoutNanos) {
+    int r = ring.submit(timeoutNanos != 0 ? 1 : 0, Math.max(timeoutNanos, 0));
+    if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
+      LOG.log(System.Logger.Level.ERROR, "io_uring_enter failed: " + dev.tcpdial.Errno.of(-r));
+      return false;
+    }
+    MemorySegment cq = ring.cqRing();
+    int n = ring.ready();
+    for (int i = 0; i < n; i++) {
+      long o = ring.cqeOffset(i);
+      long data = cq.get(ValueLayout.JAVA_LONG, o);
+      int res = cq.get(ValueLayout.JAVA_INT, o + 8);
+      if (data == WAKE) {
+        loop.woken();
+        ring.read(efd, readBuf.address(), 8, WAKE);
+        continue;
+      }
+      if (isClose(data)) {
+        ringClosed(data, res);
+        continue;
+      }
+      if (!loop.awaited(data & ~CHECK)) {
+        continue; // a cancel, a setsockopt, or the connect of a probe that ended before
+      }
+      int slot = (int) data;
+      int err;
+      if ((data & CHECK) != 0 && res >= 0) {
+        err = soErrors.get(slot >>> CHUNK_BITS).get(ValueLayout.JAVA_INT,
+            4L * (slot & (CHUNK - 1)));
+      } else if ((data & CHECK) != 0 || res >= 0) {
+        // the kernel cannot read SO_ERROR for us (before 6.7): a system call, now and later
+        checkByRing = checkByRing && res >= 0;
+        err = loop.soError(loop.socket(slot));
+      } else {
+        err = -res;
+      }
+      loop.answered(slot, err);
+    }
+    ring.consumed(n);
+    return true;
+  }
+
+  @Override
+  public void stopping() {
+    closeNow = true; // the ring goes away in close(): no SQE would be submitted any more
+  }
+
+  /**
+   * Submits what is queued and waits until every close given to the ring has posted its CQE, then
+   * closes the ring (which cancels what the kernel still holds; its sockets go with it). A close
+   * may still be pending as deferred task work (the second SQE of a link, with {@code
+   * DEFER_TASKRUN} run only inside {@code io_uring_enter}, a bounded number at a time); once the
+   * ring is closed the kernel fails such work instead of running it, and the descriptor would stay
+   * open for good.
+   */
+  @Override
+  public void close() {
+    MemorySegment cq = ring.cqRing();
+    long until = System.nanoTime() + DRAIN_NANOS;
+    ring.flush();
+    while (true) {
+      int n = ring.ready();
+      for (int i = 0; i < n; i++) {
+        long o = ring.cqeOffset(i);
+        long data = cq.get(ValueLayout.JAVA_LONG, o);
+        if (isClose(data)) {
+          ringClosed(data, cq.get(ValueLayout.JAVA_INT, o + 8));
+        }
+      }
+      ring.consumed(n);
+      long left = until - System.nanoTime();
+      if ((ringCloses <= 0 && ring.unsubmitted() == 0) || left <= 0) {
+        break;
+      }
+      int r = ring.submit(1, Math.min(left, 10_000_000L));
+      if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
+        break;
+      }
+    }
+    if (ringCloses > 0) {
+      LOG.log(System.Logger.Level.WARNING, "io_uring: " + ringCloses
+          + " closes not confirmed before the ring was closed");
+    }
+    ring.close();
+  }
+}
