@@ -65,7 +65,7 @@ class NativeEngineUnavailableTest {
    * With io_uring switched off ({@code kernel.io_uring_disabled=2}, as root; the old value is put
    * back before anything else is checked), the default takes epoll and says why, {@link
    * Engine#NATIVE} takes epoll too, and a forced {@link Engine#URING} fails every probe with the
-   * kernel's reason; afterwards the default takes io_uring again.
+   * kernel's reason, in a scan ({@link Dialer#probeEach}) too; afterwards the default takes io_uring again.
    */
   @Test
   void withIoUringDisabledTheDefaultFallsBackToEpollAndAForcedUringFails() throws Exception {
@@ -84,8 +84,12 @@ class NativeEngineUnavailableTest {
       DialResult autoResult;
       Engine nativeEngine;
       DialResult forced;
+      List<DialResult> scanned = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      long scannedCount;
+      Dialer early = Dialer.builder().engine(Engine.URING).build(); // io_uring still there
       Files.writeString(ctl, "2");
-      try (Dialer a = Dialer.builder().build();
+      try (early;
+          Dialer a = Dialer.builder().build();
           Dialer n = Dialer.builder().engine(Engine.NATIVE).build();
           Dialer u = Dialer.builder().engine(Engine.URING).build()) {
         auto = a.probeEngine();
@@ -94,6 +98,9 @@ class NativeEngineUnavailableTest {
         a.prestart();
         forced = u.probe(t);
         autoResult = a.probe(t);
+        // A scan on a forced io_uring whose rings the kernel refuses from now on (the dialer was
+        // made before): no scan loop starts, yet every target gets its one result, no exception.
+        scannedCount = early.probeEach(List.of(t, t, t).iterator(), 64, scanned::add);
       } finally {
         Files.writeString(ctl, old);
       }
@@ -106,6 +113,13 @@ class NativeEngineUnavailableTest {
       assertThat(forced.outcome()).isEqualTo(Outcome.ERROR);
       assertThat(forced.attempts()).isEmpty();
       assertThat(forced.detail()).contains("EPERM").contains("kernel.io_uring_disabled");
+      assertThat(scannedCount).isEqualTo(3);
+      assertThat(scanned).hasSize(3).allSatisfy(r -> {
+        assertThat(r.outcome()).isEqualTo(Outcome.ERROR);
+        assertThat(r.engine()).isEqualTo(Engine.URING);
+        assertThat(r.errno()).isEqualTo(Errno.EPERM);
+        assertThat(r.detail()).contains("could not start its loop").contains("EPERM");
+      });
       try (Dialer a = Dialer.builder().build()) {
         assertThat(a.probeEngine()).isEqualTo(Engine.URING);
         assertThat(a.probe(t).engine()).isEqualTo(Engine.URING);

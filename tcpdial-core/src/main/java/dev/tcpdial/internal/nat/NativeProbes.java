@@ -256,9 +256,12 @@ public final class NativeProbes implements AutoCloseable {
     NativeLoop l;
     try {
       l = loop();
-    } catch (NativeLoop.StartFailed e) { // no epoll instance or eventfd: EMFILE and the like
-      fail(target, startNanos, e.errno() == 22 ? Outcome.ERROR : dev.tcpdial.internal.Errnos.outcomeOf(e.errno()),
-          e.errno(), "the native engine could not start its loop", sink);
+    } catch (NativeLoop.StartFailed e) {
+      // Out of descriptors or memory is local_resources; anything else (a ring refused by
+      // policy: EPERM) is the engine's own failure, not the connect's, so error with the reason.
+      Outcome o = dev.tcpdial.internal.Errnos.outcomeOf(e.errno());
+      fail(target, startNanos, o == Outcome.LOCAL_RESOURCES ? o : Outcome.ERROR, e.errno(),
+          "the native engine could not start its loop: " + e.getMessage(), sink);
       return null;
     } catch (UnsupportedOperationException e) { // the C calls did not link
       fail(target, startNanos, Outcome.ERROR, 0, "the native engine's C calls did not link: "
@@ -331,7 +334,15 @@ public final class NativeProbes implements AutoCloseable {
         return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
       }
     }
-    return new NativeScan(this, targets, concurrency, results).await();
+    NativeScan scan;
+    try {
+      scan = new NativeScan(this, targets, concurrency, results);
+    } catch (NativeLoop.StartFailed e) {
+      // No scan loop started (a refused ring, no descriptor for epoll): each probe goes through
+      // probeAsync, which falls back to epoll where it may or names the reason in its result.
+      return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+    }
+    return scan.await();
   }
 
   NativeLoop.Options loopOptions() {

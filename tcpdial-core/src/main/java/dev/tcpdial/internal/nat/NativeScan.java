@@ -52,14 +52,24 @@ final class NativeScan {
     // measurements (see BENCHMARKS.md).
     int workers = Integer.getInteger("tcpdial.scan.loops", Math.max(1, Math.min(
         Runtime.getRuntime().availableProcessors(), Math.min(4, concurrency / 16))));
-    this.pumpsDone = new CountDownLatch(workers);
     NativeLoop.Options options = owner.loopOptions();
+    int share0 = concurrency / workers + (concurrency % workers > 0 ? 1 : 0);
     for (int i = 0; i < workers; i++) {
-      int share = concurrency / workers + (i < concurrency % workers ? 1 : 0);
-      NativeLoop loop = NativeLoop.start("tcpdial-scan-" + i, options, clock, share,
-          owner.scanBackend());
-      loops.add(loop);
-      Pump p = new Pump(loop, share);
+      try {
+        loops.add(NativeLoop.start("tcpdial-scan-" + i, options, clock, share0,
+            owner.scanBackend()));
+      } catch (NativeLoop.StartFailed e) {
+        if (loops.isEmpty()) {
+          throw e; // not one loop: the caller probes one by one, each probe says why
+        }
+        break; // the loops that started carry the whole window
+      }
+    }
+    int n = loops.size();
+    this.pumpsDone = new CountDownLatch(n);
+    for (int i = 0; i < n; i++) {
+      NativeLoop loop = loops.get(i);
+      Pump p = new Pump(loop, concurrency / n + (i < concurrency % n ? 1 : 0));
       loop.execute(p::fill);
     }
   }
