@@ -104,7 +104,10 @@ final class Exporter implements AutoCloseable {
     server.start();
     log("listening on " + hostPort(address()) + ", " + describe(c) + ", timeout offset "
         + GoDuration.format(settings.timeoutOffset()) + ", max concurrent "
-        + settings.maxConcurrent() + ", allow " + settings.allow());
+        + settings.maxConcurrent() + ", max connections "
+        + System.getProperty("jdk.httpserver.maxConnections", "unlimited") + ", request timeout "
+        + System.getProperty("sun.net.httpserver.maxReqTime", "none") + "s, allow "
+        + settings.allow());
   }
 
   /** The address the server is bound to. */
