@@ -210,6 +210,7 @@ class ServeFaultsTest {
     long peakFds = 0;
     long peakThreads = 0;
     long worstNormalMs = 0;
+    long longestTickMs = 0; // a round over every connection: how late a close may be seen here
     int normal = 0;
     long t0 = System.nanoTime();
     int rounds = Integer.getInteger("serve.faults.rounds", REQUEST_TIMEOUT_S + 4);
@@ -247,7 +248,9 @@ class ServeFaultsTest {
         peakThreads = Math.max(peakThreads, threads());
         worstNormalMs = Math.max(worstNormalMs, serveNormally(2000));
         normal++;
-        Thread.sleep(Math.max(0, 250 - ((System.nanoTime() - t0) / 1_000_000 - now)));
+        long tickMs = (System.nanoTime() - t0) / 1_000_000 - now;
+        longestTickMs = Math.max(longestTickMs, tickMs);
+        Thread.sleep(Math.max(0, 250 - tickMs));
       }
     } finally {
       long now = (System.nanoTime() - t0) / 1_000_000;
@@ -262,14 +265,15 @@ class ServeFaultsTest {
     long after = settle(baselineFds, 2);
     long attackMs = (System.nanoTime() - t0) / 1_000_000;
     System.out.printf(Locale.ROOT, "serve faults: slowloris %d slow + %d silent connections for"
-        + " %d ms, request timeout %d s: %d closed by the exporter, none open longer than %d ms;"
-        + " %d normal /probe + /metrics pairs during it, worst %d ms; descriptors %d before,"
-        + " peak %d, %d after; threads %d before, peak %d%n", SLOW, SILENT, attackMs,
-        REQUEST_TIMEOUT_S, closed, longestMs, normal, worstNormalMs, baselineFds, peakFds, after,
-        baselineThreads, peakThreads);
+        + " %d ms, request timeout %d s: %d closed by the exporter, none open longer than %d ms"
+        + " (seen here up to %d ms late); %d normal /probe + /metrics pairs during it, worst %d"
+        + " ms; descriptors %d before, peak %d, %d after; threads %d before, peak %d%n", SLOW,
+        SILENT, attackMs, REQUEST_TIMEOUT_S, closed, longestMs, longestTickMs, normal,
+        worstNormalMs, baselineFds, peakFds, after, baselineThreads, peakThreads);
     assertThat(closed).isGreaterThanOrEqualTo(n);
-    // closed after the request timeout, checked each second, plus the one-second drip here
-    assertThat(longestMs).isLessThan(REQUEST_TIMEOUT_S * 1000L + 2500);
+    // closed after the request timeout, checked each second, plus the one-second drip here and
+    // however long a round over every connection took here
+    assertThat(longestMs).isLessThan(REQUEST_TIMEOUT_S * 1000L + 2500 + longestTickMs);
     assertThat(peakThreads).isLessThan(baselineThreads + n + 50);
     assertThat(after).isLessThanOrEqualTo(baselineFds + 2);
   }
