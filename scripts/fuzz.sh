@@ -28,6 +28,8 @@ targets=(
   "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#rate"
   "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#shard"
   "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#expectationAndTarget"
+  "tcpdial-cli dev.tcpdial.cli.serve.ServeFuzzTest#probeQuery"
+  "tcpdial-cli dev.tcpdial.cli.serve.ServeFuzzTest#config"
 )
 out="$root/target/fuzz"
 mkdir -p "$out"

@@ -163,6 +163,11 @@ public final class Main implements Runnable {
   }
 
   static String message(Throwable t) {
+    if (t instanceof LinkageError) {
+      // e.g. NoClassDefFoundError "dev/tcpdial/cli/Report$Raw": the class name alone says nothing
+      return "internal failure: " + t.getClass().getSimpleName() + " " + t.getMessage()
+          + " (out of file descriptors, or a broken installation?)";
+    }
     String m = t.getMessage();
     if (m == null || m.isBlank()) {
       Throwable c = t.getCause();

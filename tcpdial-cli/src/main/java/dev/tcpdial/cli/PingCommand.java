@@ -118,6 +118,7 @@ final class PingCommand implements Callable<Integer> {
               .orElseThrow());
     }
     targets.forEach(dial::checkFamily);
+    OwnClasses.loadFromDirectories(); // as scan: the summary must not need a descriptor
     AtomicBoolean stop = new AtomicBoolean();
     Thread self = Thread.currentThread();
     Runnable stopper = () -> {

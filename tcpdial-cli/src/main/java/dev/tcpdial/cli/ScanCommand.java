@@ -231,6 +231,8 @@ final class ScanCommand implements Callable<Integer> {
     } else {
       window = concurrency;
     }
+    // the end path (summary, exit code) must not need a descriptor the scan may have run out of
+    OwnClasses.loadFromDirectories();
     return run(list, entries, window, start, stop, interrupts);
   }
 

@@ -69,7 +69,8 @@ class TargetListFuzzTest {
       list.add(arg, "argument");
       return list;
     }, arg);
-    assertThat(n).as("an accepted argument names at least one target").isPositive();
+    // -1: more than WALK targets (a CIDR block such as /18 with two ports), not walked to the end
+    assertThat(n).as("an accepted argument names at least one target").isNotZero();
   }
 
   @FuzzTest

@@ -17,7 +17,11 @@ import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
 
 /**
  * The exporter's configuration: served modules, modules not served (and why), continuous targets.
@@ -61,7 +65,7 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
     private static final long serialVersionUID = 1L;
 
     Invalid(String message) {
-      super(message);
+      super(escape(message));
     }
   }
 
@@ -90,18 +94,36 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
       "[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Set<String> RESERVED_LABELS = Set.of("target", "module", "outcome", "le");
 
+  /** Deeper than this a configuration is refused (blackbox.yml needs 5). */
+  static final int MAX_DEPTH = 64;
+
   /** Parses {@code yaml} read from {@code source}. */
   static Config parse(String yaml, String source) throws Invalid {
     Object root;
     try {
-      root = new Load(LoadSettings.builder().setLabel(source).setAllowDuplicateKeys(false)
-          .setMaxAliasesForCollections(50).build()).loadFromString(yaml);
+      LoadSettings settings = LoadSettings.builder().setLabel(source).setAllowDuplicateKeys(false)
+          .setMaxAliasesForCollections(50).build();
+      // the parser keeps its own stack, the composer recurses: measure the depth first, or a
+      // few thousand '[' overflow the thread's stack
+      int depth = 0;
+      for (Event e : new Parse(settings).parseString(yaml)) {
+        if (e instanceof CollectionStartEvent) {
+          if (++depth > MAX_DEPTH) {
+            throw new Invalid(source + ": nested deeper than " + MAX_DEPTH + " levels");
+          }
+        } else if (e instanceof CollectionEndEvent) {
+          depth--;
+        }
+      }
+      root = new Load(settings).loadFromString(yaml);
     } catch (RuntimeException e) {
       throw new Invalid(source + ": not valid YAML: " + oneLine(e.getMessage()));
     }
     if (root == null) {
       throw new Invalid(source + ": empty; expected 'modules:'");
     }
+    acyclic(root, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()),
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()), source);
     Map<String, Object> top = map(root, "the top level", source);
     unknown(top, TOP, "the top level", source);
     Map<String, Module> served = new LinkedHashMap<>();
@@ -183,7 +205,7 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
         : duration(m.get("timeout"), where + ".timeout", source);
     if (!prober.equals("tcp")) {
       return prober.isEmpty() ? "no prober given; tcpdial serves prober: tcp"
-          : "prober " + prober + ": tcpdial serves prober: tcp only";
+          : "prober " + escape(prober) + ": tcpdial serves prober: tcp only";
     }
     Map<String, Object> tcp = m.get("tcp") == null ? Map.of()
         : map(m.get("tcp"), where + ".tcp", source);
@@ -264,6 +286,62 @@ record Config(String source, Map<String, Module> modules, Map<String, String> no
     served.put(name, new Module(name, timeout, preferIp6, fallback, sourceAddress, he, delay, syn,
         retries, family, expect, yaml));
     return null;
+  }
+
+  /**
+   * Refuses a collection that contains itself through an alias ({@code &a [[*a]]}): printing or
+   * walking it would never end. {@code done} holds what was checked, so shared parts are walked
+   * once.
+   */
+  private static void acyclic(Object o, Set<Object> path, Set<Object> done, String source)
+      throws Invalid {
+    if (!(o instanceof Map<?, ?> || o instanceof java.util.Collection<?>) || done.contains(o)) {
+      return;
+    }
+    if (!path.add(o)) {
+      throw new Invalid(source + ": an alias refers to a collection that contains it");
+    }
+    if (o instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        acyclic(e.getKey(), path, done, source);
+        acyclic(e.getValue(), path, done, source);
+      }
+    } else {
+      for (Object x : (java.util.Collection<?>) o) {
+        acyclic(x, path, done, source);
+      }
+    }
+    path.remove(o);
+    done.add(o);
+  }
+
+  /**
+   * {@code s} with its control characters escaped ({@code \n}, {@code \x1b}, U+2028 too):
+   * a message that quotes a key or value stays one line.
+   */
+  static String escape(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            b.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+          } else if (c == 0x85 || c == 0x2028 || c == 0x2029) {
+            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.toString();
   }
 
   @SuppressWarnings("unchecked")

@@ -104,7 +104,10 @@ final class Exporter implements AutoCloseable {
     server.start();
     log("listening on " + hostPort(address()) + ", " + describe(c) + ", timeout offset "
         + GoDuration.format(settings.timeoutOffset()) + ", max concurrent "
-        + settings.maxConcurrent() + ", allow " + settings.allow());
+        + settings.maxConcurrent() + ", max connections "
+        + System.getProperty("jdk.httpserver.maxConnections", "unlimited") + ", request timeout "
+        + System.getProperty("sun.net.httpserver.maxReqTime", "none") + "s, allow "
+        + settings.allow());
   }
 
   /** The address the server is bound to. */
@@ -218,47 +221,12 @@ final class Exporter implements AutoCloseable {
       reject(ex, 405, "method", "use GET for /probe");
       return;
     }
-    Map<String, String> q;
+    ProbeRequest p;
     try {
-      q = query(ex.getRequestURI().getRawQuery());
-    } catch (IllegalArgumentException e) {
-      reject(ex, 400, "bad_request", e.getMessage());
-      return;
-    }
-    Config c = config;
-    String moduleName = q.getOrDefault("module", "tcp_connect");
-    Module module = c.modules().get(moduleName);
-    if (module == null) {
-      String why = c.notServed().get(moduleName);
-      reject(ex, 400, why == null ? "bad_request" : "unserved_module", why == null
-          ? "unknown module '" + moduleName + "' (served: "
-              + String.join(", ", c.modules().keySet()) + ")"
-          : "module '" + moduleName + "' is not served: " + why);
-      return;
-    }
-    String targetText = q.get("target");
-    if (targetText == null || targetText.isBlank()) {
-      reject(ex, 400, "bad_request", "target parameter is missing (target=host:port)");
-      return;
-    }
-    Target target;
-    try {
-      target = Target.parse(targetText);
-    } catch (IllegalArgumentException e) {
-      reject(ex, 400, "bad_request", e.getMessage());
-      return;
-    }
-    Duration deadline;
-    try {
-      deadline = deadline(ex.getRequestHeaders().getFirst("X-Prometheus-Scrape-Timeout-Seconds"),
-          module);
-    } catch (IllegalArgumentException e) {
-      reject(ex, 400, "bad_request", e.getMessage());
-      return;
-    }
-    String debug = q.getOrDefault("debug", "false");
-    if (!debug.equals("true") && !debug.equals("false")) {
-      reject(ex, 400, "bad_request", "debug must be true or false");
+      p = probeRequest(ex.getRequestURI().getRawQuery(),
+          ex.getRequestHeaders().getFirst("X-Prometheus-Scrape-Timeout-Seconds"), config);
+    } catch (Rejected r) {
+      reject(ex, r.status, r.reason, r.getMessage());
       return;
     }
     if (stopping || !slots.tryAcquire()) {
@@ -272,7 +240,7 @@ final class Exporter implements AutoCloseable {
     probing.add(me);
     metrics.inFlight.inc();
     try {
-      r = prober.probe(target, module, deadline, settings.allow());
+      r = prober.probe(p.target(), p.module(), p.deadline(), settings.allow());
     } catch (Prober.Denied e) {
       reject(ex, 403, "denied", "denied: " + e.getMessage());
       return;
@@ -282,12 +250,83 @@ final class Exporter implements AutoCloseable {
       slots.release();
       Thread.interrupted(); // a cancel on shutdown ends here; the answer still goes out
     }
-    metrics.probes.labelValues(moduleName, r.dial().outcome().label()).inc();
-    if (debug.equals("true")) {
-      text(ex, 200, ProbeMetrics.debug(targetText, r));
+    metrics.probes.labelValues(p.moduleName(), r.dial().outcome().label()).inc();
+    if (p.debug()) {
+      text(ex, 200, ProbeMetrics.debug(p.targetText(), r));
       return;
     }
     write(ex, ProbeMetrics.of(r));
+  }
+
+  /**
+   * A checked {@code /probe} request: what to dial, with which module, until when.
+   *
+   * @param target the target parsed
+   * @param targetText the target as given
+   * @param moduleName the module's name
+   * @param module the module
+   * @param deadline the probe's deadline
+   * @param debug whether the answer is the debug page
+   */
+  record ProbeRequest(Target target, String targetText, String moduleName, Module module,
+      Duration deadline, boolean debug) {}
+
+  /** A request refused before anything is dialed: its status, reason label and one line. */
+  static final class Rejected extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int status;
+    final String reason;
+
+    Rejected(int status, String reason, String line) {
+      super(Config.oneLine(line));
+      this.status = status;
+      this.reason = reason;
+    }
+  }
+
+  /**
+   * Checks a {@code /probe} request's query and scrape timeout header against {@code c}: a
+   * request, or 400 with one line (malformed query or target, unknown or unserved module, bad
+   * timeout, bad {@code debug}).
+   */
+  ProbeRequest probeRequest(String rawQuery, String timeoutHeader, Config c) throws Rejected {
+    Map<String, String> q;
+    try {
+      q = query(rawQuery);
+    } catch (IllegalArgumentException e) {
+      throw new Rejected(400, "bad_request", e.getMessage());
+    }
+    String moduleName = q.getOrDefault("module", "tcp_connect");
+    Module module = c.modules().get(moduleName);
+    if (module == null) {
+      String why = c.notServed().get(moduleName);
+      throw new Rejected(400, why == null ? "bad_request" : "unserved_module", why == null
+          ? "unknown module '" + moduleName + "' (served: "
+              + String.join(", ", c.modules().keySet()) + ")"
+          : "module '" + moduleName + "' is not served: " + why);
+    }
+    String targetText = q.get("target");
+    if (targetText == null || targetText.isBlank()) {
+      throw new Rejected(400, "bad_request", "target parameter is missing (target=host:port)");
+    }
+    Target target;
+    try {
+      target = Target.parse(targetText);
+    } catch (IllegalArgumentException e) {
+      throw new Rejected(400, "bad_request", e.getMessage());
+    }
+    Duration deadline;
+    try {
+      deadline = deadline(timeoutHeader, module);
+    } catch (IllegalArgumentException e) {
+      throw new Rejected(400, "bad_request", e.getMessage());
+    }
+    String debug = q.getOrDefault("debug", "false");
+    if (!debug.equals("true") && !debug.equals("false")) {
+      throw new Rejected(400, "bad_request", "debug must be true or false");
+    }
+    return new ProbeRequest(target, targetText, moduleName, module, deadline,
+        debug.equals("true"));
   }
 
   /**

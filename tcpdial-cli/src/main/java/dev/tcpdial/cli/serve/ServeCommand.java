@@ -69,9 +69,37 @@ public final class ServeCommand implements Callable<Integer> {
           + " limit).")
   Integer maxConcurrent;
 
+  @Option(names = "--max-connections", paramLabel = "N",
+      description = "HTTP connections at once; past it a new one is closed as it is accepted"
+          + " (default: from the descriptor limit, 64 to 4096).")
+  Integer maxConnections;
+
+  @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "10s",
+      description = "Time a client has to send its request (line and headers) from its first"
+          + " byte, and a new connection to send anything; then it is closed: slow or idle"
+          + " clients hold no thread for long (default: ${DEFAULT-VALUE}; whole seconds).")
+  String requestTimeout;
+
   @Override
   public Integer call() throws Exception {
     Exporter.Settings settings = settings();
+    int connections = maxConnections == null
+        ? HttpLimits.defaultMaxConnections(softLimit()) : maxConnections;
+    if (connections < 1 || connections > 1_000_000) {
+      throw new ParameterException(spec.commandLine(), "bad --max-connections " + connections
+          + ": 1-1000000");
+    }
+    Duration request;
+    try {
+      request = GoDuration.parse(requestTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "bad --request-timeout: " + e.getMessage());
+    }
+    if (request.compareTo(Duration.ofSeconds(1)) < 0 || request.compareTo(Duration.ofHours(1)) > 0) {
+      throw new ParameterException(spec.commandLine(), "bad --request-timeout " + requestTimeout
+          + ": 1s to 1h");
+    }
+    HttpLimits.install(connections, request);
     PrintWriter err = spec.commandLine().getErr();
     Exporter exporter = new Exporter(settings, Resolver.system(), err);
     try {
@@ -136,6 +164,11 @@ public final class ServeCommand implements Callable<Integer> {
    * holds up to a few sockets at once (Happy Eyeballs), its scrape one more. 16 to 4096.
    */
   static int defaultMaxConcurrent() {
+    return (int) Math.max(16, Math.min(4096, (softLimit() - 128) / 4));
+  }
+
+  /** The soft descriptor limit; 1024 where it cannot be read. */
+  static long softLimit() {
     long soft = 1024;
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
@@ -147,6 +180,6 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (java.io.IOException | RuntimeException e) {
       // not Linux: 1024
     }
-    return (int) Math.max(16, Math.min(4096, (soft - 128) / 4));
+    return soft;
   }
 }

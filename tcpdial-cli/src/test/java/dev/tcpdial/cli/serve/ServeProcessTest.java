@@ -57,6 +57,9 @@ class ServeProcessTest {
     assertThat(run(2, "--allow", "10.0.0.0/33")).hasLineCount(1).contains("bad prefix length");
     assertThat(run(2, "--listen", "127.0.0.1")).hasLineCount(1).contains("bad --listen");
     assertThat(run(2, "--max-concurrent", "0")).hasLineCount(1);
+    assertThat(run(2, "--max-connections", "0")).hasLineCount(1).contains("bad --max-connections");
+    assertThat(run(2, "--request-timeout", "500ms")).hasLineCount(1)
+        .contains("bad --request-timeout 500ms: 1s to 1h");
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       assertThat(run(1, "--listen", "127.0.0.1:" + taken.getLocalPort())).hasLineCount(1)
           .contains("cannot listen on");

@@ -385,6 +385,36 @@ class ServeTest {
     }
   }
 
+  /** Found by fuzzing: each of these threw StackOverflowError or a message of two lines. */
+  @Test
+  void deepSelfReferringOrLineBreakingConfigsGetOneLine() throws Exception {
+    Map<String, String> cases = Map.of(
+        "[".repeat(3000), "f.yml: nested deeper than 64 levels",
+        "{a: ".repeat(3000), "f.yml: nested deeper than 64 levels",
+        "modules: {m: {prober: tcp, timeout: &t [[*t]]}}\n",
+        "f.yml: an alias refers to a collection that contains it",
+        "modules:\n  \"a\\nb\":\n    prober: tcp\n    bogus: 1\n",
+        "f.yml: module 'a\\nb': unknown field 'bogus' (known: dns, grpc, http, icmp, prober, tcp,"
+            + " tcpdial, timeout, unix, websocket)",
+        "modules: {m: {prober: tcp, tcp: {source_ip_address: \"1.2.3.4\\n\"}}}\n",
+        "f.yml: module 'm'.tcp.source_ip_address: '1.2.3.4\\n' is not an IP address");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      try {
+        Config.parse(c.getKey(), "f.yml");
+        throw new AssertionError("accepted: " + c.getKey());
+      } catch (Config.Invalid e) {
+        assertThat(e.getMessage()).isEqualTo(c.getValue());
+      }
+    }
+    Config c = Config.parse("modules: {m: {prober: \"http\\nx\"}}\n", "f.yml");
+    assertThat(c.notServed()).containsEntry("m", "prober http\\nx: tcpdial serves prober: tcp only");
+    // shared parts through aliases are fine, and 64 levels are
+    assertThat(Config.parse("modules: {a: {prober: dns, dns: &x [1, 2]},"
+        + " b: {prober: dns, dns: [*x, *x, [*x]]}}\n", "f.yml").notServed()).hasSize(2);
+    assertThat(Config.parse("modules: {m: {prober: dns, dns: " + "[".repeat(60) + "]".repeat(60)
+        + "}}\n", "f.yml").notServed()).containsKey("m");
+  }
+
   @Test
   void deadlineFollowsTheScrapeTimeoutMinusOffsetCappedByTheModule() throws Exception {
     start(BLACKBOX_YML, Cidrs.ANY, 100, Resolver.system());
