@@ -10,19 +10,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 /**
  * Measures what a timing test cannot control: how late this JVM's threads get the CPU back. One
  * platform thread per JVM parks for 1 ms at a time and records each overshoot; {@link #maxMs}
  * is the largest one since {@link #start}. On a quiet machine that is well under a millisecond;
  * on a machine whose CPUs are all busy (other builds, {@code stress-ng}) or in a GC pause it grows
- * to what every other thread of the process suffers too, so an upper bound "deadline + our own
- * slack + this" still fails on an overrun of ours and no longer on the scheduler's. One meter for
- * all windows, so that many dials measured at once do not load the machine themselves.
+ * with the stalls the whole process suffers, so an upper bound "deadline + our own slack + this"
+ * still fails on an overrun of ours and no longer on a pause. One meter for all windows, so that
+ * many dials measured at once do not load the machine themselves.
  *
  * <p>That meter is one thread, and the kernel does not make every thread wait alike: on a loaded
  * machine an event loop that slept 100 ms through a deadline was measured waiting 20-190 ms in
