@@ -158,10 +158,14 @@ class LabDialTest {
     }
     if (id.startsWith("deadline-he")) {
       // attempts start 250 ms apart (at 0, 250, 500, 750 ms after the lookup), families
-      // interleaved; the deadline comes before a fifth
-      assertThat(r.attempts()).as("attempts" + got).hasSizeBetween(2, 5);
+      // interleaved; the deadline comes before a fifth, and before a second where a starved
+      // machine made the lookup take more than 750 ms
+      boolean roomForASecond = r.attempts().get(0).startMs() + ATTEMPT_DELAY_MS < DEADLINE_MS;
+      assertThat(r.attempts()).as("attempts" + got).hasSizeBetween(roomForASecond ? 2 : 1, 5);
       assertThat(r.attempts().get(0).remote()).isEqualTo(SILENT6);
-      assertThat(r.attempts().get(1).remote()).isEqualTo("198.18.4.1:80");
+      if (r.attempts().size() > 1) {
+        assertThat(r.attempts().get(1).remote()).isEqualTo("198.18.4.1:80");
+      }
       for (int i = 1; i < r.attempts().size(); i++) {
         assertThat(r.attempts().get(i).reason()).isEqualTo("delay_elapsed");
         assertThat(r.attempts().get(i).startMs() - r.attempts().get(i - 1).startMs())
