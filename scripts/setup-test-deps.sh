@@ -16,6 +16,8 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
 # reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
+# scripts/timing-under-load.sh keeps every CPU busy while the timing-sensitive tests run
+command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)
 # FaultsLabTest builds a listener that never accepts (bench/c/hold.c)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # pictures: tmux runs `ping --plot` in a real terminal; headless Chromium opens the HTML reports

@@ -8,9 +8,9 @@ root=$(dirname "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")")
 . "$root/scripts/jdk.sh"
 tcpdial_find_jdk || exit 1
 rounds=${1:-20}
-command -v stress-ng >/dev/null || { echo "timing-under-load: needs stress-ng (apt-get install stress-ng)" >&2; exit 1; }
-core='HappyEyeballsLoopbackTest,LoopbackDialTest,NativeEngineOutcomesTest,LabDialTest,LabOutcomesTest'
-cli='CheckCommandTest,PingCommandTest'
+command -v stress-ng >/dev/null || { echo "timing-under-load: needs stress-ng (scripts/setup-test-deps.sh installs it, or apt-get install stress-ng)" >&2; exit 1; }
+core='HappyEyeballsLoopbackTest,LoopbackDialTest,NativeEngineOutcomesTest,ResolutionDeadlineTest,LabDialTest,LabOutcomesTest'
+cli='CheckCommandTest,PingCommandTest,ServeTest'
 cd "$root"
 ./mvnw -B -ntp -q install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -Dcyclonedx.skip \
   -pl tcpdial-core,tcpdial-cli -am >/dev/null

@@ -67,10 +67,25 @@ class LabDialTest {
     }
   }
 
-  /** {@link #SLACK_MS} plus the scheduling delay the probe process saw during this dial. */
+  /**
+   * {@link #SLACK_MS} plus what held this dial up that the test cannot control, as the probe
+   * process measured it ({@code late_ms}: its stalls, its dial threads' wait for a CPU).
+   */
   private static double slack(ProbeLine r) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile(" late_ms=([0-9.]+)").matcher(r.raw());
-    return SLACK_MS + (m.find() ? Double.parseDouble(m.group(1)) : 0);
+    return SLACK_MS + measured(r, "late_ms");
+  }
+
+  /**
+   * {@link #slack} for a dial that connects: a SYN-ACK through the lab's veth pairs is delivered by
+   * the kernel, which on busy CPUs waits in the run queue too ({@code packets_ms}).
+   */
+  private static double slackAnswered(ProbeLine r) {
+    return slack(r) + measured(r, "packets_ms");
+  }
+
+  private static double measured(ProbeLine r, String key) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(" " + key + "=([0-9.]+)").matcher(r.raw());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -78,7 +93,7 @@ class LabDialTest {
   void aSilentIpv6FirstAddressCostsOnlyTheAttemptDelay(String id) {
     ProbeLine r = timed.get(id);
     String got = "\n  got: " + r.raw();
-    double slack = slack(r);
+    double slack = slackAnswered(r);
     assertThat(r.outcome()).as("outcome" + got).isEqualTo("connected");
     assertThat(r.remote()).as("the IPv4 address won" + got).isEqualTo(SERVER4);
     assertThat(r.attempts()).as("attempts" + got).hasSize(2);
@@ -102,7 +117,7 @@ class LabDialTest {
   void withoutAttemptDelayAddressesAreTriedOneAfterAnother(String id) {
     ProbeLine r = timed.get(id);
     String got = "\n  got: " + r.raw();
-    double slack = slack(r);
+    double slack = slackAnswered(r);
     assertThat(r.outcome()).as("outcome" + got).isEqualTo("connected");
     assertThat(r.remote()).isEqualTo(SERVER4);
     assertThat(r.attempts()).as("attempts" + got).hasSize(3);
@@ -143,10 +158,15 @@ class LabDialTest {
     }
     if (id.startsWith("deadline-he")) {
       // attempts start 250 ms apart (at 0, 250, 500, 750 ms after the lookup), families
-      // interleaved; the deadline comes before a fifth
-      assertThat(r.attempts()).as("attempts" + got).hasSizeBetween(2, 5);
+      // interleaved; the deadline comes before a fifth, and before a second where a starved
+      // machine made the lookup take so long that the attempt delay, fired up to `slack` late,
+      // ends after the deadline
+      boolean roomForASecond = r.attempts().get(0).startMs() + ATTEMPT_DELAY_MS + slack < DEADLINE_MS;
+      assertThat(r.attempts()).as("attempts" + got).hasSizeBetween(roomForASecond ? 2 : 1, 5);
       assertThat(r.attempts().get(0).remote()).isEqualTo(SILENT6);
-      assertThat(r.attempts().get(1).remote()).isEqualTo("198.18.4.1:80");
+      if (r.attempts().size() > 1) {
+        assertThat(r.attempts().get(1).remote()).isEqualTo("198.18.4.1:80");
+      }
       for (int i = 1; i < r.attempts().size(); i++) {
         assertThat(r.attempts().get(i).reason()).isEqualTo("delay_elapsed");
         assertThat(r.attempts().get(i).startMs() - r.attempts().get(i - 1).startMs())
@@ -155,13 +175,22 @@ class LabDialTest {
       }
     }
     if (id.startsWith("deadline-seq")) {
-      // 600 ms for the first address, what is left of the deadline for the second, none for the live third
+      // 600 ms for the first address, what is left of the deadline for the second, none for the
+      // live third. The first starts after the name's lookup; where a starved machine made that
+      // or the first's end late enough (late_ms says so) that the first ended at the deadline,
+      // there is no second.
+      AttemptLine first = r.attempts().get(0);
+      assertThat(first.startMs() + first.elapsedMs()).as("the first ends by the deadline" + got)
+          .isLessThanOrEqualTo(DEADLINE_MS + slack);
+      if (first.startMs() + first.elapsedMs() >= DEADLINE_MS - 1) {
+        assertThat(r.attempts()).as("attempts: the deadline came first" + got).hasSize(1);
+        return;
+      }
       assertThat(r.attempts()).as("attempts" + got).hasSize(2);
       // The second attempt has what is left: it starts once the first has ended (after the name's
       // resolution and a first attempt that may have ended up to `slack` late) and ends with the
       // deadline. So its own length is 400 ms minus those, which the test does not control: the
       // bound is on when it ends, not on how long it lasted.
-      AttemptLine first = r.attempts().get(0);
       AttemptLine second = r.attempts().get(1);
       assertThat(first.elapsedMs()).isBetween(595.0, 600 + slack);
       assertThat(second.startMs()).as("the second starts when the first ends" + got)

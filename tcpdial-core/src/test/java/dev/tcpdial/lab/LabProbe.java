@@ -234,11 +234,15 @@ public final class LabProbe {
 
   private static String line(Job j) {
     try {
-      // late_ms: how late this process's threads got the CPU back during the dial, which the
-      // test's bounds add to their own slack (a loaded machine, a GC pause).
+      // late_ms: what held this dial up that no code of ours controls (this process's stalls, its
+      // threads' wait for a CPU: SchedulingDelay.dialMs); packets_ms: the kernel's packet delivery's
+      // wait for a CPU (SchedulingDelay.packetsMs). The test's bounds add them to their own slack.
       try (dev.tcpdial.SchedulingDelay late = dev.tcpdial.SchedulingDelay.start()) {
-        String result = format("RESULT", j, run(j));
-        return result + " late_ms=" + String.format(java.util.Locale.ROOT, "%.1f", late.maxMs());
+        DialResult r = run(j);
+        double lateMs = late.dialMs(r);
+        double packetsMs = late.packetsMs();
+        return format("RESULT", j, r) + String.format(java.util.Locale.ROOT,
+            " late_ms=%.1f packets_ms=%.1f", lateMs, packetsMs);
       }
     } catch (RuntimeException | Error e) {
       return "RESULT id=" + j.id() + " target=" + j.target() + " mode=" + j.mode().label()
