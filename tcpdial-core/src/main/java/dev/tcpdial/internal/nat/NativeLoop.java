@@ -671,7 +671,7 @@ public final class NativeLoop implements AutoCloseable {
       c.completed(cookie[slot], outcome, errno, clock.nanoTime() - start[slot]);
     } catch (RuntimeException | Error e) {
       // a completion must not end the loop; it is our own code, so this is a bug worth showing
-      LOG.log(System.Logger.Level.ERROR, "a probe's completion failed; the loop goes on", e);
+      showCompletionFailure(e);
     } finally {
       completing--;
       current = prev;
@@ -684,6 +684,21 @@ public final class NativeLoop implements AutoCloseable {
       closeSocket(s, disposal == RESET);
     }
     release(slot);
+  }
+
+  /**
+   * Logs a completion's failure, and never fails itself: out of descriptors, logging can throw
+   * (the logger's first use loads time-zone data from a file), and a throw here would end the
+   * loop with every pending probe unanswered.
+   */
+  @SuppressWarnings("CatchAndPrintStackTrace")
+  private static void showCompletionFailure(Throwable e) {
+    try {
+      LOG.log(System.Logger.Level.ERROR, "a probe's completion failed; the loop goes on", e);
+    } catch (RuntimeException | Error logFailed) {
+      e.addSuppressed(logFailed);
+      e.printStackTrace(); // the logger failed: standard error, which needs no descriptor
+    }
   }
 
   private void closeSocket(int s, boolean reset) {

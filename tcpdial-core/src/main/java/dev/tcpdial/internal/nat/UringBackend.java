@@ -42,6 +42,19 @@ final class UringBackend implements IoBackend {
   private boolean checkByRing; // SO_ERROR read by the ring, and reset-and-close both by it
   private boolean closeNow; // close by system call: the ring is going away
   private int ringCloses; // closes handed to the ring whose CQE is not in yet
+  /**
+   * Sockets whose close waits for the one CQE of their stopped connect (its {@code SO_ERROR} read's
+   * when the connect succeeded; the connect's own when it failed, which cuts the read from the link
+   * without a CQE), by the connect's handle; the value is the descriptor, complemented for a reset. The read is the
+   * second SQE of a link, and a linked request looks its descriptor up only when it is issued: a
+   * socket closed before that would lend its number to the next socket any thread opens, and the
+   * read would take (and clear) that socket's pending error. Seen as a refusal named
+   * {@code ECONNABORTED} in an epoll scan running beside an io_uring loop that cancelled probes.
+   */
+  private final java.util.HashMap<Long, Integer> closeAfterCheck = new java.util.HashMap<>();
+  private int stoppedFd = -1; // the socket of the connect stopConnect was last called for
+  private long stoppedHandle;
+  private long answering = -1; // the handle whose connect's CQE is being handed to the loop
 
   /** A ring (created disabled where the kernel has that) and a blocking eventfd. */
   UringBackend(NativeLoop loop, Arena arena) {
@@ -117,10 +130,25 @@ final class UringBackend implements IoBackend {
     if (!closeNow) {
       ring.cancel(loop.handle(slot), IGNORED);
     }
+    // its SO_ERROR read may still be queued behind it (checkByRing only ever turns false, so
+    // while it is true this connect was submitted with the read)
+    // (not for the connect being answered: its read has run, or its failure cut the link)
+    long h = loop.handle(slot);
+    stoppedFd = checkByRing && h != answering ? loop.socket(slot) : -1;
+    stoppedHandle = h;
   }
 
   @Override
   public void close(int s, boolean reset) {
+    if (s == stoppedFd) {
+      stoppedFd = -1;
+      closeAfterCheck.put(stoppedHandle, reset ? ~s : s); // closed when the read's CQE is in
+      return;
+    }
+    closeNow(s, reset);
+  }
+
+  private void closeNow(int s, boolean reset) {
     if (!closeNow && checkByRing && reset
         && ring.lingerAndClose(s, loop.lingerZeroAddress(), IGNORED, closeData(s))) {
       ringCloses++; // both by the ring (Linux 6.7)
@@ -186,6 +214,15 @@ final class UringBackend implements IoBackend {
         ringClosed(data, res);
         continue;
       }
+      if (!closeAfterCheck.isEmpty()) {
+        // a stopped connect's one CQE: its read's (it ran) or its own (it failed, and the read,
+        // cut from the link, will never run): the number is ours to give back
+        Integer s = closeAfterCheck.remove(data & ~CHECK);
+        if (s != null) {
+          closeNow(s < 0 ? ~s : s, s < 0);
+          continue;
+        }
+      }
       if (!loop.awaited(data & ~CHECK)) {
         continue; // a cancel, a setsockopt, or the connect of a probe that ended before
       }
@@ -201,7 +238,12 @@ final class UringBackend implements IoBackend {
       } else {
         err = -res;
       }
-      loop.answered(slot, err);
+      answering = data & ~CHECK;
+      try {
+        loop.answered(slot, err);
+      } finally {
+        answering = -1;
+      }
     }
     ring.consumed(n);
     return true;
@@ -232,6 +274,11 @@ final class UringBackend implements IoBackend {
         long data = cq.get(ValueLayout.JAVA_LONG, o);
         if (isClose(data)) {
           ringClosed(data, cq.get(ValueLayout.JAVA_INT, o + 8));
+        } else if (!closeAfterCheck.isEmpty()) {
+          Integer s = closeAfterCheck.remove(data & ~CHECK);
+          if (s != null) {
+            closeNow(s < 0 ? ~s : s, s < 0); // closeNow is set: by system call
+          }
         }
       }
       ring.consumed(n);
@@ -249,5 +296,13 @@ final class UringBackend implements IoBackend {
           + " closes not confirmed before the ring was closed");
     }
     ring.close();
+    // reads still queued went with the ring, never to be issued: their sockets can go now
+    for (int s : closeAfterCheck.values()) {
+      if (s < 0) {
+        loop.lingerZero(~s);
+      }
+      Sys.close(s < 0 ? ~s : s);
+    }
+    closeAfterCheck.clear();
   }
 }
