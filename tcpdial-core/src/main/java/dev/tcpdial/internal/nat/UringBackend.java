@@ -219,7 +219,7 @@ final class UringBackend implements IoBackend {
         // cut from the link, will never run): the number is ours to give back
         Integer s = closeAfterCheck.remove(data & ~CHECK);
         if (s != null) {
-          closeNow(s < 0 ? ~s : s, s < 0);
+          closeBySystemCall(s);
           continue;
         }
       }
@@ -277,7 +277,7 @@ final class UringBackend implements IoBackend {
         } else if (!closeAfterCheck.isEmpty()) {
           Integer s = closeAfterCheck.remove(data & ~CHECK);
           if (s != null) {
-            closeNow(s < 0 ? ~s : s, s < 0); // closeNow is set: by system call
+            closeBySystemCall(s);
           }
         }
       }
@@ -297,12 +297,21 @@ final class UringBackend implements IoBackend {
     }
     ring.close();
     // reads still queued went with the ring, never to be issued: their sockets can go now
-    for (int s : closeAfterCheck.values()) {
-      if (s < 0) {
-        loop.lingerZero(~s);
-      }
-      Sys.close(s < 0 ? ~s : s);
-    }
+    closeAfterCheck.values().forEach(this::closeBySystemCall);
     closeAfterCheck.clear();
+  }
+
+  /**
+   * A socket whose close waited for its connect's last CQE ({@link #closeAfterCheck}): closed at
+   * once by system call, not queued to the ring for a later turn, so that its descriptor is free
+   * before the loop runs its next task (a probe submitted just after the last one ended must not
+   * find the table still full).
+   */
+  private void closeBySystemCall(int entry) {
+    int s = entry < 0 ? ~entry : entry;
+    if (entry < 0) {
+      loop.lingerZero(s);
+    }
+    Sys.close(s);
   }
 }
