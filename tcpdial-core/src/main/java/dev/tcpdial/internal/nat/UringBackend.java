@@ -145,10 +145,10 @@ final class UringBackend implements IoBackend {
       closeAfterCheck.put(stoppedHandle, reset ? ~s : s); // closed when the read's CQE is in
       return;
     }
-    closeNow(s, reset);
+    closeOrQueue(s, reset);
   }
 
-  private void closeNow(int s, boolean reset) {
+  private void closeOrQueue(int s, boolean reset) {
     if (!closeNow && checkByRing && reset
         && ring.lingerAndClose(s, loop.lingerZeroAddress(), IGNORED, closeData(s))) {
       ringCloses++; // both by the ring (Linux 6.7)
