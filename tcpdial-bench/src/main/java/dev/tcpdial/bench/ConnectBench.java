@@ -63,7 +63,8 @@ public final class ConnectBench {
   /** Clients by name. */
   static final List<String> CLIENTS = List.of("tcpdial-async", "tcpdial-sync-virtual",
       "tcpdial-sync-platform", "jdk-nio", "jdk-virtual", "netty-nio", "netty-epoll",
-      "tcpdial-probe-native", "tcpdial-async-dial", "tcpdial-probe-uring", "netty-uring");
+      "tcpdial-probe-native", "tcpdial-async-dial", "tcpdial-probe-uring", "netty-uring",
+      "tcpdial-each-native", "tcpdial-each-uring");
 
   /** SO_LINGER 0: close sends RST, so no TIME_WAIT entry holds the ephemeral port. */
   static final SocketConfigurer LINGER_0 =
@@ -261,6 +262,8 @@ public final class ConnectBench {
       case "tcpdial-async-dial" -> new TcpdialAsync(Engine.JDK, true);
       case "tcpdial-probe-native" -> nativeOrNull("tcpdial-probe-native", Engine.EPOLL, probe, conc);
       case "tcpdial-probe-uring" -> nativeOrNull("tcpdial-probe-uring", Engine.URING, probe, conc);
+      case "tcpdial-each-native" -> eachOrNull("tcpdial-each-native", Engine.EPOLL, probe, conc);
+      case "tcpdial-each-uring" -> eachOrNull("tcpdial-each-uring", Engine.URING, probe, conc);
       case "tcpdial-sync-virtual" -> new TcpdialSync(true);
       case "tcpdial-sync-platform" -> new TcpdialSync(false);
       case "jdk-nio" -> new JdkNio();
@@ -307,8 +310,91 @@ public final class ConnectBench {
     return new TcpdialAsync(engine, false);
   }
 
+  /** {@link #nativeOrNull}'s check, then the bulk API ({@code Dialer.probeEach}) on that engine. */
+  private static Client eachOrNull(String name, Engine engine, InetSocketAddress probe, int conc) {
+    return nativeOrNull(name, engine, probe, conc) == null ? null : new TcpdialEach(engine);
+  }
+
   static Target target(InetSocketAddress a) {
     return new Target(a.getAddress().getHostAddress(), a.getPort());
+  }
+
+  // ---- tcpdial, bulk ----
+
+  /**
+   * {@code Dialer.probeEach}, the API {@code tcpdial scan} runs on: one call, the window kept full
+   * by the engine's loop from its own completions; the targets' iterator claims connects from the
+   * run until it is over. Results arrive on the loop thread.
+   */
+  static final class TcpdialEach implements Client {
+    private final Engine engine;
+    private Dialer dialer;
+    private Thread caller;
+
+    TcpdialEach(Engine engine) {
+      this.engine = engine;
+    }
+
+    @Override
+    public void start(Ctx ctx) {
+      Target[] targets = new Target[ctx.targets.length];
+      for (int i = 0; i < targets.length; i++) {
+        targets[i] = target(ctx.targets[i]);
+      }
+      dialer = Dialer.builder().mode(Mode.ASYNC)
+          .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).engine(engine).build();
+      java.util.Iterator<Target> claims = new java.util.Iterator<>() {
+        long claimed = -2; // -2: not claimed yet; -1: the run is over
+
+        @Override
+        public boolean hasNext() {
+          if (claimed == -2) {
+            claimed = ctx.claim();
+          }
+          return claimed >= 0;
+        }
+
+        @Override
+        public Target next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          Target t = targets[(int) (claimed % targets.length)];
+          claimed = -2;
+          return t;
+        }
+      };
+      AtomicLong chains = new AtomicLong(1);
+      caller = Thread.ofPlatform().name("probeEach").start(() -> {
+        try {
+          dialer.probeEach(claims, ctx.conc, r -> {
+            if (r.connected()) {
+              ctx.ok();
+            } else {
+              ctx.failed(r.outcome().label() + " " + r.errno());
+            }
+          });
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          ctx.chainEnded(chains);
+        }
+      });
+    }
+
+    @Override
+    public void close() {
+      if (caller != null) {
+        try {
+          caller.join(5_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (dialer != null) {
+        dialer.close();
+      }
+    }
   }
 
   // ---- tcpdial, event loop ----

@@ -52,7 +52,7 @@ public final class Report {
   static final List<String> ORDER = List.of("c-epoll", "c-uring", "tcpdial-async",
       "tcpdial-async-dial", "tcpdial-sync-virtual", "tcpdial-sync-platform", "jdk-nio",
       "jdk-virtual", "netty-nio", "netty-epoll", "netty-uring", "tcpdial-probe-native",
-      "tcpdial-probe-uring");
+      "tcpdial-probe-uring", "tcpdial-each-native", "tcpdial-each-uring");
 
   static void rate(Path file) throws IOException {
     List<Run> runs = new ArrayList<>();
