@@ -41,6 +41,11 @@ public record Errno(String name, int number) {
   public static final Errno EMFILE = define("EMFILE", 24, "Too many open files");
   /** Broken pipe (32). */
   public static final Errno EPIPE = define("EPIPE", 32, "Broken pipe");
+  /**
+   * Function not implemented (38): a kernel without the call, or a seccomp filter that hides it
+   * (io_uring in some sandboxes).
+   */
+  public static final Errno ENOSYS = define("ENOSYS", 38, "Function not implemented");
   /** Machine is not on the network (64): ICMP host isolated. */
   public static final Errno ENONET = define("ENONET", 64, "Machine is not on the network");
   /** Protocol error (71): ICMP parameter problem. */

@@ -55,6 +55,7 @@ public final class Abi {
   static final int EFD_CLOEXEC = 0x80000;
 
   // errno values the loop itself looks at
+  static final int EPERM = 1;
   static final int EINTR = 4;
   static final int EAGAIN = 11;
   static final int EINPROGRESS = 115;

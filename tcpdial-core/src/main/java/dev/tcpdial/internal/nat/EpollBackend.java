@@ -82,7 +82,7 @@ final class EpollBackend implements IoBackend {
   }
 
   @Override
-  public String begin() {
+  public Stopped begin() {
     return null;
   }
 
@@ -208,7 +208,7 @@ final class EpollBackend implements IoBackend {
    * turn: a loop that starts a turn idle closes them first, so an idle loop holds none.
    */
   @Override
-  public boolean await(long timeoutNanos) {
+  public Stopped await(long timeoutNanos) {
     if (loop.pending() == 0) {
       closeSpares();
     }
@@ -218,10 +218,9 @@ final class EpollBackend implements IoBackend {
     if (n < 0) {
       int e = Sys.errno(st);
       if (e != Abi.EINTR) {
-        System.err.println("tcpdial native loop: epoll_wait failed: " + dev.tcpdial.Errno.of(e));
-        return false;
+        return new Stopped(e, "epoll_wait: " + dev.tcpdial.Errno.of(e));
       }
-      return true;
+      return null;
     }
     for (int i = 0; i < n; i++) {
       long base = i * Abi.EV_SIZE;
@@ -240,7 +239,7 @@ final class EpollBackend implements IoBackend {
       loop.answered(slot, (ev & (Abi.EPOLLERR | Abi.EPOLLHUP)) == 0 ? 0
           : loop.soError(loop.socket(slot)));
     }
-    return true;
+    return null;
   }
 
   @Override

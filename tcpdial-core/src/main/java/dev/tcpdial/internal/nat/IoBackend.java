@@ -17,8 +17,11 @@ sealed interface IoBackend permits EpollBackend, UringBackend {
   /** The eventfd that {@link NativeLoop#execute} writes to wake the loop; the loop closes it. */
   int wakeFd();
 
+  /** Why the kernel interface stopped a loop: the failed call's errno, and a line that names it. */
+  record Stopped(int errno, String why) {}
+
   /** First thing on the loop thread; null, or why the loop cannot run. */
-  String begin();
+  Stopped begin();
 
   /**
    * Starts the connect of {@code slot}'s probe to the sockaddr {@code to} ({@code len} bytes of
@@ -43,10 +46,10 @@ sealed interface IoBackend permits EpollBackend, UringBackend {
 
   /**
    * Hands what the kernel has to tell to the loop, waiting for it first up to {@code timeoutNanos}
-   * (-1: until something happens; 0: not at all). False when the kernel interface failed and the
-   * loop must stop.
+   * (-1: until something happens; 0: not at all). Null, or why the kernel interface failed and the
+   * loop must stop (its probes end {@code error} with that errno).
    */
-  boolean await(long timeoutNanos);
+  Stopped await(long timeoutNanos);
 
   /** The loop is stopping: from now on sockets are closed by system call, at once. */
   void stopping();

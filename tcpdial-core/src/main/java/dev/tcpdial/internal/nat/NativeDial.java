@@ -102,7 +102,11 @@ final class NativeDial extends TimerQueue.Timer
       return; // cancelled while resolving
     }
     if (loop.closing()) {
-      finishWithoutAttempts(Outcome.CANCELLED);
+      if (loop.stopReason() != null) { // not closed: stopped by its kernel interface
+        finishWithoutAttempts(Outcome.ERROR, loop.stopErrno(), loop.stopReason());
+      } else {
+        finishWithoutAttempts(Outcome.CANCELLED);
+      }
       return;
     }
     long now = loop.clock().nanoTime();
@@ -176,9 +180,11 @@ final class NativeDial extends TimerQueue.Timer
       owner.events().attemptFailed(target, a);
     }
     done = true;
+    // an error the loop's own kernel interface caused says so; any other result explains itself
+    String why = outcome == Outcome.ERROR ? loop.stopReason() : null;
     deliver(new DialResult(target, outcome, e, singleRemote, local, offset(loop.clock().nanoTime()),
         Duration.ofNanos(resolutionNanos), addresses, owner.settings().mode(), owner.engine(),
-        List.of(a)));
+        List.of(a), why));
   }
 
   // ---- Race.Actions ----
@@ -233,8 +239,13 @@ final class NativeDial extends TimerQueue.Timer
 
   /** Ends the dial before any attempt, with one line on why ({@code null}: nothing to add). */
   void finishWithoutAttempts(Outcome outcome, String detail) {
+    finishWithoutAttempts(outcome, 0, detail);
+  }
+
+  /** The same with the errno that ended it (0: none). */
+  void finishWithoutAttempts(Outcome outcome, int errno, String detail) {
     done = true;
-    deliver(new DialResult(target, outcome, null, null, null,
+    deliver(new DialResult(target, outcome, errno == 0 ? null : Errno.of(errno), null, null,
         offset(owner.clock().nanoTime()), Duration.ofNanos(resolutionNanos), addresses,
         owner.settings().mode(), owner.engine(), List.of(), detail));
   }

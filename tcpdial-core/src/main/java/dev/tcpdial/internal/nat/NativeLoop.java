@@ -97,6 +97,8 @@ public final class NativeLoop implements AutoCloseable {
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final Object wakeLock = new Object();
   private volatile int state = RUNNING;
+  /** Why the kernel interface stopped the loop; null while it runs, or when it was closed. */
+  private volatile IoBackend.Stopped stopped;
 
   // native memory, loop thread only except wakeBuf (read-only after construction)
   private final Arena arena = Arena.ofShared();
@@ -267,19 +269,39 @@ public final class NativeLoop implements AutoCloseable {
 
   /**
    * Null when io_uring can carry this engine's probes here, else why not, in one line: asks the
-   * kernel each time (a ring of 8 entries, set up, probed for the opcodes, closed: about 50 us),
-   * since {@code kernel.io_uring_disabled} may change.
+   * kernel each time (a ring of 8 entries, set up, probed for the opcodes, entered once, closed:
+   * about 50 us), since {@code kernel.io_uring_disabled} may change.
    */
   public static String uringUnavailable() {
+    Refusal r = uringRefusal();
+    return r == null ? null : r.why();
+  }
+
+  /**
+   * Why io_uring cannot carry probes here: the errno of the call the kernel refused (0 where none
+   * did, e.g. an opcode missing) and the line {@link #uringUnavailable()} gives.
+   */
+  public record Refusal(int errno, String why) {}
+
+  /** {@link #uringUnavailable()} with the errno; null when io_uring can carry probes here. */
+  public static Refusal uringRefusal() {
     String why = unavailable();
     if (why != null) {
-      return why;
+      return new Refusal(0, why);
     }
     try (Arena a = Arena.ofConfined()) {
-      Ring.open(8, a).close();
-      return null;
+      Ring ring = Ring.open(8, a);
+      int e;
+      try {
+        e = ring.trialEnter();
+      } finally {
+        ring.close();
+      }
+      return e == 0 ? null : new Refusal(e, "io_uring_enter: " + dev.tcpdial.Errno.of(e)
+          + (e == Abi.EPERM ? " (a seccomp filter or a security module allows rings but not"
+              + " entering them)" : ""));
     } catch (Ring.Refused r) {
-      return r.getMessage();
+      return new Refusal(r.errno, r.getMessage());
     }
   }
 
@@ -422,7 +444,7 @@ public final class NativeLoop implements AutoCloseable {
             family == Abi.AF_INET ? Abi.SIN_PORT : Abi.SIN6_PORT);
     pending++;
     if (state != RUNNING) {
-      end(slot, Outcome.CANCELLED, 0, CLOSE);
+      endUnrun(slot, CLOSE);
       return -1;
     }
     long handle = open(slot, family, len, sa);
@@ -774,14 +796,16 @@ public final class NativeLoop implements AutoCloseable {
    */
   private void run() {
     try {
-      String why = backend.begin();
+      IoBackend.Stopped why = backend.begin();
       if (why != null) {
-        LOG.log(System.Logger.Level.ERROR, why);
+        stopBy(why);
         return;
       }
       while (state == RUNNING) {
         long timeout = tasks.isEmpty() && nextTurn.isEmpty() ? waitNanos() : 0;
-        if (!backend.await(timeout)) {
+        why = backend.await(timeout);
+        if (why != null) {
+          stopBy(why);
           break;
         }
         java.util.ArrayDeque<Runnable> due = nextTurn;
@@ -827,13 +851,51 @@ public final class NativeLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * The kernel interface failed: the loop stops, and its probes, those in flight and any submitted
+   * from now on, end {@code error} with the failed call's errno instead of {@code cancelled}.
+   */
+  private void stopBy(IoBackend.Stopped why) {
+    stopped = why;
+    try {
+      LOG.log(System.Logger.Level.ERROR, "the native loop stopped: " + why.why());
+    } catch (RuntimeException | Error logFailed) {
+      System.err.println("tcpdial: the native loop stopped: " + why.why());
+    }
+  }
+
+  /**
+   * Null while the loop runs or when it was closed; else why the kernel interface stopped it
+   * ({@code "the native loop stopped: io_uring_enter: EPERM(1)"}), and a new loop is needed.
+   */
+  public String stopReason() {
+    IoBackend.Stopped s = stopped;
+    return s == null ? null : "the native loop stopped: " + s.why();
+  }
+
+  /** The errno of {@link #stopReason()}'s failed call; 0 while the loop runs or when it was closed. */
+  public int stopErrno() {
+    IoBackend.Stopped s = stopped;
+    return s == null ? 0 : s.errno();
+  }
+
+  /** A probe the loop will not run: cancelled, or an error with the errno that stopped the loop. */
+  private void endUnrun(int slot, int disposal) {
+    IoBackend.Stopped s = stopped;
+    if (s == null) {
+      end(slot, Outcome.CANCELLED, 0, disposal);
+    } else {
+      end(slot, Outcome.ERROR, s.errno(), disposal);
+    }
+  }
+
   private void shutdown() {
     state = CLOSING;
     backend.stopping();
     drainTasks();
     for (int slot = 0; slot < used; slot++) {
       if (st8[slot] == CONNECTING) {
-        end(slot, Outcome.CANCELLED, 0, RESET);
+        endUnrun(slot, RESET);
       }
     }
     for (TimerQueue.Timer t : timers.drain()) {
@@ -844,7 +906,7 @@ public final class NativeLoop implements AutoCloseable {
     drainTasks();
     for (int slot = 0; slot < used; slot++) {
       if (st8[slot] == CONNECTING) { // started by an abort above
-        end(slot, Outcome.CANCELLED, 0, RESET);
+        endUnrun(slot, RESET);
       }
     }
     backend.close();

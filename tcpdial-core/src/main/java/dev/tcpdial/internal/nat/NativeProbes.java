@@ -33,6 +33,7 @@ public final class NativeProbes implements AutoCloseable {
   private final DialEngine.Settings settings;
   private final Clock clock;
   private final String unavailable;
+  private final int unavailableErrno; // the refusing call's, where a kernel call refused
   private final NativeDial.Events events;
   private final java.util.function.Consumer<DialResult> recorder;
   private final Executor complete;
@@ -44,11 +45,12 @@ public final class NativeProbes implements AutoCloseable {
   private String backendReason; // guarded by lock
 
   private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable,
-      java.util.function.Consumer<DialResult> recorder) {
+      int unavailableErrno, java.util.function.Consumer<DialResult> recorder) {
     this.settings = settings;
     this.recorder = recorder;
     this.clock = clock;
     this.unavailable = unavailable;
+    this.unavailableErrno = unavailableErrno;
     this.resolution = new Resolution(settings, clock);
     boolean listening = settings.listener() != DialListener.NONE;
     Executor serial = listening ? new SerialExecutor(settings.executor()) : settings.executor();
@@ -74,13 +76,18 @@ public final class NativeProbes implements AutoCloseable {
     if ((asked == null || asked == Engine.AUTO) && why != null) {
       return null;
     }
+    int errno = 0;
     if (why == null && asked == Engine.URING) {
-      why = NativeLoop.uringUnavailable(); // forced: known now, so every probe can say why
+      NativeLoop.Refusal r = NativeLoop.uringRefusal(); // forced: known now, so every probe can say why
+      if (r != null) {
+        why = r.why();
+        errno = r.errno();
+      }
     }
     if (why == null) {
       NativeLoop.warmUpInBackground();
     }
-    return new NativeProbes(settings, clock, why, recorder);
+    return new NativeProbes(settings, clock, why, errno, recorder);
   }
 
   /** Null when the native engine can carry out probes with {@code settings}, else why not. */
@@ -250,7 +257,8 @@ public final class NativeProbes implements AutoCloseable {
     }
     events.dialStart(target);
     if (unavailable != null) {
-      fail(target, startNanos, Outcome.ERROR, 0, "the native engine cannot run: " + unavailable, sink);
+      fail(target, startNanos, Outcome.ERROR, unavailableErrno,
+          "the native engine cannot run: " + unavailable, sink);
       return null;
     }
     NativeLoop l;
@@ -355,6 +363,16 @@ public final class NativeProbes implements AutoCloseable {
     synchronized (lock) {
       if (closed) {
         return null;
+      }
+      if (loop != null && loop.stopReason() != null) {
+        // the kernel interface failed under it (its probes ended error with the errno): a new
+        // loop, and where io_uring was only the default, epoll from now on
+        if (backend == NativeLoop.Backend.URING && settings.engine() != Engine.URING) {
+          backend = NativeLoop.Backend.EPOLL;
+          backendReason = "epoll: io_uring not taken: " + loop.stopReason();
+        }
+        loop.close();
+        loop = null;
       }
       if (loop == null) {
         NativeLoop.Backend b = backend();

@@ -237,8 +237,11 @@ final class Ring implements AutoCloseable {
         0) < 0) {
       int e = Sys.errno(st);
       Sys.close(fd);
-      throw new Refused(e, "IORING_REGISTER_PROBE: " + dev.tcpdial.Errno.of(e)
-          + " (Linux 5.6 or later needed)");
+      throw new Refused(e, "IORING_REGISTER_PROBE: " + dev.tcpdial.Errno.of(e) + switch (e) {
+        case Abi.EINVAL -> " (Linux 5.6 or later needed)";
+        case EPERM -> " (a seccomp filter or a security module allows rings but not this call)";
+        default -> "";
+      });
     }
     int last = Byte.toUnsignedInt(probe.get(ValueLayout.JAVA_BYTE, 0));
     for (int i = 0; i < ops.length; i++) {
@@ -260,6 +263,19 @@ final class Ring implements AutoCloseable {
       super(why, null, false, false);
       this.errno = errno;
     }
+  }
+
+  /**
+   * Enables the ring on this thread and enters it once, submitting and waiting for nothing: 0, or
+   * the errno of a kernel or policy that makes rings but refuses to enter them (a seccomp filter
+   * on {@code io_uring_enter} alone, a security module). For a ring made only to be asked.
+   */
+  int trialEnter() {
+    int e = enable();
+    if (e != 0) {
+      return e;
+    }
+    return Sys.syscall(st, Sys.NR_IO_URING_ENTER, fd, 0, 0, 0, 0, 0) < 0 ? Sys.errno(st) : 0;
   }
 
   /** On the thread that will submit: enables a ring set up disabled. 0 or the errno. */

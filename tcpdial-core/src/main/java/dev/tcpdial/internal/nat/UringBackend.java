@@ -89,10 +89,10 @@ final class UringBackend implements IoBackend {
 
   /** With {@code SINGLE_ISSUER} the submitting thread must be the one that enables the ring. */
   @Override
-  public String begin() {
+  public Stopped begin() {
     int e = ring.enable();
     if (e != 0) {
-      return "io_uring: enabling the ring failed: " + dev.tcpdial.Errno.of(e);
+      return new Stopped(e, "io_uring: enabling the ring failed: " + dev.tcpdial.Errno.of(e));
     }
     ring.read(efd, readBuf.address(), 8, WAKE);
     return null;
@@ -193,11 +193,10 @@ final class UringBackend implements IoBackend {
    * for a CQE, a wake-up (a read of the eventfd, always queued) or {@code timeoutNanos}.
    */
   @Override
-  public boolean await(long timeoutNanos) {
+  public Stopped await(long timeoutNanos) {
     int r = ring.submit(timeoutNanos != 0 ? 1 : 0, Math.max(timeoutNanos, 0));
     if (r < 0 && r != -Ring.ETIME && r != -Abi.EINTR) {
-      LOG.log(System.Logger.Level.ERROR, "io_uring_enter failed: " + dev.tcpdial.Errno.of(-r));
-      return false;
+      return new Stopped(-r, "io_uring_enter: " + dev.tcpdial.Errno.of(-r));
     }
     MemorySegment cq = ring.cqRing();
     int n = ring.ready();
@@ -246,7 +245,7 @@ final class UringBackend implements IoBackend {
       }
     }
     ring.consumed(n);
-    return true;
+    return null;
   }
 
   @Override
