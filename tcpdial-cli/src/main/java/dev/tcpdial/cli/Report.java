@@ -503,7 +503,12 @@ final class Report {
 
   /** Appends {@code s} with the escapes of a JSON string, without the quotes. */
   static StringBuilder escapeInto(StringBuilder sb, String s) {
-    for (int i = 0; i < s.length(); i++) {
+    int clean = 0; // most texts need no escape: appended in one piece up to the first that does
+    while (clean < s.length() && !needsEscape(s.charAt(clean))) {
+      clean++;
+    }
+    sb.append(s, 0, clean);
+    for (int i = clean; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
         case '"' -> sb.append("\\\"");
@@ -521,6 +526,10 @@ final class Report {
       }
     }
     return sb;
+  }
+
+  private static boolean needsEscape(char c) {
+    return c < 0x20 || c == '"' || c == '\\' || c == 0x2028 || c == 0x2029;
   }
 
   // ---- CSV ----
