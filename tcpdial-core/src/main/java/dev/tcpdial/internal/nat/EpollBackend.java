@@ -160,7 +160,7 @@ final class EpollBackend implements IoBackend {
   }
 
   @Override
-  public void close(int s, boolean reset) {
+  public void close(int slot, int s, boolean reset) {
     if (reset) {
       loop.lingerZero(s);
     }

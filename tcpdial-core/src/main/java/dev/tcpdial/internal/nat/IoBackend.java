@@ -34,8 +34,13 @@ sealed interface IoBackend permits EpollBackend, UringBackend {
   /** The probe of {@code slot} ended while its connect was the kernel's: take it back. */
   void stopConnect(int slot);
 
-  /** Closes {@code s}; {@code reset}: with {@code SO_LINGER} 0 first. */
-  void close(int s, boolean reset);
+  /**
+   * Closes {@code s}, the socket of {@code slot}; {@code reset}: with {@code SO_LINGER} 0 first.
+   * When the slot's connect was stopped ({@link #stopConnect}), this is that connect's socket: the
+   * backend may hold it until the kernel is done with it. Other probes may have started and ended
+   * in between (the completion runs between the two).
+   */
+  void close(int slot, int s, boolean reset);
 
   /**
    * Keeps {@code s}, a socket the kernel disconnected after a failed connect ({@code disposal}

@@ -521,7 +521,7 @@ public final class NativeLoop implements AutoCloseable {
     tries[slot]++;
     int family = peerSa.get(ValueLayout.JAVA_SHORT, 0);
     int len = family == Abi.AF_INET ? 16 : (int) Abi.SOCKADDR_IN6.byteSize();
-    closeSocket(fd[slot], true);
+    closeSocket(slot, fd[slot], true);
     fd[slot] = -1;
     return open(slot, family, len, peerSa);
   }
@@ -617,7 +617,7 @@ public final class NativeLoop implements AutoCloseable {
     int slot = (int) handle;
     deadlines.remove(slot);
     stopConnect(slot);
-    closeSocket(fd[slot], true);
+    closeSocket(slot, fd[slot], true);
     release(slot);
     return true;
   }
@@ -703,7 +703,7 @@ public final class NativeLoop implements AutoCloseable {
     }
     int s = fd[slot];
     if (s < 0 || disposal < KEEP4 || !backend.keep(s, disposal)) {
-      closeSocket(s, disposal == RESET);
+      closeSocket(slot, s, disposal == RESET);
     }
     release(slot);
   }
@@ -723,9 +723,9 @@ public final class NativeLoop implements AutoCloseable {
     }
   }
 
-  private void closeSocket(int s, boolean reset) {
+  private void closeSocket(int slot, int s, boolean reset) {
     if (s >= 0) {
-      backend.close(s, reset && options.resetOnClose());
+      backend.close(slot, s, reset && options.resetOnClose());
     }
   }
 

@@ -52,8 +52,12 @@ final class UringBackend implements IoBackend {
    * {@code ECONNABORTED} in an epoll scan running beside an io_uring loop that cancelled probes.
    */
   private final java.util.HashMap<Long, Integer> closeAfterCheck = new java.util.HashMap<>();
-  private int stoppedFd = -1; // the socket of the connect stopConnect was last called for
-  private long stoppedHandle;
+  /**
+   * Slots whose connect {@link #stopConnect} took back while its {@code SO_ERROR} read may still
+   * be queued, with that connect's handle, until {@link #close} moves the socket to {@link
+   * #closeAfterCheck}. By slot, since the completion that runs in between may stop other probes.
+   */
+  private final java.util.HashMap<Integer, Long> stoppedChecks = new java.util.HashMap<>();
   private long answering = -1; // the handle whose connect's CQE is being handed to the loop
 
   /** A ring (created disabled where the kernel has that) and a blocking eventfd. */
@@ -101,6 +105,9 @@ final class UringBackend implements IoBackend {
   /** Its CQE's {@code res} is 0 or minus the errno; the SO_ERROR read's is in {@link #soErrors}. */
   @Override
   public long connect(int slot, int family, int len, MemorySegment to) {
+    if (!stoppedChecks.isEmpty()) {
+      stoppedChecks.remove(slot); // a slot's earlier stop that never came to a close: not this one
+    }
     int s = loop.newSocket(slot, family, 0);
     if (s < 0) {
       return -1;
@@ -134,15 +141,16 @@ final class UringBackend implements IoBackend {
     // while it is true this connect was submitted with the read)
     // (not for the connect being answered: its read has run, or its failure cut the link)
     long h = loop.handle(slot);
-    stoppedFd = checkByRing && h != answering ? loop.socket(slot) : -1;
-    stoppedHandle = h;
+    if (checkByRing && h != answering) {
+      stoppedChecks.put(slot, h);
+    }
   }
 
   @Override
-  public void close(int s, boolean reset) {
-    if (s == stoppedFd) {
-      stoppedFd = -1;
-      closeAfterCheck.put(stoppedHandle, reset ? ~s : s); // closed when the read's CQE is in
+  public void close(int slot, int s, boolean reset) {
+    Long stopped = stoppedChecks.isEmpty() ? null : stoppedChecks.remove(slot);
+    if (stopped != null) {
+      closeAfterCheck.put(stopped, reset ? ~s : s); // closed when the read's CQE is in
       return;
     }
     closeOrQueue(s, reset);
