@@ -219,7 +219,7 @@ class NativeEngineOutcomesTest {
   void happyEyeballsOverAName(Engine engine, Mode mode) {
     // "both" resolves to ::1 first (refused there) and 127.0.0.1 (open there): the race moves on.
     Resolver r = name -> List.of(Loopback.V6, Loopback.V4);
-    int port = lo.accepting(Loopback.V4);
+    int port = lo.acceptingAndRefusing(Loopback.V4, Loopback.V6); // no one else's on [::1]
     try (Dialer d = builder(engine, mode).resolver(r).build()) {
       DialResult res = d.probe(new Target("both.test", port));
       assertThat(res.outcome().label()).isEqualTo("connected");

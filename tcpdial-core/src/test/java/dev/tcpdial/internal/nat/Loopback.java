@@ -89,6 +89,28 @@ public final class Loopback implements AutoCloseable {
     }
   }
 
+  /**
+   * A port that {@link #accepting accepts} on {@code on} and refuses on {@code refusedOn}: the same
+   * number is held there by a bound socket that does not listen, so no listener of another
+   * process can answer on it. Tries further ports while the number is taken on {@code refusedOn}.
+   */
+  public int acceptingAndRefusing(InetAddress on, InetAddress refusedOn) {
+    for (int i = 0; i < 50; i++) {
+      int port = accepting(on);
+      try {
+        SocketChannel c = SocketChannel.open(family(refusedOn));
+        open.add(c);
+        c.bind(new InetSocketAddress(refusedOn, port));
+        return port;
+      } catch (java.net.BindException taken) {
+        // another process has this number on refusedOn: the next port
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    throw new IllegalStateException("no port free on both " + on + " and " + refusedOn);
+  }
+
   /** A port bound by a socket that does not listen: connects to it are refused. */
   public int refusing(InetAddress on) {
     try {
