@@ -233,6 +233,40 @@ class NativeEngineOutcomesTest {
     }
   }
 
+  /**
+   * A source address with a fixed port, dialing that same address and port: the connect completes
+   * by simultaneous open, to itself, outside the ephemeral range too. Nothing listens there, so
+   * it is refused, never connected; every try from that one port meets itself again.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("engines")
+  void aFixedSourcePortDialingItselfIsRefused(Engine engine, Mode mode) throws Exception {
+    int port = freeBelowEphemeral();
+    try (Dialer d = builder(engine, mode)
+        .localAddress(new java.net.InetSocketAddress(Loopback.V4, port)).build()) {
+      DialResult r = d.probe(new Target("127.0.0.1", port));
+      sameEngine(r, engine, mode);
+      assertThat(r.outcome()).as(r.toString()).isEqualTo(Outcome.REFUSED);
+      assertThat(r.errno()).isNull();
+    }
+  }
+
+  /** A port below the ephemeral range that nothing holds on 127.0.0.1 right now. */
+  private static int freeBelowEphemeral() throws Exception {
+    int lo = Integer.parseInt(java.nio.file.Files.readAllLines(
+        java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
+    java.net.BindException last = null;
+    for (int p = Math.min(lo, 30000) - 1; p > 20000; p -= 7) {
+      try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open()) {
+        c.bind(new java.net.InetSocketAddress(Loopback.V4, p));
+        return p;
+      } catch (java.net.BindException taken) {
+        last = taken; // the next one
+      }
+    }
+    throw new IllegalStateException("no free port between 20000 and " + lo, last);
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("engines")
   void retriesAndResolutionFailure(Engine engine, Mode mode) {

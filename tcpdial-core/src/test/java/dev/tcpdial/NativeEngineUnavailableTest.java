@@ -80,7 +80,7 @@ class NativeEngineUnavailableTest {
     try (Loopback lo = new Loopback()) {
       int refused = lo.refusing(Loopback.V4);
       Target t = new Target("127.0.0.1", refused);
-      String old = Files.readString(ctl).trim();
+      String old = Files.readAllLines(ctl).get(0).trim(); // a sysctl file: one read of it all
       Engine auto;
       String autoWhy;
       DialResult autoResult;

@@ -203,7 +203,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
 
     private void succeed() {
       if (JdkConnect.selfConnected(channel)) {
-        if (selfTries++ < 2) {
+        if (selfTries++ < 2 && !JdkConnect.fixedSourcePort(call.setup())) {
           release(); // connected to itself: try from another port
           start();
         } else {

@@ -61,12 +61,20 @@ final class JdkConnect {
     End end = blockingOnce(remote, setup, deadlineNanos, clock, opened);
     for (int tries = 0; end.channel() != null && selfConnected(end.channel()); tries++) {
       closeWithReset(end.channel());
-      if (tries == 2) { // only ourselves, three times: nothing listens there
+      if (tries == 2 || fixedSourcePort(setup)) { // only ourselves: nothing listens there
         return new End(Outcome.REFUSED, null, null, end.local(), selfConnect());
       }
       end = blockingOnce(remote, setup, deadlineNanos, clock, opened); // from another port
     }
     return end;
+  }
+
+  /**
+   * True when {@code setup} binds its sockets to a port of its own: a connection to itself from
+   * there would meet itself again from the same port, so it is not tried again.
+   */
+  static boolean fixedSourcePort(SocketSetup setup) {
+    return setup.local() != null && setup.local().getPort() != 0;
   }
 
   /** Why an attempt that only ever reached itself ends refused. */

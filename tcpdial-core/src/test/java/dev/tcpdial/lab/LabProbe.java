@@ -339,7 +339,7 @@ public final class LabProbe {
 
   private static String synRetriesSysctl() {
     try {
-      return Files.readString(Path.of("/proc/sys/net/ipv4/tcp_syn_retries")).strip();
+      return Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_syn_retries")).get(0).strip();
     } catch (IOException e) {
       return "-";
     }

@@ -113,6 +113,7 @@ public final class NativeLoop implements AutoCloseable {
   private final MemorySegment localSa; // bound source address, or null
   private final int localLen;
   private final int localFamily;
+  private final int boundPort; // the source port given with the source address; -1 for none
   private final IoBackend backend;
   private final int efd;
   private boolean wakeClosed;
@@ -161,6 +162,8 @@ public final class NativeLoop implements AutoCloseable {
       localLen = 0;
       localFamily = 0;
     }
+    boundPort = options.local() != null && options.local().getPort() != 0
+        ? options.local().getPort() : -1;
     int cap = Math.max(16, initialCapacity);
     fd = new int[cap];
     gen = new int[cap];
@@ -504,17 +507,19 @@ public final class NativeLoop implements AutoCloseable {
   /**
    * The slot's socket connected, unless it connected to itself: a connect to a local port in the
    * ephemeral range with nothing listening can be given that very port as its source and complete
-   * by simultaneous open (RFC 793). As Go's net package does, such a connection is closed and the
-   * connect tried again from another port, at most twice, after which the probe ends {@code
-   * refused} with no errno: nothing listens there. The handle, or -1 when the probe ended.
+   * by simultaneous open (RFC 793), as can a socket bound to a source port of its own that dials
+   * that very port. As Go's net package does, such a connection is closed and the connect tried
+   * again from another port, at most twice (not at all from a port of its own), after which the
+   * probe ends {@code refused} with no errno: nothing listens there. The handle, or -1 when the
+   * probe ended.
    */
   long connected(int slot) {
     int p = port[slot];
-    if (p < EPHEMERAL_LO || p > EPHEMERAL_HI || !selfConnected(slot)) {
+    if ((p < EPHEMERAL_LO || p > EPHEMERAL_HI) && p != boundPort || !selfConnected(slot)) {
       end(slot, Outcome.CONNECTED, 0, RESET);
       return -1;
     }
-    if (tries[slot] >= 2) { // only ourselves, three times: nothing listens there
+    if (tries[slot] >= 2 || p == boundPort) { // only ourselves (again): nothing listens there
       end(slot, Outcome.REFUSED, 0, RESET);
       return -1;
     }
@@ -553,22 +558,40 @@ public final class NativeLoop implements AutoCloseable {
 
   private int selfSaSlot = -1; // the slot whose local address selfSa holds, read while it ends
 
+  // The ports the kernel picks sources from (net.ipv4.ip_local_port_range, this network namespace's):
+  // a connect can meet itself only on one of them, or on the port of a source address given with one.
   private static final int EPHEMERAL_LO;
   private static final int EPHEMERAL_HI;
 
   static {
-    int lo = 1024;
-    int hi = 65535;
+    int[] r = ephemeralRange(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+    EPHEMERAL_LO = r[0];
+    EPHEMERAL_HI = r[1];
+  }
+
+  /**
+   * {@code {low, high}} from a file in the form of {@code ip_local_port_range}; {@code {1, 65535}}
+   * (every port checked) when it cannot be read. Read in one piece: a sysctl file answers only a
+   * read at offset 0, so a reader that takes one byte first ({@code Files.readString} on a file
+   * whose size says 0) gets {@code "3"} of {@code "32768 60999"}.
+   */
+  static int[] ephemeralRange(java.nio.file.Path file) {
     try {
-      String[] r = java.nio.file.Files.readString(
-          java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
-      lo = Integer.parseInt(r[0]);
-      hi = Integer.parseInt(r[1]);
+      String[] r = java.nio.file.Files.readAllLines(file).get(0).trim().split("\\s+");
+      int lo = Integer.parseInt(r[0]);
+      int hi = Integer.parseInt(r[1]);
+      if (lo >= 1 && lo <= hi && hi <= 65535) {
+        return new int[] {lo, hi};
+      }
     } catch (java.io.IOException | RuntimeException e) {
-      // unknown range: check every local port above the privileged ones
+      // below: unknown range
     }
-    EPHEMERAL_LO = lo;
-    EPHEMERAL_HI = hi;
+    return new int[] {1, 65535};
+  }
+
+  /** {@link #ephemeralRange} of this process's network namespace, read when the class loaded. */
+  static int[] ephemeralRange() {
+    return new int[] {EPHEMERAL_LO, EPHEMERAL_HI};
   }
 
   // Failures before the connect are about this machine: EINVAL there is a plain error.
