@@ -20,7 +20,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,6 +32,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ring.h"
 
 #define ENTRIES 1024
 #define MAXC 256
@@ -94,46 +95,6 @@ static void scan_reuse(int last) {
 
 /* ---- io_uring ---- */
 
-static int ring_fd;
-static unsigned *sq_tail, *sq_mask, *cq_head, *cq_tail, *cq_mask;
-static struct io_uring_sqe *sqes;
-static struct io_uring_cqe *cqes;
-static unsigned local_tail, to_submit;
-
-static int setup(void) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
-  p.cq_entries = ENTRIES * 4;
-  ring_fd = (int)syscall(__NR_io_uring_setup, ENTRIES, &p);
-  if (ring_fd < 0) { perror("io_uring_setup"); return -1; }
-  size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  if (cq_size > sq_size) sq_size = cq_size;
-  char *sq = mmap(0, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);
-  sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-              MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQES);
-  if (sq == MAP_FAILED || sqes == MAP_FAILED) { perror("mmap"); return -1; }
-  sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  unsigned *array = (unsigned *)(sq + p.sq_off.array);
-  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
-  cq_head = (unsigned *)(sq + p.cq_off.head);
-  cq_tail = (unsigned *)(sq + p.cq_off.tail);
-  cq_mask = (unsigned *)(sq + p.cq_off.ring_mask);
-  cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
-  local_tail = *sq_tail;
-  return 0;
-}
-
-static struct io_uring_sqe *next_sqe(void) {
-  struct io_uring_sqe *s = &sqes[local_tail & *sq_mask];
-  memset(s, 0, sizeof *s);
-  local_tail++;
-  to_submit++;
-  return s;
-}
-
 static struct sockaddr_in slot_sa[MAXC];
 static int slot_fd[MAXC], slot_port[MAXC];
 
@@ -165,10 +126,8 @@ static void scan_uring(int last, int conc, int fresh) {
   for (int i = 0; i < conc; i++) { slot_fd[i] = -1; tried_fresh[i] = 0; }
   for (int i = 0; i < conc && port <= last; i++, in_flight++) submit_connect(i, port++, fresh);
   while (in_flight > 0) {
-    atomic_store_explicit((_Atomic unsigned *)sq_tail, local_tail, memory_order_release);
-    int r = (int)syscall(__NR_io_uring_enter, ring_fd, to_submit, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+    int r = ring_enter(1, IORING_ENTER_GETEVENTS, NULL, 0);
     if (r < 0 && errno != EINTR) { perror("io_uring_enter"); exit(1); }
-    if (r > 0) to_submit -= (unsigned)r > to_submit ? to_submit : (unsigned)r;
     unsigned head = *cq_head;
     unsigned tail = atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire);
     for (; head != tail; head++) {
@@ -212,7 +171,7 @@ int main(int argc, char **argv) {
   cpu(&u0, &s0);
   if (strcmp(mode, "reuse") == 0) scan_reuse(last);
   else if (strcmp(mode, "uring") == 0 || strcmp(mode, "fresh") == 0) {
-    if (setup() != 0) return 1;
+    if (ring_setup(ENTRIES, ENTRIES * 4) != 0) return 1;
     scan_uring(last, conc, strcmp(mode, "fresh") == 0);
   } else goto usage;
   double t1 = now_s();

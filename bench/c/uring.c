@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ring.h"
+
 #define MAX_TARGETS 64
 #define ENTRIES 4096
 
@@ -38,11 +39,6 @@ static long long started, completed, errors, in_flight;
 static long long errno_counts[256];
 static void count_error(int e) { errors++; errno_counts[e > 0 && e < 256 ? e : 0]++; }
 
-static int ring_fd;
-static unsigned *sq_tail, *sq_mask, *cq_head, *cq_tail, *cq_mask;
-static struct io_uring_sqe *sqes;
-static struct io_uring_cqe *cqes;
-static unsigned local_tail, to_submit;
 static struct __kernel_timespec link_ts; /* -t: read by the kernel when the SQE is prepared */
 static int link_timeout;
 static long long timeouts_fired, timeouts_cancelled;
@@ -69,46 +65,6 @@ static int parse_addr(const char *s, struct sockaddr_in *sa) {
   sa->sin_family = AF_INET;
   sa->sin_port = htons((unsigned short)atoi(colon + 1));
   return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
-
-static int setup(void) {
-  struct io_uring_params p;
-  unsigned flags[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0};
-  for (int i = 0; i < 3; i++) {
-    memset(&p, 0, sizeof p);
-    p.flags = flags[i] | IORING_SETUP_CQSIZE;
-    p.cq_entries = ENTRIES * 2;
-    ring_fd = (int)syscall(__NR_io_uring_setup, ENTRIES, &p);
-    if (ring_fd >= 0) break;
-  }
-  if (ring_fd < 0) { perror("io_uring_setup"); return -1; }
-  size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  if (cq_size > sq_size) sq_size = cq_size;
-  char *sq = mmap(0, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);
-  if (sq == MAP_FAILED) { perror("mmap"); return -1; }
-  char *cq = sq; /* IORING_FEAT_SINGLE_MMAP: every kernel this runs on */
-  sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-              ring_fd, IORING_OFF_SQES);
-  if (sqes == MAP_FAILED) { perror("mmap"); return -1; }
-  sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  unsigned *array = (unsigned *)(sq + p.sq_off.array);
-  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
-  cq_head = (unsigned *)(cq + p.cq_off.head);
-  cq_tail = (unsigned *)(cq + p.cq_off.tail);
-  cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-  cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-  local_tail = *sq_tail;
-  return 0;
-}
-
-static struct io_uring_sqe *next_sqe(void) {
-  struct io_uring_sqe *s = &sqes[local_tail & *sq_mask];
-  memset(s, 0, sizeof *s);
-  local_tail++;
-  to_submit++;
-  return s;
 }
 
 static void start_one(void) {
@@ -165,7 +121,7 @@ int main(int argc, char **argv) {
     ntargets++;
   }
   if (ntargets == 0 || conc < 1 || conc > ENTRIES / 3) { fprintf(stderr, "uring: no targets, or C > %d\n", ENTRIES / 3); return 2; }
-  if (setup() != 0) {
+  if (ring_setup(ENTRIES, ENTRIES * 2) != 0) {
     printf("result client=c-uring conc=%d unavailable=io_uring_setup\n", conc);
     return 0;
   }
@@ -189,11 +145,8 @@ int main(int argc, char **argv) {
     } else if (in_flight == 0 || t > t_end + 5) {
       break;
     }
-    atomic_store_explicit((_Atomic unsigned *)sq_tail, local_tail, memory_order_release);
-    int r = (int)syscall(__NR_io_uring_enter, ring_fd, to_submit, 1,
-                         IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+    int r = ring_enter(1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
     if (r < 0 && errno != ETIME && errno != EINTR) { perror("io_uring_enter"); return 1; }
-    if (r > 0) to_submit -= (unsigned)r > to_submit ? to_submit : (unsigned)r;
     unsigned head = *cq_head;
     unsigned tail = atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire);
     for (; head != tail; head++) {
