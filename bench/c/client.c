@@ -21,40 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define MAX_TARGETS 64
 
 static struct sockaddr_in targets[MAX_TARGETS];
 static int ntargets, next_target;
 static int ep;
-static long long started, completed, errors, in_flight;
-static long long errno_counts[256];
-static void count_error(int e) { errors++; errno_counts[e > 0 && e < 256 ? e : 0]++; }
+static long long started, completed, in_flight;
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void) {
-  for (int e = 0; e < 256; e++)
-    if (errno_counts[e]) fprintf(stderr, "client: %lld x %s\n", errno_counts[e], strerror(e));
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sa) {
-  char host[64];
-  const char *colon = strrchr(s, ':');
-  if (!colon || (size_t)(colon - s) >= sizeof host) return -1;
-  memcpy(host, s, colon - s);
-  host[colon - s] = 0;
-  memset(sa, 0, sizeof *sa);
-  sa->sin_family = AF_INET;
-  sa->sin_port = htons((unsigned short)atoi(colon + 1));
-  return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
 
 /* Starts one connect; returns 0 when it is in flight or done, -1 on a local failure. */
 static void start_one(void) {
@@ -129,8 +104,7 @@ int main(int argc, char **argv) {
       in_flight--;
     }
   }
-  for (int e = 0; e < 256; e++)
-    if (errno_counts[e]) fprintf(stderr, "client: %lld x %s\n", errno_counts[e], strerror(e));
+  print_errors("client");
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf("result client=c-epoll conc=%d connects=%lld secs=%.3f cpu_secs=%.3f rss_kb=%ld errors=%lld total=%lld\n",

@@ -24,7 +24,7 @@ static unsigned local_tail, to_submit;
  * IORING_SETUP_DEFER_TASKRUN where the kernel has them, else COOP_TASKRUN, else neither.
  * 0, or -1 after saying why.
  */
-static int ring_setup(unsigned entries, unsigned cq_entries) {
+static inline int ring_setup(unsigned entries, unsigned cq_entries) {
   struct io_uring_params p;
   unsigned flags[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0};
   for (int i = 0; i < 3; i++) {
@@ -57,7 +57,7 @@ static int ring_setup(unsigned entries, unsigned cq_entries) {
 }
 
 /* The next SQE, zeroed; counted for the next ring_enter. */
-static struct io_uring_sqe *next_sqe(void) {
+static inline struct io_uring_sqe *next_sqe(void) {
   struct io_uring_sqe *s = &sqes[local_tail & *sq_mask];
   memset(s, 0, sizeof *s);
   local_tail++;
@@ -66,7 +66,7 @@ static struct io_uring_sqe *next_sqe(void) {
 }
 
 /* Publishes the SQEs made since the last call and enters the ring; what io_uring_enter returned. */
-static int ring_enter(unsigned min_complete, unsigned flags, void *arg, size_t arg_size) {
+static inline int ring_enter(unsigned min_complete, unsigned flags, void *arg, size_t arg_size) {
   atomic_store_explicit((_Atomic unsigned *)sq_tail, local_tail, memory_order_release);
   int r = (int)syscall(__NR_io_uring_enter, ring_fd, to_submit, min_complete, flags, arg, arg_size);
   if (r > 0) to_submit -= (unsigned)r > to_submit ? to_submit : (unsigned)r;

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "ring.h"
 
 #define ENTRIES 1024
@@ -42,18 +43,6 @@ static struct sockaddr_in base;
 static long long refused, open_, other, retried;
 static long long other_errno[256];
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void cpu(double *user, double *sys) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  *user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
-  *sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 static void count(int res) {
   if (res == 0) open_++;
@@ -168,14 +157,14 @@ int main(int argc, char **argv) {
   if (conc < 1 || conc > MAXC || last < 1 || last > 65535) goto usage;
   base.sin_family = AF_INET;
   double u0, s0, u1, s1, t0 = now_s();
-  cpu(&u0, &s0);
+  cpu_split(&u0, &s0);
   if (strcmp(mode, "reuse") == 0) scan_reuse(last);
   else if (strcmp(mode, "uring") == 0 || strcmp(mode, "fresh") == 0) {
     if (ring_setup(ENTRIES, ENTRIES * 4) != 0) return 1;
     scan_uring(last, conc, strcmp(mode, "fresh") == 0);
   } else goto usage;
   double t1 = now_s();
-  cpu(&u1, &s1);
+  cpu_split(&u1, &s1);
   printf("scan mode=%s ports=%d wall_s=%.3f user_s=%.3f sys_s=%.3f refused=%lld open=%lld other=%lld"
          " retried_fresh=%lld", mode, last, t1 - t0, u1 - u0, s1 - s0, refused, open_, other, retried);
   for (int e = 0; e < 256; e++) if (other_errno[e]) printf(" errno%d=%lld", e, other_errno[e]);

@@ -21,26 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sa) {
-  char host[64];
-  const char *colon = strrchr(s, ':');
-  if (!colon || (size_t)(colon - s) >= sizeof host) return -1;
-  memcpy(host, s, colon - s);
-  host[colon - s] = 0;
-  memset(sa, 0, sizeof *sa);
-  sa->sin_family = AF_INET;
-  sa->sin_port = htons((unsigned short)atoi(colon + 1));
-  return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
 
 int main(int argc, char **argv) {
   int backlog = 4096;

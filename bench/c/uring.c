@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "ring.h"
 
 #define MAX_TARGETS 64
@@ -35,37 +36,12 @@
 
 static struct sockaddr_in targets[MAX_TARGETS];
 static int ntargets, next_target;
-static long long started, completed, errors, in_flight;
-static long long errno_counts[256];
-static void count_error(int e) { errors++; errno_counts[e > 0 && e < 256 ? e : 0]++; }
+static long long started, completed, in_flight;
 
 static struct __kernel_timespec link_ts; /* -t: read by the kernel when the SQE is prepared */
 static int link_timeout;
 static long long timeouts_fired, timeouts_cancelled;
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sa) {
-  char host[64];
-  const char *colon = strrchr(s, ':');
-  if (!colon || (size_t)(colon - s) >= sizeof host) return -1;
-  memcpy(host, s, colon - s);
-  host[colon - s] = 0;
-  memset(sa, 0, sizeof *sa);
-  sa->sin_family = AF_INET;
-  sa->sin_port = htons((unsigned short)atoi(colon + 1));
-  return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
 
 static void start_one(void) {
   struct linger lg = {1, 0};
@@ -166,8 +142,7 @@ int main(int argc, char **argv) {
     }
     atomic_store_explicit((_Atomic unsigned *)cq_head, head, memory_order_release);
   }
-  for (int e = 0; e < 256; e++)
-    if (errno_counts[e]) fprintf(stderr, "uring: %lld x %s\n", errno_counts[e], strerror(e));
+  print_errors("uring");
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   if (link_timeout)
