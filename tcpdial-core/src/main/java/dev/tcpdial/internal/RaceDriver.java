@@ -45,11 +45,6 @@ public final class RaceDriver {
     this.clock = clock;
   }
 
-  /** The race, or null before {@link #begin}. */
-  public Race race() {
-    return race;
-  }
-
   /** Begins {@code race}, whose actions start the attempts. */
   public void begin(Race race) {
     this.race = race;

@@ -293,16 +293,8 @@ public final class NativeLoop implements AutoCloseable {
       return new Refusal(0, why);
     }
     try (Arena a = Arena.ofConfined()) {
-      Ring ring = Ring.open(8, a);
-      int e;
-      try {
-        e = ring.trialEnter();
-      } finally {
-        ring.close();
-      }
-      return e == 0 ? null : new Refusal(e, "io_uring_enter: " + dev.tcpdial.Errno.of(e)
-          + (e == Abi.EPERM ? " (a seccomp filter or a security module allows rings but not"
-              + " entering them)" : ""));
+      Ring.check(a);
+      return null;
     } catch (Ring.Refused r) {
       return new Refusal(r.errno, r.getMessage());
     }
@@ -515,7 +507,8 @@ public final class NativeLoop implements AutoCloseable {
    */
   long connected(int slot) {
     int p = port[slot];
-    if ((p < EPHEMERAL_LO || p > EPHEMERAL_HI) && p != boundPort || !selfConnected(slot)) {
+    boolean canBeItself = (p >= EPHEMERAL_LO && p <= EPHEMERAL_HI) || p == boundPort;
+    if (!canBeItself || !selfConnected(slot)) {
       end(slot, Outcome.CONNECTED, 0, RESET);
       return -1;
     }
@@ -558,8 +551,9 @@ public final class NativeLoop implements AutoCloseable {
 
   private int selfSaSlot = -1; // the slot whose local address selfSa holds, read while it ends
 
-  // The ports the kernel picks sources from (net.ipv4.ip_local_port_range, this network namespace's):
-  // a connect can meet itself only on one of them, or on the port of a source address given with one.
+  // The ports the kernel picks sources from (net.ipv4.ip_local_port_range, this network
+  // namespace's): a connect can meet itself only on one of them, or on the port of a source
+  // address given with one.
   private static final int EPHEMERAL_LO;
   private static final int EPHEMERAL_HI;
 
@@ -896,7 +890,7 @@ public final class NativeLoop implements AutoCloseable {
     return s == null ? null : "the native loop stopped: " + s.why();
   }
 
-  /** The errno of {@link #stopReason()}'s failed call; 0 while the loop runs or when it was closed. */
+  /** The errno of {@link #stopReason()}'s call; 0 while the loop runs or when it was closed. */
   public int stopErrno() {
     IoBackend.Stopped s = stopped;
     return s == null ? 0 : s.errno();

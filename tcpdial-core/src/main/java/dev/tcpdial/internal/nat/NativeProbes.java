@@ -32,8 +32,7 @@ public final class NativeProbes implements AutoCloseable {
 
   private final DialEngine.Settings settings;
   private final Clock clock;
-  private final String unavailable;
-  private final int unavailableErrno; // the refusing call's, where a kernel call refused
+  private final NativeLoop.Refusal unavailable; // null when these probes run
   private final NativeDial.Events events;
   private final java.util.function.Consumer<DialResult> recorder;
   private final Executor complete;
@@ -44,13 +43,12 @@ public final class NativeProbes implements AutoCloseable {
   private NativeLoop.Backend backend; // guarded by lock; decided on first need
   private String backendReason; // guarded by lock
 
-  private NativeProbes(DialEngine.Settings settings, Clock clock, String unavailable,
-      int unavailableErrno, java.util.function.Consumer<DialResult> recorder) {
+  private NativeProbes(DialEngine.Settings settings, Clock clock, NativeLoop.Refusal unavailable,
+      java.util.function.Consumer<DialResult> recorder) {
     this.settings = settings;
     this.recorder = recorder;
     this.clock = clock;
     this.unavailable = unavailable;
-    this.unavailableErrno = unavailableErrno;
     this.resolution = new Resolution(settings, clock);
     boolean listening = settings.listener() != DialListener.NONE;
     Executor serial = listening ? new SerialExecutor(settings.executor()) : settings.executor();
@@ -76,18 +74,13 @@ public final class NativeProbes implements AutoCloseable {
     if ((asked == null || asked == Engine.AUTO) && why != null) {
       return null;
     }
-    int errno = 0;
-    if (why == null && asked == Engine.URING) {
-      NativeLoop.Refusal r = NativeLoop.uringRefusal(); // forced: known now, so every probe can say why
-      if (r != null) {
-        why = r.why();
-        errno = r.errno();
-      }
-    }
-    if (why == null) {
+    // forced io_uring: whether the kernel gives rings is asked now, so every probe can say why
+    NativeLoop.Refusal refused = why != null ? new NativeLoop.Refusal(0, why)
+        : asked == Engine.URING ? NativeLoop.uringRefusal() : null;
+    if (refused == null) {
       NativeLoop.warmUpInBackground();
     }
-    return new NativeProbes(settings, clock, why, errno, recorder);
+    return new NativeProbes(settings, clock, refused, recorder);
   }
 
   /** Null when the native engine can carry out probes with {@code settings}, else why not. */
@@ -147,7 +140,7 @@ public final class NativeProbes implements AutoCloseable {
   /** Why {@link #engine()} is the one it is, and why io_uring was not taken when it was not. */
   public String engineReason() {
     if (unavailable != null) {
-      return settings.engine().label() + " (asked for) cannot run: " + unavailable;
+      return settings.engine().label() + " (asked for) cannot run: " + unavailable.why();
     }
     backend();
     synchronized (lock) {
@@ -182,7 +175,7 @@ public final class NativeProbes implements AutoCloseable {
 
   /** Null when these probes run, else why every one of them ends {@code error}. */
   public String unavailableReason() {
-    return unavailable;
+    return unavailable == null ? null : unavailable.why();
   }
 
   DialEngine.Settings settings() {
@@ -257,8 +250,8 @@ public final class NativeProbes implements AutoCloseable {
     }
     events.dialStart(target);
     if (unavailable != null) {
-      fail(target, startNanos, Outcome.ERROR, unavailableErrno,
-          "the native engine cannot run: " + unavailable, sink);
+      fail(target, startNanos, Outcome.ERROR, unavailable.errno(),
+          "the native engine cannot run: " + unavailable.why(), sink);
       return null;
     }
     NativeLoop l;

@@ -67,7 +67,6 @@ final class Ring implements AutoCloseable {
   static final int CQE_SIZE = 16;
   private static final int PARAMS_SIZE = 120;
   private static final int ENOSYS = 38;
-  private static final int EPERM = 1;
   private static final int EBUSY = 16;
   static final int ETIME = 62;
 
@@ -170,8 +169,8 @@ final class Ring implements AutoCloseable {
       throw new Refused(errno, switch (errno) {
         case ENOSYS -> "io_uring_setup: ENOSYS (the kernel has no io_uring, or a seccomp filter"
             + " hides it)";
-        case EPERM -> "io_uring_setup: EPERM (kernel.io_uring_disabled, or a seccomp filter such"
-            + " as a container's default profile)";
+        case Abi.EPERM -> "io_uring_setup: EPERM (kernel.io_uring_disabled, or a seccomp filter"
+            + " such as a container's default profile)";
         default -> "io_uring_setup: " + dev.tcpdial.Errno.of(errno);
       });
     }
@@ -239,7 +238,7 @@ final class Ring implements AutoCloseable {
       Sys.close(fd);
       throw new Refused(e, "IORING_REGISTER_PROBE: " + dev.tcpdial.Errno.of(e) + switch (e) {
         case Abi.EINVAL -> " (Linux 5.6 or later needed)";
-        case EPERM -> " (a seccomp filter or a security module allows rings but not this call)";
+        case Abi.EPERM -> " (a seccomp filter or a security module allows rings but not this call)";
         default -> "";
       });
     }
@@ -266,16 +265,27 @@ final class Ring implements AutoCloseable {
   }
 
   /**
-   * Enables the ring on this thread and enters it once, submitting and waiting for nothing: 0, or
-   * the errno of a kernel or policy that makes rings but refuses to enter them (a seccomp filter
-   * on {@code io_uring_enter} alone, a security module). For a ring made only to be asked.
+   * Asks the kernel whether a loop's ring would work here, without keeping one: a ring of 8
+   * entries is set up, probed for the opcodes, enabled on this thread and entered once
+   * (submitting and waiting for nothing), then closed. A kernel or policy can make rings and still
+   * refuse to enter them (a seccomp filter on {@code io_uring_enter} alone, a security module).
+   *
+   * @throws Refused with the errno and why, as {@link #open} does, or for the enter
    */
-  int trialEnter() {
-    int e = enable();
-    if (e != 0) {
-      return e;
+  static void check(Arena arena) throws Refused {
+    Ring ring = open(8, arena);
+    try {
+      int e = ring.enable();
+      if (e == 0 && Sys.syscall(ring.st, Sys.NR_IO_URING_ENTER, ring.fd, 0, 0, 0, 0, 0) < 0) {
+        e = Sys.errno(ring.st);
+      }
+      if (e != 0) {
+        throw new Refused(e, "io_uring_enter: " + dev.tcpdial.Errno.of(e) + (e == Abi.EPERM
+            ? " (a seccomp filter or a security module allows rings but not entering them)" : ""));
+      }
+    } finally {
+      ring.close();
     }
-    return Sys.syscall(st, Sys.NR_IO_URING_ENTER, fd, 0, 0, 0, 0, 0) < 0 ? Sys.errno(st) : 0;
   }
 
   /** On the thread that will submit: enables a ring set up disabled. 0 or the errno. */
