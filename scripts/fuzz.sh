@@ -21,20 +21,20 @@ fi
 targets=(
   "tcpdial-core dev.tcpdial.fuzz.TargetFuzzTest#parse"
   "tcpdial-core dev.tcpdial.fuzz.RaceFuzzTest#schedule"
-  "tcpdial-cli dev.tcpdial.cli.TargetListFuzzTest#targetFile"
-  "tcpdial-cli dev.tcpdial.cli.TargetListFuzzTest#argument"
-  "tcpdial-cli dev.tcpdial.cli.TargetListFuzzTest#portList"
-  "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#duration"
-  "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#rate"
-  "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#shard"
-  "tcpdial-cli dev.tcpdial.cli.ConvertersFuzzTest#expectationAndTarget"
-  "tcpdial-cli dev.tcpdial.cli.serve.ServeFuzzTest#probeQuery"
-  "tcpdial-cli dev.tcpdial.cli.serve.ServeFuzzTest#config"
+  "tcpdial-cli dev.tcpdial.cli.targets.TargetListFuzzTest#targetFile"
+  "tcpdial-cli dev.tcpdial.cli.targets.TargetListFuzzTest#argument"
+  "tcpdial-cli dev.tcpdial.cli.targets.TargetListFuzzTest#portList"
+  "tcpdial-cli dev.tcpdial.cli.targets.ConvertersFuzzTest#duration"
+  "tcpdial-cli dev.tcpdial.cli.targets.ConvertersFuzzTest#rate"
+  "tcpdial-cli dev.tcpdial.cli.targets.ConvertersFuzzTest#shard"
+  "tcpdial-cli dev.tcpdial.cli.targets.ConvertersFuzzTest#expectationAndTarget"
+  "tcpdial-exporter dev.tcpdial.exporter.ServeFuzzTest#probeQuery"
+  "tcpdial-exporter dev.tcpdial.exporter.ServeFuzzTest#config"
 )
 out="$root/target/fuzz"
 mkdir -p "$out"
 echo "fuzz: building ..." >&2
-./mvnw -B -ntp -q -pl tcpdial-core,tcpdial-cli -am test-compile >"$out/build.log" 2>&1 \
+./mvnw -B -ntp -q -pl tcpdial-core,tcpdial-exporter,tcpdial-cli -am test-compile >"$out/build.log" 2>&1 \
   || { cat "$out/build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
 # keep Jazzer's agent, native library and Unsafe use quiet on JDK 25 (as surefire's fuzz-regression)
 quiet="-XX:+EnableDynamicAgentLoading --sun-misc-unsafe-memory-access=allow -Xshare:off"
@@ -51,7 +51,7 @@ for t in "${targets[@]}"; do
   # whole run, which is one invocation, so it is off here); the whole run is bounded as well
   JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" \
     JDK_JAVA_OPTIONS="-Djunit.jupiter.execution.timeout.mode=disabled $quiet" timeout $((seconds + 600)) \
-    ./mvnw -B -ntp -o -pl tcpdial-core,tcpdial-cli -am process-test-classes surefire:test -Dtest="$test" \
+    ./mvnw -B -ntp -o -pl tcpdial-core,tcpdial-exporter,tcpdial-cli -am process-test-classes surefire:test -Dtest="$test" \
     -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false >"$log" 2>&1
   rc=$?
   runs=$(grep -aoE 'Done [0-9]+ runs' "$log" | tail -1 | grep -oE '[0-9]+')

@@ -5,6 +5,14 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.output.OutputOptions;
+import dev.tcpdial.cli.output.Report;
+import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.process.Interrupts;
+import dev.tcpdial.cli.process.Messages;
+import dev.tcpdial.cli.process.SystemLimits;
+import dev.tcpdial.cli.targets.TargetList;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,7 +197,7 @@ final class CheckCommand implements Callable<Integer> {
     try {
       return f.get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException(Main.message(e.getCause()), e.getCause());
+      throw new IllegalStateException(Messages.message(e.getCause()), e.getCause());
     }
   }
 }

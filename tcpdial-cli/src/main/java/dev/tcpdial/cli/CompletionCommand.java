@@ -1,5 +1,6 @@
 package dev.tcpdial.cli;
 
+import dev.tcpdial.cli.process.ExitCodes;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;

@@ -4,7 +4,15 @@ import dev.tcpdial.DialResult;
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.PortState;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.output.OutputOptions;
+import dev.tcpdial.cli.output.Report;
+import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.process.UsageException;
+import dev.tcpdial.cli.targets.Converters;
+import dev.tcpdial.cli.targets.Loopback;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -74,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Listen on every address at PORT and accept forever (the lab's server).")
   Integer serve;
 
-  private record Case(String name, Target target, Expectation expected) {}
+  private record Case(String name, Target target, PortState expected) {}
 
   @Override
   public Integer call() throws Exception {
@@ -95,9 +103,9 @@ final class DemoCommand implements Callable<Integer> {
         Loopback.FullBacklog full = new Loopback.FullBacklog()) {
       String lo = Loopback.loopback().getHostAddress();
       List<Case> cases = List.of(
-          new Case("listening", new Target(lo, open.port()), Expectation.OPEN),
-          new Case("closed-port", new Target(lo, Loopback.closedPort()), Expectation.CLOSED),
-          new Case("full-backlog", new Target(lo, full.port()), Expectation.FILTERED));
+          new Case("listening", new Target(lo, open.port()), PortState.OPEN),
+          new Case("closed-port", new Target(lo, Loopback.closedPort()), PortState.CLOSED),
+          new Case("full-backlog", new Target(lo, full.port()), PortState.FILTERED));
       List<Row> sync = new ArrayList<>();
       List<Row> async = new ArrayList<>();
       long start = System.nanoTime();

@@ -6,12 +6,14 @@ import dev.tcpdial.Family;
 import dev.tcpdial.Mode;
 import dev.tcpdial.RetryPolicy;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.targets.Converters;
+import dev.tcpdial.cli.targets.TargetList;
 import java.net.InetAddress;
 import java.time.Duration;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** How to dial: shared by check, ping and scan. */

@@ -2,6 +2,7 @@ package dev.tcpdial.cli;
 
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Engine;
+import dev.tcpdial.cli.output.Report;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Checks that the engine asked for is the one the dialer uses. */

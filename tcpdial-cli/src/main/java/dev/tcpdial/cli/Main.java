@@ -1,6 +1,12 @@
 package dev.tcpdial.cli;
 
 import dev.tcpdial.Dialer;
+import dev.tcpdial.cli.output.Stdout;
+import dev.tcpdial.cli.output.Terminal;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.process.Messages;
+import dev.tcpdial.cli.process.SystemLimits;
+import dev.tcpdial.cli.process.UsageException;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -89,7 +95,7 @@ public final class Main implements Runnable {
       case "check" -> new CheckCommand();
       case "ping" -> new PingCommand();
       case "scan" -> new ScanCommand();
-      case "serve" -> new dev.tcpdial.cli.serve.ServeCommand();
+      case "serve" -> new ServeCommand();
       case "demo" -> new DemoCommand();
       default -> null;
     };
@@ -97,7 +103,7 @@ public final class Main implements Runnable {
       cl.addSubcommand(only);
     } else {
       for (Object sub : new Object[] {new CheckCommand(), new PingCommand(), new ScanCommand(),
-          new dev.tcpdial.cli.serve.ServeCommand(), new DemoCommand(), new CompletionCommand(),
+          new ServeCommand(), new DemoCommand(), new CompletionCommand(),
           new ManCommand(), new CommandLine.HelpCommand()}) {
         cl.addSubcommand(sub);
       }
@@ -136,14 +142,14 @@ public final class Main implements Runnable {
     PrintWriter err = cmd == null
         ? new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true)
         : cmd.getErr();
-    String m = message(ex);
+    String m = Messages.message(ex);
     if (ex instanceof CommandLine.UnmatchedArgumentException u && cmd != null
         && cmd.getCommandSpec().parent() == null && !u.getUnmatched().isEmpty()
         && !u.getUnmatched().getFirst().startsWith("-")) {
       m = "unknown command '" + u.getUnmatched().getFirst() + "'; the commands are "
           + String.join(", ", cmd.getSubcommands().keySet());
     }
-    err.println(oneLine(where + ": " + m + " (see " + where + " --help)"));
+    err.println(Messages.oneLine(where + ": " + m + " (see " + where + " --help)"));
     err.flush();
     return ExitCodes.USAGE;
   }
@@ -153,31 +159,13 @@ public final class Main implements Runnable {
     PrintWriter err = cmd.getErr();
     cmd.getOut().flush();
     if (ex instanceof UsageException) {
-      err.println(oneLine(where + ": " + message(ex) + " (see " + where + " --help)"));
+      err.println(Messages.oneLine(where + ": " + Messages.message(ex) + " (see " + where + " --help)"));
       err.flush();
       return ExitCodes.USAGE;
     }
-    err.println(oneLine(where + ": error: " + message(ex)));
+    err.println(Messages.oneLine(where + ": error: " + Messages.message(ex)));
     err.flush();
     return ExitCodes.ERROR;
-  }
-
-  static String message(Throwable t) {
-    if (t instanceof LinkageError) {
-      // e.g. NoClassDefFoundError "dev/tcpdial/cli/Report$Raw": the class name alone says nothing
-      return "internal failure: " + t.getClass().getSimpleName() + " " + t.getMessage()
-          + " (out of file descriptors, or a broken installation?)";
-    }
-    String m = t.getMessage();
-    if (m == null || m.isBlank()) {
-      Throwable c = t.getCause();
-      return c != null && c != t ? message(c) : t.getClass().getSimpleName();
-    }
-    return m;
-  }
-
-  static String oneLine(String s) {
-    return s.replaceAll("[\\r\\n\\t]+", " ").strip();
   }
 
   private static final java.util.Set<String> DIALING =
@@ -208,7 +196,7 @@ public final class Main implements Runnable {
       cl.setErr(err);
       code = cl.execute(args);
     } catch (Throwable t) { // never a stack trace
-      err.println(oneLine("tcpdial: error: " + message(t)));
+      err.println(Messages.oneLine("tcpdial: error: " + Messages.message(t)));
       code = ExitCodes.ERROR;
     }
     out.flush();

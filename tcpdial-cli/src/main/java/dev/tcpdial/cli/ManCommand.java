@@ -1,5 +1,6 @@
 package dev.tcpdial.cli;
 
+import dev.tcpdial.cli.process.ExitCodes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

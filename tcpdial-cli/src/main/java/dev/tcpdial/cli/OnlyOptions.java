@@ -1,13 +1,15 @@
 package dev.tcpdial.cli;
 
 import dev.tcpdial.Outcome;
+import dev.tcpdial.PortState;
+import dev.tcpdial.cli.targets.TargetList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The outcome filter of {@code scan} and {@code check}: which results are written. The summary,
@@ -37,8 +39,8 @@ final class OnlyOptions {
     }
     for (String s : only == null ? List.<String>of() : only) {
       String w = s.strip();
-      Expectation e = null;
-      for (Expectation x : Expectation.values()) {
+      PortState e = null;
+      for (PortState x : PortState.values()) {
         if (x.label().equalsIgnoreCase(w)) {
           e = x;
         }

@@ -5,9 +5,20 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.output.OutputOptions;
+import dev.tcpdial.cli.output.PingStats;
+import dev.tcpdial.cli.output.Report;
+import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.output.Terminal;
 import dev.tcpdial.cli.plot.PingPlot;
 import dev.tcpdial.cli.plot.PingSink;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.process.Interrupts;
+import dev.tcpdial.cli.process.Messages;
+import dev.tcpdial.cli.process.OwnClasses;
+import dev.tcpdial.cli.process.SystemLimits;
 import dev.tcpdial.cli.report.PingReport;
+import dev.tcpdial.cli.targets.Converters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +40,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code tcpdial ping TARGET...}: a probe every interval, one line each, statistics at the end. */
@@ -302,7 +313,7 @@ final class PingCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
         return null;
       } catch (ExecutionException e) {
-        throw new IllegalStateException(Main.message(e.getCause()), e.getCause());
+        throw new IllegalStateException(Messages.message(e.getCause()), e.getCause());
       }
     }
   }

@@ -5,10 +5,26 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.PortState;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.output.OutputOptions;
+import dev.tcpdial.cli.output.Progress;
+import dev.tcpdial.cli.output.Report;
+import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.output.Terminal;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.process.Interrupts;
+import dev.tcpdial.cli.process.Messages;
+import dev.tcpdial.cli.process.OwnClasses;
+import dev.tcpdial.cli.process.SystemLimits;
+import dev.tcpdial.cli.process.UsageException;
 import dev.tcpdial.cli.report.Page;
 import dev.tcpdial.cli.report.ReportFile;
 import dev.tcpdial.cli.report.ScanReport;
+import dev.tcpdial.cli.targets.Converters;
+import dev.tcpdial.cli.targets.Excludes;
+import dev.tcpdial.cli.targets.LineSource;
+import dev.tcpdial.cli.targets.TargetList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -34,8 +50,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code tcpdial scan}: many targets on the event loop, a bounded window, results as they come. */
@@ -119,7 +135,7 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--expect", paramLabel = "open|closed|filtered",
       converter = Converters.ExpectationConverter.class,
       description = "What every target should be; a line's own =... suffix wins.")
-  Expectation expect;
+  PortState expect;
 
   @Option(names = "--shard", paramLabel = "K/N", converter = Converters.ShardConverter.class,
       description = "Scan only the K-th of N deterministic parts of the de-duplicated list.")
@@ -190,7 +206,7 @@ final class ScanCommand implements Callable<Integer> {
           } catch (NoSuchFileException e) {
             throw new UsageException("-f " + f + ": no such file");
           } catch (IOException e) {
-            throw new UsageException("-f " + f + ": " + Main.message(e));
+            throw new UsageException("-f " + f + ": " + Messages.message(e));
           }
           opened.add(in);
           list.addLines(Files.isRegularFile(path) ? LineSource.direct(in, f) : LineSource.readAhead(in, f));
@@ -392,7 +408,7 @@ final class ScanCommand implements Callable<Integer> {
     report.summary(fields, text);
     if (list.error() != null) {
       // an input error met while streaming: what was started is reported above, then the error
-      report.err().println(Main.oneLine("tcpdial scan: " + Main.message(list.error())
+      report.err().println(Messages.oneLine("tcpdial scan: " + Messages.message(list.error())
           + " (scan stopped there; see tcpdial scan --help)"));
       report.err().flush();
       return ExitCodes.USAGE;
@@ -410,7 +426,7 @@ final class ScanCommand implements Callable<Integer> {
       AtomicBoolean stop) throws InterruptedException {
     // What is expected of the targets in flight (a result comes back with the very Target given),
     // and how often a target failed for local reasons: kept only when there is something to keep.
-    Map<Target, Expectation> expected = new ConcurrentHashMap<>();
+    Map<Target, PortState> expected = new ConcurrentHashMap<>();
     Map<Target, Integer> localTries = new HashMap<>();
     Iterator<Target> todo = new Iterator<>() {
       @Override
@@ -446,7 +462,7 @@ final class ScanCommand implements Callable<Integer> {
             }
           }
         }
-        Expectation e = expected.isEmpty() ? null : expected.remove(r.target());
+        PortState e = expected.isEmpty() ? null : expected.remove(r.target());
         results.add(new Row(r, e, -1, null));
         done.incrementAndGet();
       });
@@ -515,7 +531,7 @@ final class ScanCommand implements Callable<Integer> {
   private static DialResult failed(Pending p, Throwable ex) {
     Outcome o = ex instanceof java.util.concurrent.CancellationException ? Outcome.CANCELLED : Outcome.ERROR;
     return new DialResult(p.entry.target(), o, null, null, null, Duration.ZERO, Duration.ZERO,
-        List.of(), Mode.ASYNC, Engine.JDK, List.of(), ex == null ? null : Main.message(ex));
+        List.of(), Mode.ASYNC, Engine.JDK, List.of(), ex == null ? null : Messages.message(ex));
   }
 
   private record Pending(TargetList.Entry entry, int tries) {}

@@ -2,6 +2,7 @@ package dev.tcpdial.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tcpdial.cli.process.ExitCodes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

@@ -3,6 +3,11 @@ package dev.tcpdial.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tcpdial.cli.output.OutputOptions;
+import dev.tcpdial.cli.output.Report;
+import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.targets.Loopback;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

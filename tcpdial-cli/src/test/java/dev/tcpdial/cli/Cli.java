@@ -12,16 +12,16 @@ import java.util.List;
 import picocli.CommandLine;
 
 /** Runs the CLI in this JVM with captured stdout and stderr. */
-final class Cli {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class Cli {
+  public static final ObjectMapper JSON = new ObjectMapper();
 
-  record Run(int code, String out, String err) {
+  public record Run(int code, String out, String err) {
     List<String> lines() {
       return out.isEmpty() ? List.of() : List.of(out.split("\n"));
     }
 
     /** Every stdout line parsed as JSON; the last is the summary. */
-    List<JsonNode> json() {
+    public List<JsonNode> json() {
       List<JsonNode> nodes = new ArrayList<>();
       for (String l : lines()) {
         try {
@@ -33,7 +33,7 @@ final class Cli {
       return nodes;
     }
 
-    List<JsonNode> results() {
+    public List<JsonNode> results() {
       List<JsonNode> all = json();
       assertThat(all).isNotEmpty();
       assertThat(all.getLast().has("summary")).as("last line is the summary: %s", out).isTrue();
@@ -45,7 +45,7 @@ final class Cli {
     }
   }
 
-  static Run run(String... args) {
+  public static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = Main.commandLine(args.length > 0 ? args[0] : null); // as the tool builds it
@@ -55,7 +55,7 @@ final class Cli {
     return new Run(code, out.toString(), err.toString());
   }
 
-  static void assertNoStackTrace(String err) {
+  public static void assertNoStackTrace(String err) {
     assertThat(err).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("    at ");
   }
 

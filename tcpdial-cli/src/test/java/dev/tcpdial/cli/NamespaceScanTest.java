@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tcpdial.cli.process.ExitCodes;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -22,9 +23,9 @@ import org.junit.jupiter.api.Test;
  * A loopback scan of 10,000 ports inside a network namespace of its own: the CLI re-executed with
  * {@code ip netns exec}, one listener of ours inside. Needs root.
  */
-class NamespaceScanTest {
+public class NamespaceScanTest {
 
-  static boolean root() {
+  public static boolean root() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("Uid:")) {
@@ -37,7 +38,7 @@ class NamespaceScanTest {
     return false;
   }
 
-  static int exec(List<String> cmd) throws Exception {
+  public static int exec(List<String> cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -47,7 +48,7 @@ class NamespaceScanTest {
     return p.exitValue();
   }
 
-  static List<String> java(String... args) {
+  public static List<String> java(String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
         "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",

@@ -3,6 +3,8 @@ package dev.tcpdial.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.targets.Loopback;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,9 @@ package dev.tcpdial.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tcpdial.cli.output.PingStats;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.targets.Loopback;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;

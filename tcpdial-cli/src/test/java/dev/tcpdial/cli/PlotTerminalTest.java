@@ -3,6 +3,8 @@ package dev.tcpdial.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.targets.Loopback;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,6 +3,9 @@ package dev.tcpdial.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.process.SystemLimits;
+import dev.tcpdial.cli.targets.Loopback;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

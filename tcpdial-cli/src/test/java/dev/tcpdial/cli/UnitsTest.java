@@ -9,7 +9,13 @@ import dev.tcpdial.Engine;
 import dev.tcpdial.Errno;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.PortState;
 import dev.tcpdial.Target;
+import dev.tcpdial.cli.output.PingStats;
+import dev.tcpdial.cli.output.Report;
+import dev.tcpdial.cli.process.ExitCodes;
+import dev.tcpdial.cli.targets.Addresses;
+import dev.tcpdial.cli.targets.Converters;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -54,10 +60,10 @@ class UnitsTest {
     assertThat(ExitCodes.worst(9, 8)).isEqualTo(8);
     assertThat(ExitCodes.worst(1, 8)).isEqualTo(1);
     assertThat(ExitCodes.worst(0, 3)).isEqualTo(3);
-    assertThat(ExitCodes.of(Outcome.TIMEOUT, Expectation.FILTERED)).isZero();
-    assertThat(ExitCodes.of(Outcome.PROHIBITED, Expectation.FILTERED)).isZero();
-    assertThat(ExitCodes.of(Outcome.CONNECTED, Expectation.CLOSED)).isEqualTo(9);
-    assertThat(ExitCodes.of(Outcome.LOCAL_RESOURCES, Expectation.CLOSED)).isEqualTo(8);
+    assertThat(ExitCodes.of(Outcome.TIMEOUT, PortState.FILTERED)).isZero();
+    assertThat(ExitCodes.of(Outcome.PROHIBITED, PortState.FILTERED)).isZero();
+    assertThat(ExitCodes.of(Outcome.CONNECTED, PortState.CLOSED)).isEqualTo(9);
+    assertThat(ExitCodes.of(Outcome.LOCAL_RESOURCES, PortState.CLOSED)).isEqualTo(8);
   }
 
   @Test

@@ -2,8 +2,8 @@ package dev.tcpdial.cli.report;
 
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Outcome;
-import dev.tcpdial.cli.Addresses;
-import dev.tcpdial.cli.Expectation;
+import dev.tcpdial.PortState;
+import dev.tcpdial.cli.targets.Addresses;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -104,7 +104,7 @@ public final class ScanReport {
    * @param expected the outcome the target was expected to have, or {@code null}
    * @param matchedIt whether {@code r} met {@code expected}; ignored without one
    */
-  public void add(DialResult r, Expectation expected, boolean matchedIt) {
+  public void add(DialResult r, PortState expected, boolean matchedIt) {
     Outcome o = r.outcome();
     counts[o.ordinal()]++;
     total++;

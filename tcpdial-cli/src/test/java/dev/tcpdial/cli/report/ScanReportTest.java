@@ -7,8 +7,8 @@ import dev.tcpdial.Engine;
 import dev.tcpdial.Errno;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
+import dev.tcpdial.PortState;
 import dev.tcpdial.Target;
-import dev.tcpdial.cli.Expectation;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ class ScanReportTest {
       Outcome o = p == 22 || p == 8080 ? Outcome.CONNECTED : Outcome.REFUSED;
       DialResult r = result("127.0.0.1", p, o, 0.05 + (p % 7) * 0.01);
       all.add(r, null, true);
-      some.add(r, p == 23 ? Expectation.OPEN : null, p != 23);
+      some.add(r, p == 23 ? PortState.OPEN : null, p != 23);
     }
     String page = all.html(Duration.ofSeconds(1));
     assertThat(page.length()).as("--report-all of 65,535 ports").isLessThan(2_000_000);

@@ -1,0 +1,50 @@
+package dev.tcpdial.exporter;
+
+import dev.tcpdial.Family;
+import dev.tcpdial.PortState;
+import java.net.InetAddress;
+import java.time.Duration;
+
+/**
+ * A served {@code prober: tcp} module, validated. The blackbox_exporter fields keep their meaning
+ * there; tcpdial's own sit under {@code tcpdial:}.
+ *
+ * @param name the module's name
+ * @param timeout {@code timeout}: caps the probe's deadline; zero = the scrape timeout alone
+ * @param preferIp6 {@code tcp.preferred_ip_protocol}: ip6 (blackbox_exporter's default) or ip4
+ * @param fallback {@code tcp.ip_protocol_fallback} (default true): may the other family be used
+ * @param source {@code tcp.source_ip_address}, or null
+ * @param happyEyeballs {@code tcpdial.happy_eyeballs} (default true): every address, RFC 8305;
+ *     false dials the single address blackbox_exporter would pick
+ * @param attemptDelay {@code tcpdial.attempt_delay}, or null for the library's 250 ms
+ * @param synRetries {@code tcpdial.syn_retries} (TCP_SYNCNT), 0 = the system's
+ * @param retries {@code tcpdial.retries}: dials retried after a timeout or local failure
+ * @param family {@code tcpdial.family}: any, ipv4, ipv6 (default any)
+ * @param expect {@code tcpdial.expect}: open, closed or filtered; null = open
+ * @param yaml the module as written, for the debug page
+ */
+record Module(
+    String name,
+    Duration timeout,
+    boolean preferIp6,
+    boolean fallback,
+    InetAddress source,
+    boolean happyEyeballs,
+    Duration attemptDelay,
+    int synRetries,
+    int retries,
+    Family family,
+    PortState expect,
+    String yaml) {
+
+  /** The module served without a configuration file: a 5 s plain connect. */
+  static Module builtIn() {
+    return new Module("tcp_connect", Duration.ofSeconds(5), true, true, null, true, null, 0, 0,
+        Family.ANY, null, "prober: tcp\ntimeout: 5s\n");
+  }
+
+  /** What {@code probe_success} holds for. */
+  PortState expectation() {
+    return expect == null ? PortState.OPEN : expect;
+  }
+}
