@@ -35,9 +35,11 @@ import org.snakeyaml.engine.v2.events.Event;
  * @param modules served modules by name, in file order
  * @param notServed reason by module name, in file order
  * @param targets continuous targets
+ * @param tcpModules every {@code prober: tcp} module as read and checked, served or not (the
+ *     model a probe runs; those not served yet use a feature the prober lacks)
  */
 public record Config(String source, Map<String, Module> modules, Map<String, String> notServed,
-    List<ContinuousTarget> targets) {
+    List<ContinuousTarget> targets, Map<String, Module> tcpModules) {
 
   /**
    * A target the exporter dials on its own interval.
@@ -59,6 +61,20 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
     modules = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(modules));
     notServed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(notServed));
     targets = List.copyOf(targets);
+    tcpModules = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tcpModules));
+  }
+
+  /**
+   * The {@code prober: tcp} module {@code name} of {@code c}, served or not.
+   *
+   * @throws IllegalArgumentException when {@code c} has no such module
+   */
+  static Module model(Config c, String name) {
+    Module m = c.tcpModules().get(name);
+    if (m == null) {
+      throw new IllegalArgumentException("no prober: tcp module '" + name + "'");
+    }
+    return m;
   }
 
   /** Thrown for a configuration that cannot be used; the message is one line. */
@@ -73,7 +89,7 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
   /** Without {@code --config}: the built-in {@code tcp_connect} module. */
   static Config builtIn() {
     Module m = Module.builtIn();
-    return new Config("built-in", Map.of(m.name(), m), Map.of(), List.of());
+    return new Config("built-in", Map.of(m.name(), m), Map.of(), List.of(), Map.of(m.name(), m));
   }
 
   /** The label names of continuous targets' extra labels, sorted. */
@@ -129,6 +145,7 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
     unknown(top, TOP, "the top level", source);
     Map<String, Module> served = new LinkedHashMap<>();
     Map<String, String> notServed = new LinkedHashMap<>();
+    Map<String, Module> tcpModules = new LinkedHashMap<>();
     Object mods = top.get("modules");
     if (mods != null) {
       for (Map.Entry<String, Object> e : map(mods, "modules", source).entrySet()) {
@@ -136,7 +153,7 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
         String where = "module '" + name + "'";
         Map<String, Object> m = map(e.getValue() == null ? Map.of() : e.getValue(), where, source);
         unknown(m, MODULE, where, source);
-        String why = module(name, m, source, served);
+        String why = module(name, m, source, served, tcpModules);
         if (why != null) {
           notServed.put(name, why);
         }
@@ -194,12 +211,12 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
     if (served.isEmpty() && notServed.isEmpty()) {
       throw new Invalid(source + ": no modules");
     }
-    return new Config(source, served, notServed, targets);
+    return new Config(source, served, notServed, targets, tcpModules);
   }
 
   // Returns null when served (and adds it), else why not.
   private static String module(String name, Map<String, Object> m, String source,
-      Map<String, Module> served) throws Invalid {
+      Map<String, Module> served, Map<String, Module> tcpModules) throws Invalid {
     String where = "module '" + name + "'";
     String prober = m.get("prober") == null ? "" : string(m.get("prober"));
     Duration timeout = m.get("timeout") == null ? Duration.ZERO
@@ -241,8 +258,21 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
         }
       }
     }
-    Object qr = tcp.get("query_response");
     boolean tls = tcp.get("tls") != null && bool(tcp.get("tls"), where + ".tcp.tls", source);
+    TlsConfig tlsConfig = tcp.get("tls_config") == null ? TlsConfig.DEFAULT
+        : tlsConfig(map(tcp.get("tls_config"), where + ".tcp.tls_config", source),
+            where + ".tcp.tls_config", source);
+    List<QueryStep> steps = new ArrayList<>();
+    if (tcp.get("query_response") != null) {
+      if (!(tcp.get("query_response") instanceof List<?> qr)) {
+        throw new Invalid(source + ": " + where + ".tcp.query_response must be a list");
+      }
+      int i = 0;
+      for (Object o : qr) {
+        String at = where + ".tcp.query_response[" + i++ + "]";
+        steps.add(step(map(o == null ? Map.of() : o, at, source), at, source));
+      }
+    }
     Map<String, Object> td = m.get("tcpdial") == null ? Map.of()
         : map(m.get("tcpdial"), where + ".tcpdial", source);
     unknown(td, TCPDIAL, where + ".tcpdial", source);
@@ -273,20 +303,164 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
         throw new Invalid(source + ": " + where + ".tcpdial.expect: " + e.getMessage());
       }
     }
+    String yaml = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
+        .dumpToString(m);
+    Module module = new Module(name, timeout, preferIp6, fallback, sourceAddress, tls, tlsConfig,
+        steps, he, delay, syn, retries, family, expect, yaml);
+    tcpModules.put(name, module);
     if (syn > 0 && dev.tcpdial.Dialer.socketOptionsUnavailable().isPresent()) {
       return "tcpdial.syn_retries: " + dev.tcpdial.Dialer.socketOptionsUnavailable().get();
     }
-    if (qr instanceof List<?> l && !l.isEmpty()) {
+    String why = notProbed(module);
+    if (why != null) {
+      return why;
+    }
+    served.put(name, module);
+    return null;
+  }
+
+  /**
+   * Why the prober cannot run {@code m} (a module the configuration accepts), or null when it
+   * can: the one place that says which of the model's features the probe does.
+   */
+  static String notProbed(Module m) {
+    if (!m.queryResponse().isEmpty()) {
       return "tcp.query_response: tcpdial opens connections and sends nothing";
     }
-    if (tls) {
+    if (m.tls()) {
       return "tcp.tls: tcpdial does not do TLS handshakes";
     }
-    String yaml = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
-        .dumpToString(m);
-    served.put(name, new Module(name, timeout, preferIp6, fallback, sourceAddress, he, delay, syn,
-        retries, family, expect, yaml));
     return null;
+  }
+
+  private static final Set<String> TLS_CONFIG = Set.of("ca", "ca_file", "ca_ref", "cert",
+      "cert_file", "cert_ref", "key", "key_file", "key_ref", "server_name",
+      "insecure_skip_verify", "min_version", "max_version");
+  private static final Set<String> STEP = Set.of(
+      "expect", "expect_bytes", "labels", "send", "starttls");
+  private static final Set<String> STEP_LABEL = Set.of("name", "value");
+
+  private static TlsConfig tlsConfig(Map<String, Object> t, String where, String source)
+      throws Invalid {
+    unknown(t, TLS_CONFIG, where, source);
+    String ca = text(t.get("ca"));
+    String caFile = text(t.get("ca_file"));
+    String caRef = text(t.get("ca_ref"));
+    String cert = text(t.get("cert"));
+    String certFile = text(t.get("cert_file"));
+    String certRef = text(t.get("cert_ref"));
+    String key = text(t.get("key"));
+    String keyFile = text(t.get("key_file"));
+    String keyRef = text(t.get("key_ref"));
+    if (given(ca, caFile, caRef) > 1) {
+      throw new Invalid(source + ": " + where + ": at most one of ca, ca_file & ca_ref must be"
+          + " configured");
+    }
+    if (given(cert, certFile, certRef) > 1) {
+      throw new Invalid(source + ": " + where + ": at most one of cert, cert_file & cert_ref must"
+          + " be configured");
+    }
+    if (given(key, keyFile, keyRef) > 1) {
+      throw new Invalid(source + ": " + where + ": at most one of key, key_file & key_ref must"
+          + " be configured");
+    }
+    boolean withCert = given(cert, certFile, certRef) > 0;
+    boolean withKey = given(key, keyFile, keyRef) > 0;
+    if (withCert != withKey) {
+      throw new Invalid(source + ": " + where + (withCert
+          ? ": a client certificate needs its key (key or key_file)"
+          : ": a client key needs its certificate (cert or cert_file)"));
+    }
+    boolean insecure = t.get("insecure_skip_verify") != null
+        && bool(t.get("insecure_skip_verify"), where + ".insecure_skip_verify", source);
+    return new TlsConfig(ca, path(caFile, where + ".ca_file", source), caRef, cert,
+        path(certFile, where + ".cert_file", source), certRef, key,
+        path(keyFile, where + ".key_file", source), keyRef, text(t.get("server_name")), insecure,
+        version(t.get("min_version"), where + ".min_version", source),
+        version(t.get("max_version"), where + ".max_version", source));
+  }
+
+  private static QueryStep step(Map<String, Object> q, String where, String source)
+      throws Invalid {
+    unknown(q, STEP, where, source);
+    com.google.re2j.Pattern expect = null;
+    String re = text(q.get("expect"));
+    if (re != null) {
+      try {
+        expect = com.google.re2j.Pattern.compile(re);
+      } catch (com.google.re2j.PatternSyntaxException e) {
+        throw new Invalid(source + ": " + where + ".expect: could not compile regular expression '"
+            + re + "': " + e.getDescription());
+      }
+    }
+    byte[] expectBytes = bytes(q.get("expect_bytes"));
+    if (expect != null && expectBytes != null) {
+      throw new Invalid(source + ": " + where + ": expect and expect_bytes are mutually"
+          + " exclusive");
+    }
+    List<QueryStep.Label> labels = new ArrayList<>();
+    if (q.get("labels") != null) {
+      if (!(q.get("labels") instanceof List<?> ls)) {
+        throw new Invalid(source + ": " + where + ".labels must be a list");
+      }
+      int i = 0;
+      for (Object o : ls) {
+        String at = where + ".labels[" + i++ + "]";
+        Map<String, Object> l = map(o == null ? Map.of() : o, at, source);
+        unknown(l, STEP_LABEL, at, source);
+        String name = text(l.get("name"));
+        labels.add(new QueryStep.Label(name == null ? "" : name,
+            text(l.get("value")) == null ? "" : text(l.get("value"))));
+      }
+    }
+    boolean startTls = q.get("starttls") != null
+        && bool(q.get("starttls"), where + ".starttls", source);
+    return new QueryStep(expect, expectBytes, labels, bytes(q.get("send")), startTls);
+  }
+
+  /** A scalar as Go reads it into a string: null or empty = not given. */
+  private static String text(Object o) {
+    String s = o == null ? null : o instanceof byte[] b
+        ? new String(b, java.nio.charset.StandardCharsets.ISO_8859_1) : o.toString();
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** A scalar's bytes: a {@code !!binary} value as it is, text as UTF-8; empty = not given. */
+  private static byte[] bytes(Object o) {
+    byte[] b = o == null ? null : o instanceof byte[] raw ? raw
+        : o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return b == null || b.length == 0 ? null : b;
+  }
+
+  private static int given(String... values) {
+    int n = 0;
+    for (String v : values) {
+      n += v == null ? 0 : 1;
+    }
+    return n;
+  }
+
+  private static java.nio.file.Path path(String s, String where, String source)
+      throws Invalid {
+    try {
+      return s == null ? null : java.nio.file.Path.of(s);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new Invalid(source + ": " + where + ": '" + s + "' is not a file name");
+    }
+  }
+
+  private static TlsConfig.Version version(Object o, String where, String source)
+      throws Invalid {
+    String s = text(o);
+    if (s == null) {
+      return null;
+    }
+    TlsConfig.Version v = TlsConfig.Version.of(s);
+    if (v == null) {
+      throw new Invalid(source + ": " + where + ": unknown TLS version: " + s
+          + " (TLS10, TLS11, TLS12 or TLS13)");
+    }
+    return v;
   }
 
   /**
