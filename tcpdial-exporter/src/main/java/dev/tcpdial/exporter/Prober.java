@@ -53,6 +53,7 @@ final class Prober implements AutoCloseable {
 
   Prober(Resolver resolver) {
     this.resolver = resolver;
+    Thread.ofVirtual().name("tcpdial-tls-warm-up").start(TlsStage::warmUp);
   }
 
   /** An address of the target is outside {@code --allow}; nothing was sent. */

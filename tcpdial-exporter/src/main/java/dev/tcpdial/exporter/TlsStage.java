@@ -151,6 +151,28 @@ final class TlsStage {
     return new Material(anchors, keys, c);
   }
 
+  /**
+   * Loads and runs the JDK's TLS client once without the network (a ClientHello is made, the
+   * trust store read, the path builder loaded): the first TLS probe after a start takes as long
+   * as the others instead of a second or more of class loading and cold code.
+   */
+  static void warmUp() {
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, new TrustManager[] {new Verifier(Set.of(), "warm.up", true)}, null);
+      SSLEngine e = ctx.createSSLEngine();
+      e.setUseClientMode(true);
+      e.beginHandshake();
+      e.wrap(java.nio.ByteBuffer.allocate(0),
+          java.nio.ByteBuffer.allocate(e.getSession().getPacketBufferSize()));
+      systemAnchors();
+      CertPathBuilder.getInstance("PKIX");
+      java.security.MessageDigest.getInstance("SHA-256");
+    } catch (GeneralSecurityException | SSLException | RuntimeException e) {
+      // a probe reports what goes wrong; warming up is only an optimisation
+    }
+  }
+
   private static String where(Path file, String field) {
     return file == null ? field : field + "_file " + file;
   }
