@@ -14,6 +14,14 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
+# the exporter's real peers (RealPeersTest): OpenSSH's sshd (ssh_banner), ngIRCd (irc_banner),
+# Dovecot (IMAP STARTTLS, POP3S), Exim (SMTP STARTTLS), curl; each started by the test in a
+# namespace of its own, never as a service (see no_start below)
+command -v /usr/sbin/sshd >/dev/null 2>&1 || need+=(openssh-server)
+command -v /usr/sbin/ngircd >/dev/null 2>&1 || need+=(ngircd)
+command -v /usr/sbin/dovecot >/dev/null 2>&1 || need+=(dovecot-imapd dovecot-pop3d)
+command -v /usr/sbin/exim4 >/dev/null 2>&1 || need+=(exim4-daemon-light)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 # scripts/timing-under-load.sh keeps every CPU busy while the timing-sensitive tests run
@@ -41,7 +49,15 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null 2>&1 || true
-  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || echo "setup: apt-get install ${need[*]} failed" >&2
+  # servers installed for the tests must not start as services on this machine's own loopback:
+  # without a policy-rc.d (Docker images have one), one is put there for the install only
+  no_start=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && no_start=1
+  fi
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 \
+    || echo "setup: apt-get install ${need[*]} failed" >&2
+  [ "$no_start" -eq 0 ] || rm -f /usr/sbin/policy-rc.d
 fi
 if [ "$gen_de" -eq 1 ] && [ -f /etc/locale.gen ]; then
   sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
