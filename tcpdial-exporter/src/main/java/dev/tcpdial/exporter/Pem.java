@@ -27,12 +27,32 @@ final class Pem {
   /** Larger files are refused: a CA bundle is a few hundred kilobytes. */
   static final long MAX_BYTES = 4 << 20;
 
-  /** Reads a file that must be at most {@link #MAX_BYTES}. */
+  /**
+   * Reads a regular file of at most {@link #MAX_BYTES}; anything else (missing, a directory, a
+   * device or FIFO, which could block or never end, a larger file) is refused in one line that
+   * names {@code what} and the file.
+   */
   static String read(Path file, String what) throws IOException {
-    if (Files.size(file) > MAX_BYTES) {
-      throw new IOException(what + " " + file + " is larger than " + (MAX_BYTES >> 20) + " MiB");
+    String name = what + " " + file;
+    if (!Files.exists(file)) {
+      throw new IOException(name + ": no such file");
     }
-    return Files.readString(file, StandardCharsets.ISO_8859_1);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(name + ": not a regular file");
+    }
+    if (!Files.isReadable(file)) {
+      throw new IOException(name + ": permission denied");
+    }
+    byte[] b;
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      b = in.readNBytes((int) MAX_BYTES + 1);
+    } catch (IOException e) {
+      throw new IOException(name + ": cannot read: " + e.getClass().getSimpleName(), e);
+    }
+    if (b.length > MAX_BYTES) {
+      throw new IOException(name + " is larger than " + (MAX_BYTES >> 20) + " MiB");
+    }
+    return new String(b, StandardCharsets.ISO_8859_1);
   }
 
   private record Block(String type, byte[] der) {}

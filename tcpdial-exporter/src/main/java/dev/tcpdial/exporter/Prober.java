@@ -236,7 +236,7 @@ final class Prober implements AutoCloseable {
         own.close();
       }
     }
-    r = retarget(r, target, resolution);
+    r = retarget(r, target, resolution, id);
     boolean expected = module.expectation().matches(r.outcome());
     if (ch == null || !r.connected()) {
       if (ch != null) {
@@ -367,14 +367,19 @@ final class Prober implements AutoCloseable {
     if (module.synRetries() > 0) {
       b.synRetries(module.synRetries());
     }
-    return b.build();
+    // started before the first probe's deadline runs: the native engine's start (its links to
+    // the C library, an io_uring, the loop's thread) took a second on a busy machine, and the
+    // first probe then ended as resolution_failed with its budget spent before its lookup
+    return b.build().prestart();
   }
 
-  // The dialer saw the probe's own name for the plan; results name the target asked for, and the
-  // resolve stage's time.
-  private static DialResult retarget(DialResult r, Target target, Duration resolution) {
+  // The dialer saw the probe's own name for the plan; results name the target asked for (in the
+  // detail too), and the resolve stage's time.
+  private static DialResult retarget(DialResult r, Target target, Duration resolution,
+      String id) {
     return new DialResult(target, r.outcome(), r.errno(), r.remote(), r.local(), r.elapsed(),
-        resolution, r.addresses(), r.mode(), r.engine(), r.attempts(), r.detail());
+        resolution, r.addresses(), r.mode(), r.engine(), r.attempts(),
+        r.detail() == null ? null : r.detail().replace(id, target.host()));
   }
 
   private Result early(Target target, Module module, Duration deadline, long start,

@@ -295,7 +295,7 @@ class ServeTest {
         HttpResponse<String> r = f.get();
         if (r.statusCode() == 200) {
           ok++;
-          assertThat(value(r.body(), "probe_success")).isEqualTo(1.0);
+          assertThat(value(r.body(), "probe_success")).as(r.body()).isEqualTo(1.0);
         } else {
           assertThat(r.statusCode()).isEqualTo(503);
           assertThat(r.headers().firstValue("Retry-After")).hasValue("1");

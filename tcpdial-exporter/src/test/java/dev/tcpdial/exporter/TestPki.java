@@ -29,9 +29,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * Certificates made for a test run: two CAs (the trusted one and a stranger) and server
  * certificates signed by them, valid, expired, not yet valid or for another name, written as PEM
- * files (EC P-256: quick to make, and every server here takes them).
+ * files (EC P-256: quick to make, and every server here takes them). Public for the CLI's
+ * {@code check --tls} tests, which use it through this module's test jar.
  */
-final class TestPki {
+public final class TestPki {
   final Path dir;
   final KeyPair caKey;
   final X509Certificate ca;
@@ -40,9 +41,15 @@ final class TestPki {
   private long serial = 0x00ab_cdef_0100L;
 
   /** A server's certificate and key files. */
-  record Pair(Path cert, Path key, X509Certificate x509) {}
+  public record Pair(Path cert, Path key, X509Certificate x509) {}
 
-  TestPki(Path dir) throws Exception {
+  /**
+   * Makes the two CAs and writes the trusted one to {@code ca.pem} in {@code dir}.
+   *
+   * @param dir where the files go (created)
+   * @throws Exception when a key or certificate cannot be made
+   */
+  public TestPki(Path dir) throws Exception {
     this.dir = dir;
     Files.createDirectories(dir);
     Instant now = Instant.now();
@@ -55,7 +62,8 @@ final class TestPki {
     write(dir.resolve("ca.pem"), ca);
   }
 
-  Path caFile() {
+  /** The trusted CA's PEM file. */
+  public Path caFile() {
     return dir.resolve("ca.pem");
   }
 
@@ -66,7 +74,8 @@ final class TestPki {
   }
 
   /** A server certificate named {@code name}, for {@code names}, valid from..until. */
-  Pair server(String name, List<String> names, Instant from, Instant until, boolean trusted)
+  public Pair server(String name, List<String> names, Instant from, Instant until,
+      boolean trusted)
       throws Exception {
     KeyPair k = key();
     X509Certificate c = sign(new X500Name("C=DE,O=tcpdial test,OU=probes,CN=" + names.getFirst()),
@@ -86,7 +95,7 @@ final class TestPki {
   }
 
   /** A valid server certificate for {@code names}, signed by the trusted CA. */
-  Pair server(String name, String... names) throws Exception {
+  public Pair server(String name, String... names) throws Exception {
     Instant now = Instant.now();
     return server(name, List.of(names), now.minus(Duration.ofHours(1)),
         now.plus(Duration.ofDays(90)), true);
