@@ -42,6 +42,8 @@ import picocli.CommandLine.Spec;
         "",
         "Exit codes (with several results: the most severe, in this order from least to most):",
         "  0  every target connected, or every expectation held",
+        "  12  check --module: the query_response dialogue failed (its outcome says why)",
+        "  11  check --tls, --module: the TLS handshake failed (its outcome says why)",
         "  3  refused (ECONNREFUSED: host up, nothing listens)",
         "  4  timeout (no answer to the SYN: our deadline, or the kernel's ETIMEDOUT)",
         "  5  host or network unreachable (also IPv4 ICMP admin-prohibited: the kernel says",

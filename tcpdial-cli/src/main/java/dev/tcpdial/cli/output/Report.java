@@ -50,6 +50,7 @@ public final class Report {
   private boolean flushEach = true;
   private boolean compact;
   private java.util.Set<Outcome> only; // the outcomes written (--only, --open), or null: all
+  private RowExtras extras; // columns after the connect's (check --tls, --module), or null
 
   public Report(PrintWriter out, PrintWriter err, OutputOptions opts, boolean expectations, boolean seq,
       boolean label) {
@@ -116,6 +117,12 @@ public final class Report {
     return this;
   }
 
+  /** Columns after the connect's in every format ({@code null}: none). */
+  public Report extras(RowExtras e) {
+    this.extras = e;
+    return this;
+  }
+
   /** Flush after each row (interactive commands) or leave it to {@link #flush()} (scan). */
   public Report flushEach(boolean on) {
     this.flushEach = on;
@@ -155,6 +162,9 @@ public final class Report {
     if (expectations) {
       h.add("expected");
       h.add("matched");
+    }
+    if (extras != null) {
+      h.addAll(extras.csvHeader());
     }
     flushRaw();
     out.println(String.join(",", h));
@@ -316,6 +326,9 @@ public final class Report {
         && !opts.verbose) {
       sb.append("  (").append(r.detail()).append(')');
     }
+    if (extras != null) {
+      sb.append("  ").append(extras.text(row));
+    }
     out.println(stripTrailing(sb));
     if (opts.verbose) {
       out.println("    " + r.explanation());
@@ -327,6 +340,9 @@ public final class Report {
             a.index(), Addresses.hostPort(a.remote()), a.outcome().label(),
             a.errno() == null ? "-" : a.errno().name(), ms(a.start()), ms(a.elapsed()),
             a.reason().label()));
+      }
+      if (extras != null) {
+        extras.verbose(row).forEach(l -> out.println("    " + l));
       }
     }
   }
@@ -418,6 +434,9 @@ public final class Report {
       sb.append(',');
       quoteInto(field(sb, "expected"), row.expected().label()).append(',');
       field(sb, "matched").append(row.matched());
+    }
+    if (extras != null) {
+      extras.json(sb, row);
     }
     sb.append('}');
   }
@@ -560,6 +579,9 @@ public final class Report {
     if (expectations) {
       f.add(row.expected() == null ? "" : row.expected().label());
       f.add(row.expected() == null ? "" : Boolean.toString(row.matched()));
+    }
+    if (extras != null) {
+      f.addAll(extras.csv(row));
     }
     StringBuilder sb = new StringBuilder(120);
     for (int i = 0; i < f.size(); i++) {

@@ -35,9 +35,23 @@ public final class ExitCodes {
   /** An expectation ({@code --expect} or a {@code =open|closed|filtered} suffix) did not hold. */
   public static final int MISMATCH = 9;
 
-  /** Least severe first; a command exits with the code of its result that comes last here. */
-  public static final int[] SEVERITY = {OK, REFUSED, TIMEOUT, UNREACHABLE, PROHIBITED, RESOLUTION, MISMATCH,
-      LOCAL, ERROR, USAGE};
+  /**
+   * {@code check --tls}, {@code check --module}: connected, then the TLS handshake failed (its
+   * outcome names why: certificate_expired, unknown_authority, protocol_version, timeout, ...).
+   */
+  public static final int TLS = 11;
+  /**
+   * {@code check --module}: connected (and TLS, if any, established), then the module's
+   * query_response dialogue failed (expect_mismatch, closed_by_peer, timeout, ...).
+   */
+  public static final int DIALOGUE = 12;
+
+  /**
+   * Least severe first; a command exits with the code of its result that comes last here. The
+   * further a probe got, the less severe: a dialogue or TLS failure ranks below refused.
+   */
+  public static final int[] SEVERITY = {OK, DIALOGUE, TLS, REFUSED, TIMEOUT, UNREACHABLE, PROHIBITED,
+      RESOLUTION, MISMATCH, LOCAL, ERROR, USAGE};
 
   private ExitCodes() {}
 
