@@ -381,7 +381,8 @@ public final class Exporter implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
     w.write(out, m);
     ex.getResponseHeaders().set("Content-Type", w.getContentType());
-    send(ex, 200, out.toByteArray());
+    // numbers as client_golang writes them, as on /probe (1, 3.668918509e+09)
+    send(ex, 200, GoText.exposition(out.toByteArray(), w.getContentType()));
   }
 
   private void reloadEndpoint(HttpExchange ex) throws IOException {

@@ -35,6 +35,14 @@ final class GoText {
     // the shortest decimal that reads back as f: Java's Double.toString gives the same digits
     // (JDK 19+, Raffaello Giulietti's algorithm: shortest, correctly rounded)
     BigDecimal d = new BigDecimal(Double.toString(Math.abs(f))).stripTrailingZeros();
+    if (d.precision() == 2) {
+      // Java writes at least two digits: where one reads back as f too (the smallest
+      // subnormals: 4.9E-324 is Go's 5e-324), Go's shortest is that one
+      BigDecimal one = d.round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
+      if (Double.parseDouble(one.toString()) == Math.abs(f)) {
+        d = one.stripTrailingZeros();
+      }
+    }
     String digits = d.unscaledValue().toString();
     int exp = digits.length() - 1 - d.scale(); // decimal exponent of the first digit
     StringBuilder b = new StringBuilder();
@@ -64,6 +72,158 @@ final class GoText {
       b.append(digits, 0, exp + 1).append('.').append(digits, exp + 1, digits.length());
     }
     return b.toString();
+  }
+
+  /**
+   * A sample value as client_golang's OpenMetrics writer writes a float: {@code 1.0}, {@code
+   * 0.0}, {@code -1.0}, {@code NaN}, {@code +Inf}, {@code -Inf}, else Go's shortest {@code 'g'}
+   * form with {@code .0} appended when it has neither a point nor an exponent ({@code 8.0},
+   * {@code 0.25}, {@code 1.796438199e+09}).
+   */
+  static String openMetricsNumber(double f) {
+    String g = number(f);
+    if (f == 0 || Double.isNaN(f) || Double.isInfinite(f)) {
+      return f == 0 ? "0.0" : g;
+    }
+    return g.indexOf('.') >= 0 || g.indexOf('e') >= 0 ? g : g + ".0";
+  }
+
+  /**
+   * A text exposition written by the Prometheus Java client (text format 0.0.4 or OpenMetrics,
+   * by {@code contentType}), with every sample value and every {@code le} and {@code quantile}
+   * label value rewritten as client_golang writes them in that format: Java's {@code 1.0} and
+   * {@code 3.668918509E9} become {@code 1} and {@code 3.668918509e+09} (text), {@code 1.0} and
+   * {@code 3.668918509e+09} (OpenMetrics, where whole counts stay integers as Go writes them).
+   * Comments, names, other labels, timestamps and exemplars are left as they are; another
+   * content type (protobuf) is returned unchanged.
+   *
+   * @param body the exposition as written
+   * @param contentType the writer's content type
+   * @return the exposition with Go's numbers
+   */
+  static byte[] exposition(byte[] body, String contentType) {
+    boolean om = contentType.startsWith("application/openmetrics-text");
+    if (!om && !contentType.startsWith("text/plain")) {
+      return body;
+    }
+    String s = new String(body, StandardCharsets.UTF_8);
+    StringBuilder b = new StringBuilder(s.length() + 64);
+    int i = 0;
+    while (i < s.length()) {
+      int eol = s.indexOf('\n', i);
+      if (eol < 0) {
+        eol = s.length();
+      }
+      sample(s, i, eol, om, b);
+      if (eol < s.length()) {
+        b.append('\n');
+      }
+      i = eol + 1;
+    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  // One line: a comment as it is; a sample as name, labels (le and quantile rewritten), value
+  // (rewritten), then the rest (timestamp, exemplar) as it is. A line that does not parse is
+  // kept whole.
+  private static void sample(String s, int from, int to, boolean om, StringBuilder b) {
+    if (from == to || s.charAt(from) == '#') {
+      b.append(s, from, to);
+      return;
+    }
+    int mark = b.length();
+    int i = from;
+    while (i < to && s.charAt(i) != '{' && s.charAt(i) != ' ') {
+      i++;
+    }
+    b.append(s, from, i);
+    if (i < to && s.charAt(i) == '{') {
+      b.append('{');
+      i++;
+      while (i < to && s.charAt(i) != '}') {
+        int eq = s.indexOf('=', i);
+        if (eq < 0 || eq >= to || eq + 1 >= to || s.charAt(eq + 1) != '"') {
+          keep(s, from, to, b, mark);
+          return;
+        }
+        String name = s.substring(i, eq);
+        int j = eq + 2;
+        StringBuilder v = new StringBuilder();
+        while (j < to && s.charAt(j) != '"') {
+          if (s.charAt(j) == '\\' && j + 1 < to) {
+            v.append(s.charAt(j++));
+          }
+          v.append(s.charAt(j++));
+        }
+        if (j >= to) {
+          keep(s, from, to, b, mark);
+          return;
+        }
+        String value = v.toString();
+        if (name.equals("le") || name.equals("quantile")) {
+          String n = rewrite(value, om, true);
+          value = n == null ? value : n;
+        }
+        b.append(name).append("=\"").append(value).append('"');
+        i = j + 1;
+        if (i < to && s.charAt(i) == ',') {
+          b.append(',');
+          i++;
+        }
+      }
+      if (i >= to) {
+        keep(s, from, to, b, mark);
+        return;
+      }
+      b.append('}');
+      i++;
+    }
+    if (i >= to || s.charAt(i) != ' ') {
+      keep(s, from, to, b, mark);
+      return;
+    }
+    b.append(' ');
+    i++;
+    int end = s.indexOf(' ', i);
+    if (end < 0 || end > to) {
+      end = to;
+    }
+    String n = rewrite(s.substring(i, end), om, false);
+    if (n == null) {
+      keep(s, from, to, b, mark);
+      return;
+    }
+    b.append(n).append(s, end, to);
+  }
+
+  private static void keep(String s, int from, int to, StringBuilder b, int mark) {
+    b.setLength(mark);
+    b.append(s, from, to);
+  }
+
+  // Go's spelling of the number Java wrote as {@code t}, or null when t is not a number. In
+  // OpenMetrics Go writes counts (bucket and _count samples) as integers, as Java does.
+  private static String rewrite(String t, boolean om, boolean label) {
+    double f;
+    switch (t) {
+      case "NaN" -> f = Double.NaN;
+      case "+Inf" -> f = Double.POSITIVE_INFINITY;
+      case "-Inf" -> f = Double.NEGATIVE_INFINITY;
+      default -> {
+        if (t.isEmpty() || !t.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?")) {
+          return null;
+        }
+        if (om && !label && t.matches("-?[0-9]+")) {
+          return t;
+        }
+        try {
+          f = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+          return null;
+        }
+      }
+    }
+    return om ? openMetricsNumber(f) : number(f);
   }
 
   /** A label value escaped as the text format wants it: backslash, double quote, line feed. */

@@ -356,10 +356,23 @@ class ServeTest {
     assertThat(value(m, "tcpdial_config_last_reload_successful")).isEqualTo(1.0);
     assertThat(value(m, "tcpdial_connects_total{module=\"m\",outcome=\"connected\",site=\"here\","
         + "target=\"127.0.0.1:" + port + "\"}")).isGreaterThanOrEqualTo(3.0);
+    // numbers as client_golang writes them (1, 0.0001, 1.796438199e+09), not as Java does
     assertThat(m).contains(
         "tcpdial_connect_seconds_bucket{module=\"m\",site=\"here\",target=\"127.0.0.1:"
-            + port + "\",le=\"1.0E-4\"}")
-        .contains("jvm_memory_used_bytes");
+            + port + "\",le=\"0.0001\"}")
+        .contains("tcpdial_config_last_reload_successful 1\n")
+        .containsPattern("(?m)^tcpdial_config_last_reload_success_timestamp_seconds"
+            + " \\d\\.\\d+e\\+09$")
+        .contains("jvm_memory_used_bytes")
+        .doesNotContainPattern("(?m)^[a-z_]+(\\{.*\\})? [-0-9.]+E[-0-9]+$")
+        .doesNotContainPattern("(?m)^[a-z_]+(\\{.*\\})? -?[0-9]+\\.0$");
+    String om = get("/metrics", "Accept", "application/openmetrics-text; version=1.0.0").body();
+    assertThat(om).contains("tcpdial_config_last_reload_successful 1.0\n")
+        .contains("le=\"0.0001\"}").contains("le=\"1.0\"}")
+        .containsPattern("(?m)^tcpdial_config_last_reload_success_timestamp_seconds"
+            + " \\d\\.\\d+e\\+09$")
+        .doesNotContainPattern("(?m)^[a-z_]+(\\{.*\\})? [-0-9.]+E[-0-9]+$")
+        .endsWith("# EOF\n");
     assertThat(get("/").body()).contains("127.0.0.1:" + port).contains("connected");
   }
 
