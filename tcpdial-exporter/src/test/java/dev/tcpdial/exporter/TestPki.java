@@ -87,11 +87,39 @@ public final class TestPki {
       w.writeObject(c);
       w.writeObject(trusted ? ca : otherCa);
     }
-    // PKCS #8, which OpenSSL 3, GnuTLS and the JDK all read
     Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
         + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-            .encodeToString(k.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+            .encodeToString(pkcs8(k)) + "\n-----END PRIVATE KEY-----\n");
     return new Pair(cert, key, c);
+  }
+
+  /**
+   * The key as PKCS #8 with the public key inside its ECPrivateKey (RFC 5915), as OpenSSL writes
+   * it: OpenSSL and the JDK read the JDK's own encoding, which leaves the public key out, but
+   * GnuTLS (Exim's TLS) refuses that ("ASN1 parser: Element was not found") and Exim then
+   * answers STARTTLS with 454.
+   */
+  static byte[] pkcs8(KeyPair k) throws IOException {
+    java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) k.getPublic();
+    java.security.interfaces.ECPrivateKey priv =
+        (java.security.interfaces.ECPrivateKey) k.getPrivate();
+    byte[] q = new byte[65];
+    q[0] = 4; // uncompressed point
+    fixed(pub.getW().getAffineX(), q, 1);
+    fixed(pub.getW().getAffineY(), q, 33);
+    org.bouncycastle.asn1.sec.ECPrivateKey inner = new org.bouncycastle.asn1.sec.ECPrivateKey(
+        256, priv.getS(), new org.bouncycastle.asn1.DERBitString(q), null);
+    return new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(
+        new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+            org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey,
+            org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp256r1), inner).getEncoded();
+  }
+
+  // n as 32 big-endian bytes at out[at..]
+  private static void fixed(BigInteger n, byte[] out, int at) {
+    byte[] b = n.toByteArray();
+    int len = Math.min(b.length, 32);
+    System.arraycopy(b, b.length - len, out, at + 32 - len, len);
   }
 
   /** A valid server certificate for {@code names}, signed by the trusted CA. */
