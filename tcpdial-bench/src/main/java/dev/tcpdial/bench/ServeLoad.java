@@ -23,7 +23,11 @@ import org.HdrHistogram.Recorder;
  *
  * <pre>
  *   listen SECONDS                     accept-and-close listener on 127.0.0.1; prints its port
+ *   hold SECONDS                       a listener that accepts and never answers (a TLS probe
+ *                                      then waits in its handshake); prints its port
  *   load PORT PATH CONNS SECONDS       keep-alive GETs from CONNS connections; rps and latency
+ *   inflight PORT PATH N SECONDS       N connections send one GET each and wait SECONDS; prints
+ *                                      how many were answered by then
  *   bare HOST:PORT SECONDS             Dialer.probe in a loop, as serve dials; latency
  * </pre>
  *
@@ -38,7 +42,10 @@ public final class ServeLoad {
       case "load" -> load(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]),
           Integer.parseInt(args[4]));
       case "bare" -> bare(args[1], Integer.parseInt(args[2]));
-      default -> throw new IllegalArgumentException("listen | load | bare");
+      case "hold" -> hold(Integer.parseInt(args[1]));
+      case "inflight" -> inflight(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]),
+          Integer.parseInt(args[4]));
+      default -> throw new IllegalArgumentException("listen | hold | load | inflight | bare");
     }
   }
 
@@ -57,6 +64,44 @@ public final class ServeLoad {
     });
     Thread.sleep(seconds * 1000L);
     s.close();
+  }
+
+  static void hold(int seconds) throws Exception {
+    ServerSocket s = new ServerSocket(0, 4096, InetAddress.getByName("127.0.0.1"));
+    System.out.println(s.getLocalPort());
+    System.out.flush();
+    List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread.ofPlatform().daemon().start(() -> {
+      while (true) {
+        try {
+          held.add(s.accept()); // never read, never answered: closed when the process ends
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    Thread.sleep(seconds * 1000L);
+    s.close();
+  }
+
+  static void inflight(int port, String path, int n, int seconds) throws Exception {
+    byte[] req = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "X-Prometheus-Scrape-Timeout-Seconds: 30\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    List<Socket> socks = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Socket s = new Socket("127.0.0.1", port);
+      s.getOutputStream().write(req);
+      socks.add(s);
+    }
+    Thread.sleep(seconds * 1000L);
+    int answered = 0;
+    for (Socket s : socks) {
+      if (s.getInputStream().available() > 0) {
+        answered++;
+      }
+      s.close();
+    }
+    System.out.printf(java.util.Locale.ROOT, "sent=%d answered=%d%n", n, answered);
   }
 
   static void load(int port, String path, int conns, int seconds) throws Exception {
