@@ -34,7 +34,7 @@ import java.util.Map;
  */
 public final class Stdout extends OutputStream {
   /** The exit status after standard output was closed by its reader. */
-  static final int CLOSED_PIPE = 141;
+  static final int CLOSED_PIPE = ExitCodes.CLOSED_PIPE;
 
   private static final int EINTR = 4;
   private static final int EAGAIN = 11;
