@@ -96,10 +96,13 @@ final class PingCommand implements Callable<Integer> {
       description = "Time between the starts of two probes. Default: ${DEFAULT-VALUE}.")
   Duration interval;
 
-  @Parameters(arity = "1..*", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
-      description = "host:port, [v6addr]:port; several targets are probed side by side, each"
-          + " every interval, each with its own statistics (and its own series on the chart)")
-  List<Target> targets;
+  @Parameters(arity = "1..*", paramLabel = "TARGET",
+      description = "host:port, [v6addr]:port, HOST PORT (two words, as tcping takes them), a URL"
+          + " (the scheme's port unless it names one); several targets are probed side by side,"
+          + " each every interval, each with its own statistics (and its own series on the chart)")
+  List<String> words;
+
+  private List<Target> targets;
 
   @Option(names = "--plot", negatable = true,
       description = "A live chart of the connect times in the terminal instead of one line per"
@@ -116,6 +119,14 @@ final class PingCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    targets = new ArrayList<>();
+    try {
+      for (String w : dev.tcpdial.cli.targets.Pasted.targets(words)) {
+        targets.add(Target.parse(w));
+      }
+    } catch (IllegalArgumentException | dev.tcpdial.cli.process.UsageException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (count != null && count < 1) {
       throw new ParameterException(spec.commandLine(), "-c/--count must be at least 1: " + count);
     }
