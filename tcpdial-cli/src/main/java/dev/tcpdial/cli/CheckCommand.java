@@ -66,6 +66,7 @@ final class CheckCommand implements Callable<Integer> {
   OnlyOptions filter;
 
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
+      completionCandidates = DialOptions.ModeNames.class,
       description = "sync: a blocking connect per target, one after another; async: every target"
           + " at once on the event loop. Default: ${DEFAULT-VALUE}.")
   Mode mode;

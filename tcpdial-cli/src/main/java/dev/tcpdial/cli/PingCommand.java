@@ -84,6 +84,7 @@ final class PingCommand implements Callable<Integer> {
   DialOptions dial;
 
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
+      completionCandidates = DialOptions.ModeNames.class,
       description = "sync: a blocking connect; async: on the event loop. Default: ${DEFAULT-VALUE}.")
   Mode mode;
 

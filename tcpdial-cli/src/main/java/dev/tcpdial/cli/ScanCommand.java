@@ -141,8 +141,19 @@ final class ScanCommand implements Callable<Integer> {
           + " Default: no limit.")
   Double rate;
 
+  /** The port states as {@code --help} writes them, for shell completion. */
+  static final class StateNames extends ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    StateNames() {
+      for (PortState s : PortState.values()) {
+        add(s.label());
+      }
+    }
+  }
+
   @Option(names = "--expect", paramLabel = "open|closed|filtered",
-      converter = Converters.ExpectationConverter.class,
+      converter = Converters.ExpectationConverter.class, completionCandidates = StateNames.class,
       description = "What every target should be; a line's own =... suffix wins.")
   PortState expect;
 

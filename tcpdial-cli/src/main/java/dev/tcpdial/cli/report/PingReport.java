@@ -186,7 +186,8 @@ public final class PingReport implements PingSink {
   String html(Instant end, Duration elapsed) {
     long start = origin == Long.MIN_VALUE ? end.toEpochMilli() : origin;
     StringBuilder sb = new StringBuilder(32 * 1024);
-    Page.head(sb, "tcpdial ping report", commandLine, Instant.ofEpochMilli(start), elapsed);
+    Page.head(sb, "tcpdial ping report", commandLine, Instant.ofEpochMilli(start), elapsed,
+        List.of());
     sb.append("<p class=\"meta\">").append(names.size()).append(" target")
         .append(names.size() == 1 ? "" : "s").append(", a probe every ")
         .append(intervalMillis).append(" ms</p>\n");
