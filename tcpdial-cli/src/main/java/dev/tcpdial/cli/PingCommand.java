@@ -9,6 +9,7 @@ import dev.tcpdial.cli.output.OutputOptions;
 import dev.tcpdial.cli.output.PingStats;
 import dev.tcpdial.cli.output.Report;
 import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.output.Stdout;
 import dev.tcpdial.cli.output.Terminal;
 import dev.tcpdial.cli.plot.PingPlot;
 import dev.tcpdial.cli.plot.PingSink;
@@ -191,6 +192,7 @@ final class PingCommand implements Callable<Integer> {
         threads.shutdownNow();
       }
       views.close(); // the terminal back before anything else is written
+      giveBackDescriptor1();
       interrupts.restore();
       Thread.interrupted(); // a late Ctrl-C must not disturb the summary
     }
@@ -248,7 +250,7 @@ final class PingCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--plot draws the results; it goes with text output only (not -q or --format)");
     }
-    if (spec.commandLine().getOut() != Terminal.realOut || !Terminal.isatty(1)) {
+    if (spec.commandLine().getOut() != Terminal.realOut || !Terminal.stdoutIsTerminal()) {
       if (plot != null) {
         throw new ParameterException(spec.commandLine(), "--plot needs a terminal on stdout");
       }
@@ -256,10 +258,28 @@ final class PingCommand implements Callable<Integer> {
     }
     String title = "tcpdial ping " + String.join(" ", names) + "  every " + Report.human(interval)
         + "   q: quit";
+    // the chart draws where the results go, a terminal: JLine knows descriptor 1 only
+    descriptor1 = Stdout.resultsOnDescriptor1();
     try {
-      return PingPlot.open(names, interval, title, plot != null, stopper);
+      PingPlot chart = PingPlot.open(names, interval, title, plot != null, stopper);
+      if (chart == null) {
+        giveBackDescriptor1();
+      }
+      return chart;
     } catch (IllegalStateException e) {
+      giveBackDescriptor1();
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** Where descriptor 1 points while the chart is open; closed once it is gone. */
+  private AutoCloseable descriptor1 = () -> { };
+
+  private void giveBackDescriptor1() {
+    try {
+      descriptor1.close();
+    } catch (Exception e) {
+      // nothing more to do: see Stdout.resultsOnDescriptor1
     }
   }
 
