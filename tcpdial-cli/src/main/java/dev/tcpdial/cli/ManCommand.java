@@ -88,6 +88,8 @@ final class ManCommand implements Callable<Integer> {
     exitStatus(m);
     m.append(".SH ENVIRONMENT\n");
     m.append(".TP\n.B NO_COLOR\nWhen set and not empty: no colour, even on a terminal.\n");
+    m.append(".TP\n.B LC_ALL, LC_CTYPE, LANG\nThe charset ping's chart writes in; where it"
+        + " cannot write the chart's symbols (LC_ALL=C), the chart is drawn in ASCII.\n");
     m.append(".TP\n.B JAVA_HOME\nThe JDK (25 or newer) the launcher script runs; else the newest"
         + " under /usr/lib/jvm.\n");
     m.append(".SH SEE ALSO\n");
