@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       "  0  stopped by SIGTERM or Ctrl-C (probes in flight finish or are cancelled within 2 s)",
       "  2  bad option or configuration at start (one line on stderr)",
       "  1  the address cannot be bound, or another error",
+      "  --config.check exits 0 when the file is accepted, 2 when it is refused (one line)",
     })
 public final class ServeCommand implements Callable<Integer> {
   /** Options at their defaults, before picocli sets them. */
