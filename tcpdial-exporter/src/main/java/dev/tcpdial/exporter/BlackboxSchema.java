@@ -13,7 +13,6 @@ import dev.tcpdial.exporter.GoYaml.MapOf;
 import dev.tcpdial.exporter.GoYaml.Obj;
 import dev.tcpdial.exporter.GoYaml.Seq;
 import dev.tcpdial.exporter.GoYaml.Struct;
-import dev.tcpdial.exporter.GoYaml.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -575,10 +574,5 @@ final class BlackboxSchema {
       throw new IllegalArgumentException("units: overflow parsing unit");
     }
     return (long) f;
-  }
-
-  /** Which type a top-level {@code Type} constant is, for messages. */
-  static String name(Type t) {
-    return t instanceof Struct s ? s.goName() : t.toString();
   }
 }

@@ -258,7 +258,7 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
       return "no prober given (an empty module); tcpdial serves prober: tcp";
     }
     if (!prober.equals("tcp")) {
-      return "prober " + prober + ": tcpdial serves prober: tcp only";
+      return "prober " + prober + ": tcpdial serves prober: tcp only" + dnsRegexps(m);
     }
     // blackbox_exporter uses a module's timeout only when it is above zero
     Duration timeout = m.has("timeout") && !((Duration) m.get("timeout")).isNegative()
@@ -315,6 +315,33 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
       return "tcpdial.syn_retries: " + dev.tcpdial.Dialer.socketOptionsUnavailable().get();
     }
     return notProbed(module);
+  }
+
+  /**
+   * blackbox_exporter compiles a {@code dns} module's answer checks only when it probes; they are
+   * compiled here too, and one that does not compile is named (a note, as the module is not
+   * served anyway).
+   */
+  private static String dnsRegexps(Obj m) {
+    Obj dns = m.obj("dns");
+    if (dns == null) {
+      return "";
+    }
+    for (String section : List.of("validate_answer_rrs", "validate_authority_rrs",
+        "validate_additional_rrs")) {
+      Obj v = dns.obj(section);
+      for (String list : v == null ? List.<String>of() : v.values.keySet()) {
+        for (Object re : v.list(list)) {
+          try {
+            com.google.re2j.Pattern.compile(GoYaml.str(re));
+          } catch (com.google.re2j.PatternSyntaxException e) {
+            return "; dns." + section + "." + list + ": '" + escape(GoYaml.str(re))
+                + "' does not compile (blackbox_exporter fails every probe of this module)";
+          }
+        }
+      }
+    }
+    return "";
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.tcpdial.exporter;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;

@@ -185,7 +185,7 @@ class ConfigTest {
 
   /** Unknown fields are errors everywhere, in the sections of every prober, served or not. */
   @Test
-  void everyProbersSectionIsCheckedAsBlackboxChecksIt() {
+  void everyProbersSectionIsCheckedAsBlackboxChecksIt() throws Exception {
     String[][] cases = {
         {"http: {valid_status_code: [200]}", "modules.m.http.valid_status_code: field"},
         {"http: {basic_auth: {user: a}}", "modules.m.http.basic_auth.user: field user not found"},
@@ -218,6 +218,12 @@ class ConfigTest {
         + " prober 'tpc' is not valid (one of http, tcp, icmp, dns, grpc, unix, websocket)");
     assertThat(refusal("modules: {m: {prober: tcp, dns: {query_nam: x}}}"))
         .contains("modules.m.dns.query_nam: field");
+    // a DNS answer check blackbox_exporter compiles only when probing: accepted, and named
+    assertThat(Config.parse("modules: {d: {prober: dns, dns: {query_name: x,"
+        + " validate_answer_rrs: {fail_if_matches_regexp: [ok, '(']}}}}", "f.yml").notServed())
+        .containsEntry("d", "prober dns: tcpdial serves prober: tcp only;"
+            + " dns.validate_answer_rrs.fail_if_matches_regexp: '(' does not compile"
+            + " (blackbox_exporter fails every probe of this module)");
   }
 
   /**
