@@ -466,10 +466,12 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
     return null;
   }
 
+  private static final DumpSettings BLOCK =
+      DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
+
   /** The module as the debug page shows it: the values read, secrets hidden. */
   private static String yaml(Obj m) {
-    return new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
-        .dumpToString(plain(m, ""));
+    return new Dump(BLOCK).dumpToString(plain(m, ""));
   }
 
   private static Object plain(Object v, String field) {
