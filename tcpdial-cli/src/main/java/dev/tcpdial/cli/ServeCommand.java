@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       "  0  stopped by SIGTERM or Ctrl-C (probes in flight finish or are cancelled within 2 s)",
       "  2  bad option or configuration at start (one line on stderr)",
       "  1  the address cannot be bound, or another error",
+      "  --config.check exits 0 when the file is accepted, 2 when it is refused (one line)",
     })
 public final class ServeCommand implements Callable<Integer> {
   /** Options at their defaults, before picocli sets them. */
@@ -55,10 +56,39 @@ public final class ServeCommand implements Callable<Integer> {
           + " dials whatever it is asked to).")
   String listen;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "YAML file of modules (a blackbox.yml works as is) and continuous targets;"
-          + " without it a built-in tcp_connect module (timeout 5s) serves.")
+  // ---- the configuration file (blackbox_exporter's flag names too) ----
+
+  @Option(names = {"--config", "--config.file"}, paramLabel = "FILE",
+      description = "YAML file of modules (a blackbox.yml works as is) and continuous targets,"
+          + " checked as blackbox_exporter checks it; without it a built-in tcp_connect module"
+          + " (timeout 5s) serves.")
   Path config;
+
+  @Option(names = "--config.check",
+      description = "Check the --config file as blackbox_exporter does, say what would be"
+          + " served (and why a module would not), and exit: 0 when it is accepted, 2 when it"
+          + " is refused (one line naming the file, line and field).")
+  boolean configCheck;
+
+  /** {@code --config.check}: one line on stderr, 0 accepted, 2 refused (as a usage error). */
+  private int checkConfig() {
+    if (config == null) {
+      throw new ParameterException(spec.commandLine(), "--config.check: no --config FILE to"
+          + " check");
+    }
+    Config c;
+    try {
+      c = Config.load(config);
+    } catch (Config.Invalid e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("tcpdial serve: " + Exporter.describe(c) + ": ok");
+    err.flush();
+    return 0;
+  }
+
+  // ---- end of the configuration file's options ----
 
   @Option(names = "--timeout-offset", paramLabel = "DURATION", defaultValue = "500ms",
       description = "Subtracted from the scraper's X-Prometheus-Scrape-Timeout-Seconds"
@@ -88,6 +118,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (configCheck) {
+      return checkConfig();
+    }
     Exporter.Settings settings = settings();
     int connections = maxConnections == null
         ? HttpLimits.defaultMaxConnections(softLimit()) : maxConnections;

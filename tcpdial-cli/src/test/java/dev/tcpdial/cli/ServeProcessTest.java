@@ -57,7 +57,8 @@ class ServeProcessTest {
     Path bad = dir.resolve("bad.yml");
     Files.writeString(bad, "modules:\n  a:\n    prober: tcp\n    timeout: 5 seconds\n");
     String out = run(2, "--config", bad.toString(), "--listen", "127.0.0.1:0");
-    assertThat(out).hasLineCount(1).contains("timeout: bad duration '5 seconds'")
+    assertThat(out).hasLineCount(1)
+        .contains("bad.yml:4: modules.a.timeout: cannot unmarshal !!str `5 seconds` into")
         .doesNotContain("Exception");
     assertThat(run(2, "--config", dir.resolve("missing.yml").toString())).hasLineCount(1)
         .contains("cannot read --config");

@@ -15,7 +15,6 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,18 +121,7 @@ public final class Exporter implements AutoCloseable {
 
   private Config load() throws Config.Invalid {
     Path f = settings.configFile();
-    if (f == null) {
-      return Config.builtIn();
-    }
-    String text;
-    try {
-      text = Files.readString(f, StandardCharsets.UTF_8);
-    } catch (IOException | RuntimeException e) {
-      String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
-          : String.valueOf(e.getMessage());
-      throw new Config.Invalid(f + ": cannot read: " + Config.oneLine(why));
-    }
-    return Config.parse(text, f.toString());
+    return f == null ? Config.builtIn() : Config.load(f);
   }
 
   private void install(Config c, Config previous) {
@@ -164,17 +152,25 @@ public final class Exporter implements AutoCloseable {
         metrics.reloads.labelValues("success").inc();
         log("reloaded (" + why + "): " + describe(c));
         return true;
-      } catch (Config.Invalid e) {
+      } catch (Config.Invalid | RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        // whatever went wrong, the previous configuration serves on and the failure is counted
         metrics.reloadOk.set(0);
         metrics.reloads.labelValues("failure").inc();
         log("error: reload (" + why + ") failed, keeping the previous configuration: "
-            + e.getMessage());
+            + (e instanceof Config.Invalid ? e.getMessage() : e.toString()));
         return false;
       }
     }
   }
 
-  private static String describe(Config c) {
+  /**
+   * One line saying what a configuration serves: its modules, those not served and why, its
+   * continuous targets.
+   *
+   * @param c a configuration
+   * @return e.g. {@code config f.yml: 2 modules served (a, b), 1 not served: c (why), 0 ...}
+   */
+  public static String describe(Config c) {
     StringBuilder b = new StringBuilder("config ").append(c.source()).append(": ")
         .append(c.modules().size()).append(" module").append(c.modules().size() == 1 ? "" : "s")
         .append(" served (").append(String.join(", ", c.modules().keySet())).append(")");

@@ -5,8 +5,6 @@ import dev.tcpdial.Resolver;
 import dev.tcpdial.Target;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -189,15 +187,7 @@ public final class Stages {
    */
   public static ModuleRunner module(Path file, String name, Resolver resolver)
       throws Config.Invalid {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException | RuntimeException e) {
-      String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
-          : String.valueOf(e.getMessage());
-      throw new Config.Invalid(file + ": cannot read: " + Config.oneLine(why));
-    }
-    Config c = Config.parse(text, file.toString());
+    Config c = Config.load(file);
     Module m = c.modules().get(name);
     if (m == null) {
       String why = c.notServed().get(name);
