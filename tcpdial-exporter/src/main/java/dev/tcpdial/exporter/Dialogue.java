@@ -21,7 +21,12 @@ import java.util.Map;
  *
  * <p>Where tcpdial differs on purpose: {@code expect_bytes} reads until it has as many bytes as
  * it expects (blackbox_exporter takes one {@code read}, which may return fewer on a slow
- * network) and takes bytes already read ahead with the lines.
+ * network) and takes bytes already read ahead with the lines. A {@code send} the peer no longer
+ * takes because it closed or reset the connection after answering (RabbitMQ answers the first
+ * eight bytes of {@code rabbitmq}'s four sends with its protocol header and closes) does not end
+ * the dialogue at once: later sends are skipped, and later steps read what the peer sent before
+ * it went; if they all match, the dialogue completes, else it fails at that send, as
+ * blackbox_exporter's does (whose write usually wins that race on a fast machine).
  */
 final class Dialogue {
   private Dialogue() {}
@@ -102,12 +107,19 @@ final class Dialogue {
     private int bytes;
     private Map<String, String> info;
     private TlsStage.Result tls;
+    /** The first send the peer no longer took (it closed or reset), or null. */
+    private Result sentInto;
 
     Run(Peer peer) {
       this.peer = peer;
     }
 
+    /** How the dialogue ended; after a send the peer did not take, any failure is that one. */
     Result end(int step, String outcome) {
+      if (sentInto != null && !outcome.equals(COMPLETED)) {
+        return new Result(sentInto.step(), sentInto.outcome(), sentInto.failedDueToRegex(),
+            sentInto.failedDueToBytes(), info, tls, log);
+      }
       return new Result(step, outcome, regex, bytes, info, tls, log);
     }
 
@@ -194,15 +206,24 @@ final class Dialogue {
         if (send != null && m != null) {
           send = expand(s.expect(), m, send, line);
         }
-        if (send != null && send.length > 0) {
+        if (send != null && send.length > 0 && sentInto != null) {
+          log.add("step " + i + ": not sent " + quote(send) + " (the peer is gone)");
+        } else if (send != null && send.length > 0) {
           byte[] out = Arrays.copyOf(send, send.length + 1);
           out[send.length] = '\n';
           log.add("step " + i + ": send " + quote(send));
           try {
             peer.write(out);
           } catch (Wire.Failure f) {
-            return failure(i, f, "sending");
+            if (f.kind != Wire.Kind.RESET && f.kind != Wire.Kind.CLOSED) {
+              return failure(i, f, "sending");
+            }
+            sentInto = failure(i, f, "sending");
+            log.add("step " + i + ": reading on: what the peer sent before it went may match");
           }
+        }
+        if (s.startTls() && sentInto != null) {
+          return end(i, STARTTLS_FAILED);
         }
         if (s.startTls()) {
           // bytes read ahead in the clear are not trusted across the upgrade
