@@ -83,8 +83,9 @@ final class StageCheck {
           checkFiles(runner.tlsConfig(), "--config " + stages.config + ", module " + stages.module);
         }
         Duration asked = dial.deadline != null ? dial.deadline : dial.timeout;
-        return probeAll(targets, runner.expectation(), true, t -> runner.probe(t,
-            runner.deadline(asked, MODULE_DEFAULT)));
+        Duration deadline = runner.deadline(asked, MODULE_DEFAULT);
+        runner.prestart(deadline);
+        return probeAll(targets, runner.expectation(), true, t -> runner.probe(t, deadline));
       }
     }
     TlsConfig tls = stages.tlsConfig();

@@ -89,7 +89,15 @@ class ServeProcessTest {
       CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(
           URI.create(base + "/probe?target=127.0.0.1:" + silent.port())).build(),
           HttpResponse.BodyHandlers.ofString());
-      Thread.sleep(500); // the probe waits on a silent listener (built-in module: 5 s)
+      // the probe waits on a silent listener (built-in module: 5 s); a JVM just started on a
+      // busy machine took more than a fixed 500 ms to begin it: wait until it is in flight
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body().contains("\ntcpdial_probes_in_flight 1\n")
+          && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(200);
       long t0 = System.nanoTime();
       p.toHandle().destroy(); // SIGTERM (Process.destroy would close our end of its output)
       assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();

@@ -54,6 +54,19 @@ final class Prober implements AutoCloseable {
   Prober(Resolver resolver) {
     this.resolver = resolver;
     Thread.ofVirtual().name("tcpdial-tls-warm-up").start(TlsStage::warmUp);
+    Dialer.warmUpInBackground();
+  }
+
+  /**
+   * Makes and starts now the dialer that probes of {@code module} within {@code deadline} use,
+   * event loop included: for a caller that measures its first probe (the CLI's {@code check
+   * --module}); the exporter makes its dialers on first use.
+   */
+  void prestart(Module module, Duration deadline) {
+    DialerKey key = new DialerKey(module, deadline);
+    if (dialers.size() < MAX_DIALERS) {
+      dialers.computeIfAbsent(key, k -> dialer(module, deadline, module.converses())).prestart();
+    }
   }
 
   /** An address of the target is outside {@code --allow}; nothing was sent. */
@@ -367,10 +380,14 @@ final class Prober implements AutoCloseable {
     if (module.synRetries() > 0) {
       b.synRetries(module.synRetries());
     }
-    // started before the first probe's deadline runs: the native engine's start (its links to
-    // the C library, an io_uring, the loop's thread) took a second on a busy machine, and the
-    // first probe then ended as resolution_failed with its budget spent before its lookup
-    return b.build().prestart();
+    Dialer d = b.build();
+    if (!converses) {
+      // the native backend decided (a trial io_uring) before the first probe's deadline runs: on
+      // a busy machine the native engine's start took most of a second inside it, and the first
+      // probe then ended as resolution_failed with its budget spent before its lookup
+      d.probeEngine();
+    }
+    return d;
   }
 
   // The dialer saw the probe's own name for the plan; results name the target asked for (in the

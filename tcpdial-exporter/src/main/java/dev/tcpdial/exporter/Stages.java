@@ -261,6 +261,18 @@ public final class Stages {
     }
 
     /**
+     * Starts now what the module's probes within {@code deadline} use (the dialer and its event
+     * loop), so that the first probe's timings are a probe's, not a start's.
+     *
+     * @param deadline the deadline the probes will have
+     * @return this runner
+     */
+    public ModuleRunner prestart(Duration deadline) {
+      prober.prestart(module, deadline);
+      return this;
+    }
+
+    /**
      * Probes {@code target} once, every stage, within {@code deadline}.
      *
      * @param target what to probe
