@@ -173,8 +173,12 @@ public final class ServeCommand implements Callable<Integer> {
           : InetAddress.getByName(t.host());
       return new InetSocketAddress(a, any ? 0 : t.port());
     } catch (IllegalArgumentException | UnknownHostException e) {
-      throw new ParameterException(spec.commandLine(), "bad --web.listen-address '" + listen
-          + "': " + e.getMessage());
+      // named as given: --listen is the older spelling
+      String name = spec.commandLine().getParseResult() != null
+          && spec.commandLine().getParseResult().hasMatchedOption("--listen")
+          ? "--listen" : "--web.listen-address";
+      throw new ParameterException(spec.commandLine(), "bad " + name + " '" + listen + "': "
+          + e.getMessage());
     }
   }
 
