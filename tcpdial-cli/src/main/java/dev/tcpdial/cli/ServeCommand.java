@@ -84,7 +84,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--timeout-offset", paramLabel = "DURATION", defaultValue = "500ms",
       description = "Subtracted from the scraper's X-Prometheus-Scrape-Timeout-Seconds"
-          + " (default: ${DEFAULT-VALUE}); the module's timeout caps the rest.")
+          + " (default: ${DEFAULT-VALUE}); the module's timeout caps the rest. The header counts"
+          + " for 120s at most (no header: 120s), so no request makes a probe longer than the"
+          + " module's timeout or 120s.")
   String timeoutOffset;
 
   @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]",

@@ -66,9 +66,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@code requestTimeout} of being accepted, or of its first byte after an answer; a
  *       connection idle between requests is closed after {@link #IDLE}.
  *   <li>At most {@code maxConnections} connections. At the limit a new connection takes the place
- *       of the one that has waited longest while holding nothing (idle, or still sending its
- *       request); a connection whose request is being answered is never evicted. The owner bounds
- *       the busy ones ({@code --max-concurrent} probes, {@link #QUEUE} control requests), so with
+ *       of the one idle longest, else of the one sending its request longest if for {@link
+ *       #EVICT_AFTER} at least, else it is closed; a connection whose request is being answered
+ *       is never evicted. The owner bounds the busy ones ({@code --max-concurrent} probes, {@link #QUEUE} control requests), so with
  *       {@code maxConnections} above that sum a newcomer always finds room: slow or idle clients
  *       cannot keep {@code /metrics} or {@code /-/healthy} out.
  *   <li>One request at a time per connection; pipelined requests wait in order, at most {@link
