@@ -176,9 +176,10 @@ public final class ServeCommand implements Callable<Integer> {
       return new InetSocketAddress(a, any ? 0 : t.port());
     } catch (IllegalArgumentException | UnknownHostException e) {
       // named as given: --listen is the older spelling
-      String name = spec.commandLine().getParseResult() != null
-          && spec.commandLine().getParseResult().hasMatchedOption("--listen")
-          ? "--listen" : "--web.listen-address";
+      boolean older = spec.commandLine().getParseResult() != null
+          && spec.commandLine().getParseResult().originalArgs().stream()
+              .anyMatch(a -> a.equals("--listen") || a.startsWith("--listen="));
+      String name = older ? "--listen" : "--web.listen-address";
       throw new ParameterException(spec.commandLine(), "bad " + name + " '" + listen + "': "
           + e.getMessage());
     }
