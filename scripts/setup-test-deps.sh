@@ -14,6 +14,10 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
+# serve's --web.config.file tests make their CA and certificates with openssl; ServeCapacityTest
+# gives serve a descriptor limit with prlimit (util-linux)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
 # reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 # scripts/timing-under-load.sh keeps every CPU busy while the timing-sensitive tests run
