@@ -86,13 +86,28 @@ public final class NettyDialer {
    * @return the connect's future, as {@link #connect(Bootstrap, Target)}
    * @throws IllegalStateException when the bootstrap has no remote address, or cannot be used as
    *     {@link #connect(Bootstrap, Target)} says
+   * @throws IllegalArgumentException when the port is 0, or the address is unresolved and its
+   *     name is not a valid host name (a resolved one is dialed by its address then)
    */
   public ChannelFuture connect(Bootstrap bootstrap) {
     SocketAddress remote = bootstrap.config().remoteAddress();
     if (!(remote instanceof InetSocketAddress isa)) {
       throw new IllegalStateException("the bootstrap has no remote host and port: " + remote);
     }
-    return connect(bootstrap, new Target(isa.getHostString(), isa.getPort()));
+    return connect(bootstrap, target(isa));
+  }
+
+  // The address's host name when it is a valid one, else its address: a resolved address whose
+  // name tcpdial would refuse (a reverse lookup's odd answer) is still dialed.
+  private static Target target(InetSocketAddress isa) {
+    try {
+      return new Target(isa.getHostString(), isa.getPort());
+    } catch (IllegalArgumentException e) {
+      if (isa.isUnresolved()) {
+        throw e;
+      }
+      return Target.of(isa.getAddress(), isa.getPort());
+    }
   }
 
   /**
