@@ -151,9 +151,10 @@ class ConfigFileTest {
   /** The factory made in a child JVM with a 48 MB heap; its one line of output, and how long. */
   private static String[] inChild(String file) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx48m", "-Xshare:auto", "-D"
-        + DialingSocketFactory.CONFIG_PROPERTY + "=" + file, "-cp",
-        System.getProperty("java.class.path"), ConfigProbe.class.getName())
+    Process p = new ProcessBuilder(java, "-Xmx48m", "-Xshare:auto",
+        "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-D" + DialingSocketFactory.CONFIG_PROPERTY + "=" + file,
+        "-cp", System.getProperty("java.class.path"), ConfigProbe.class.getName())
         .redirectErrorStream(true).start();
     long t0 = System.nanoTime();
     boolean ended = p.waitFor(20, TimeUnit.SECONDS);
