@@ -192,7 +192,7 @@ public final class NettyDialer {
     Map<AttributeKey<?>, Object> attrs = config.attrs();
     if (config.localAddress() != null) {
       throw new IllegalStateException("a local address is the Dialer's option"
-          + " (Dialer.Builder.localAddress), not the bootstrap's: " + config.localAddress());
+          + " (Dialer.Builder.localAddress), not the bootstrap's: " + text(config.localAddress()));
     }
     EventLoop loop = group.next();
     if (loop instanceof IoEventLoop io && !io.isIoType(NioIoHandler.class)) {
@@ -234,6 +234,15 @@ public final class NettyDialer {
       });
     });
     return promise;
+  }
+
+  // 127.0.0.1:0, [::1]:0: the address as people write it (Target's host), not the JDK's /127.0.0.1:0
+  private static String text(SocketAddress a) {
+    if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+      String h = Target.of(i.getAddress(), 1).host();
+      return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + i.getPort();
+    }
+    return String.valueOf(a);
   }
 
   @SuppressWarnings("unchecked")

@@ -68,7 +68,7 @@ class SocketConformanceTest {
   }
 
   /** What one scenario saw, one line per observation. */
-  static final class Record {
+  static final class Seen {
     final List<String> lines = new ArrayList<>();
 
     void see(String what, Callable<?> call) {
@@ -129,15 +129,15 @@ class SocketConformanceTest {
   }
 
   interface Scenario {
-    void run(Socket s, Record r) throws Exception;
+    void run(Socket s, Seen r) throws Exception;
   }
 
   private static void conforms(Scenario scenario) throws Exception {
-    Record plain = new Record();
+    Seen plain = new Seen();
     try (Socket s = new Socket()) {
       scenario.run(s, plain);
     }
-    Record dialing = new Record();
+    Seen dialing = new Seen();
     try (Socket s = factory.createSocket()) {
       assertThat(s).isInstanceOf(DialingSocket.class);
       scenario.run(s, dialing);
