@@ -22,11 +22,14 @@ command -v /usr/sbin/ngircd >/dev/null 2>&1 || need+=(ngircd)
 command -v /usr/sbin/dovecot >/dev/null 2>&1 || need+=(dovecot-imapd dovecot-pop3d)
 command -v /usr/sbin/exim4 >/dev/null 2>&1 || need+=(exim4-daemon-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-# RabbitMQ (example.yml's rabbitmq modules over AMQPS) for RealPeersTest; OpenSSL's s_server
-# for RealPeersTest and the CLI's CheckStagesTest (check --tls)
+# RabbitMQ (example.yml's rabbitmq modules over AMQPS) for RealPeersTest
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+# serve's --web.config.file tests make their CA and certificates with openssl (RealPeersTest and
+# the CLI's CheckStagesTest run its s_server); ServeCapacityTest
+# gives serve a descriptor limit with prlimit (util-linux)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
-# reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
+ reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 # scripts/timing-under-load.sh keeps every CPU busy while the timing-sensitive tests run
 command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)

@@ -207,11 +207,32 @@ class ServeTest {
     int port = openPort();
     HttpResponse<String> denied = get("/probe?target=mixed.test:" + port);
     assertThat(denied.statusCode()).isEqualTo(403);
-    assertThat(denied.body()).contains("127.0.0.2").contains("outside --allow").hasLineCount(1);
-    assertThat(get("/probe?target=127.0.0.3:" + port).statusCode()).isEqualTo(403);
+    // the answer does not tell what the name resolves to (issue 22 item 5); a literal is the
+    // client's own
+    assertThat(denied.body()).isEqualTo("denied: mixed.test resolves to an address outside"
+        + " --allow\n");
+    HttpResponse<String> literal = get("/probe?target=127.0.0.3:" + port);
+    assertThat(literal.statusCode()).isEqualTo(403);
+    assertThat(literal.body()).isEqualTo("denied: 127.0.0.3 is outside --allow\n");
     assertThat(get("/probe?target=127.0.0.1:" + port).statusCode()).isEqualTo(200);
     String m = get("/metrics").body();
     assertThat(value(m, "tcpdial_requests_rejected_total{reason=\"denied\"}")).isEqualTo(2.0);
+    assertThat(log.toString()).doesNotContain("127.0.0.2"); // info: nothing per request
+  }
+
+  @Test
+  void theDeniedAddressIsInTheDebugLogOnly() throws Exception {
+    Resolver r = Resolver.of(Map.of("inside.test", List.of(InetAddress.getByName("127.0.0.9"))));
+    exporter = new Exporter(new Exporter.Settings(new InetSocketAddress("127.0.0.1", 0), null,
+        Duration.ofMillis(500), Cidrs.parse("127.0.0.1/32"), 10), Exporter.Http.defaults(10), r,
+        new Log(new PrintWriter(log, true), Log.Level.DEBUG, Log.Format.LOGFMT));
+    exporter.start();
+    HttpResponse<String> denied = get("/probe?target=inside.test:80");
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(denied.body()).doesNotContain("127.0.0.9");
+    assertThat(log.toString()).containsPattern("level=debug msg=\"probe denied\" target=inside.test:80"
+        + " client=127\\.0\\.0\\.1:\\d+ why=\"inside.test resolves to 127.0.0.9, outside --allow"
+        + " 127.0.0.1/32\"");
   }
 
   @Test
@@ -277,7 +298,12 @@ class ServeTest {
       }
       return List.of(InetAddress.getByName("127.0.0.1"));
     };
-    start(null, Cidrs.ANY, 100, slow);
+    // connections for all 1,000 at once: this is about --max-concurrent, not --max-connections
+    exporter = new Exporter(new Exporter.Settings(new InetSocketAddress("127.0.0.1", 0), null,
+        Duration.ofMillis(500), Cidrs.ANY, 100), new Exporter.Http(1200,
+        Exporter.Http.DEFAULT_REQUEST_TIMEOUT, null), slow,
+        new Log(new PrintWriter(log, true), Log.Level.INFO, Log.Format.LOGFMT));
+    exporter.start();
     int port = openPort();
     get("/probe?target=127.0.0.1:" + port); // warm up
     long fdsBefore = fds();
@@ -464,5 +490,87 @@ class ServeTest {
     assertThat(exporter.deadline("3", new Module("n", Duration.ZERO, true, true, null, true, null,
         0, 0, dev.tcpdial.Family.ANY, null, ""))).isEqualTo(Duration.ofMillis(2500));
     assertThat(exporter.deadline("0.2", none)).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Issue 22 item 1: a module without a timeout took the scraper's header as it came, so
+   * {@code 1e9} made a probe of 999,999,999.5 s. The header now counts for 120 s at the most.
+   */
+  @Test
+  void noScrapeTimeoutHeaderMakesAProbeLongerThanTheCeiling() throws Exception {
+    start(BLACKBOX_YML, Cidrs.ANY, 100, Resolver.system());
+    Module untimed = new Module("n", Duration.ZERO, true, true, null, true, null, 0, 0,
+        dev.tcpdial.Family.ANY, null, "");
+    Duration ceiling = Duration.ofMillis(119_500); // 120 s less the 0.5 s offset
+    for (String h : List.of("1e9", "1e308", "121", "86400", "120.0001")) {
+      assertThat(exporter.deadline(h, untimed)).as(h).isEqualTo(ceiling);
+    }
+    assertThat(exporter.deadline(null, untimed)).isEqualTo(ceiling);
+    assertThat(exporter.deadline("10", untimed)).isEqualTo(Duration.ofMillis(9500));
+    for (String h : List.of("NaN", "Infinity", "-Infinity", "-1", "1e", "0x10", "", " ")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> exporter.deadline(h, untimed))
+          .as(h).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("X-Prometheus-Scrape-Timeout-Seconds");
+    }
+    // a module's own timeout still caps (and is the operator's to choose)
+    Module tenMinutes = new Module("t", Duration.ofMinutes(10), true, true, null, true, null, 0,
+        0, dev.tcpdial.Family.ANY, null, "");
+    assertThat(exporter.deadline("1e9", tenMinutes)).isEqualTo(ceiling);
+    // through HTTP: the probe says what it waited for
+    try (Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
+      Files.writeString(dir.resolve("blackbox.yml"), "modules:\n  untimed:\n    prober: tcp\n");
+      assertThat(exporter.reload("test")).isTrue();
+      HttpResponse<String> r = get("/probe?module=untimed&debug=true&target=127.0.0.1:"
+          + Loopback.closedPort(), "X-Prometheus-Scrape-Timeout-Seconds", "1e9");
+      assertThat(value(r.body(), "probe_timeout_seconds")).isEqualTo(119.5);
+      assertThat(get("/probe?module=untimed&target=127.0.0.1:" + silent.port(),
+          "X-Prometheus-Scrape-Timeout-Seconds", "NaN").statusCode()).isEqualTo(400);
+    }
+  }
+
+  /**
+   * Issue 22 item 1: a probe went on after its client hung up (the JDK's server could not tell),
+   * so clients that leave could pile probes up to their deadlines. Now it ends at once.
+   */
+  @Test
+  void aClientThatHangsUpCancelsItsProbeWithinASecond() throws Exception {
+    start("modules:\n  untimed:\n    prober: tcp\n", Cidrs.ANY, 100, Resolver.system());
+    get("/-/healthy");
+    long fdsBefore = fds();
+    try (Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
+      List<java.net.Socket> clients = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", exporter.address().getPort());
+        clients.add(s);
+        s.getOutputStream().write(("GET /probe?module=untimed&target=127.0.0.1:" + silent.port()
+            + " HTTP/1.1\r\nHost: x\r\nX-Prometheus-Scrape-Timeout-Seconds: 1e9\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+      long end = System.nanoTime() + 5_000_000_000L;
+      while (exporter.inFlight() < 20 && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      assertThat(exporter.inFlight()).isEqualTo(20);
+      long t0 = System.nanoTime();
+      for (java.net.Socket s : clients) {
+        s.close();
+      }
+      while (exporter.inFlight() > 0 && System.nanoTime() - t0 < 5_000_000_000L) {
+        Thread.sleep(5);
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(exporter.inFlight()).isZero();
+      assertThat(ms).as("ms from hang-up to the last probe's end").isLessThan(1000);
+      String m = get("/metrics").body();
+      assertThat(value(m, "tcpdial_probes_in_flight")).isZero();
+      assertThat(value(m, "tcpdial_probes_total{module=\"untimed\",outcome=\"cancelled\"}"))
+          .isEqualTo(20);
+      System.out.printf("20 clients hung up mid-probe: every probe ended %d ms later%n", ms);
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (fds() > fdsBefore + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(fds()).isLessThanOrEqualTo(fdsBefore + 2);
   }
 }
