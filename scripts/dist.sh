@@ -67,7 +67,7 @@ app="$work/image/tcpdial"
 # functions): 5 MB less, and no unstripped binary in the .deb
 rm -f "$app/lib/libapplauncher.so"
 find "$app/lib/runtime" -type f | while read -r f; do
-  if [ "$(head -c 4 "$f" | tail -c 3)" = ELF ]; then strip --strip-unneeded --remove-section=.comment --remove-section=.note "$f"; fi
+  if [ "$(od -An -tx1 -N4 "$f" | tr -d ' \n')" = 7f454c46 ]; then strip --strip-unneeded --remove-section=.comment --remove-section=.note "$f"; fi
 done
 sed -e "s|@VERSION@|$version|" -e "s|@QUICK_FLAGS@|$TCPDIAL_QUICK_FLAGS|g" \
   -e "s|@SERVE_FLAGS@|$TCPDIAL_SERVE_FLAGS|g" scripts/dist-launcher.sh > "$app/bin/tcpdial"
