@@ -144,6 +144,11 @@ class ImageTest {
     // non-root, the labels, the entrypoint and command
     Run top = podman("top", name, "huser");
     assertThat(top.out().lines().skip(1).map(String::strip).toList()).containsExactly("65532");
+    // serve with the long-running flags and the exporter's archive made at build time
+    Run args = podman("top", name, "args");
+    assertThat(args.out()).contains("-XX:-TieredCompilation").contains("-Xmx64m")
+        .contains("-XX:SharedArchiveFile=/opt/tcpdial/lib/app/serve.jsa")
+        .doesNotContain("TieredStopAtLevel");
     JsonNode inspect = new ObjectMapper().readTree(podman("image", "inspect", image).out()).get(0);
     JsonNode config = inspect.path("Config");
     assertThat(config.path("User").asText()).isEqualTo("65532:65532");
