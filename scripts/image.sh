@@ -11,7 +11,7 @@
 # no apt or dpkg in the image), the suite and mirror those of this machine's apt sources; on it
 # the tarball of scripts/dist.sh goes to /opt/tcpdial. The image runs as user 65532 (tcpdial),
 # with a read-only root file system (its class-data archives are made here, at build time),
-# exposes 9115, and has the launcher as its entrypoint with `serve --listen [::]:9115` as its
+# exposes 9115, and has the launcher as its entrypoint with `serve --web.listen-address :9115` as its
 # command: `podman run IMAGE check HOST:PORT` runs a one-shot command instead.
 #   scripts/image.sh        (as root: mmdebstrap and chroot; ./mvnw -Pdist package runs it too)
 # Environment: TCPDIAL_IMAGE_NO_BUILD=1 uses the jar and tarball as they are;
@@ -107,7 +107,7 @@ port=$(
   done
 )
 unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$rootfs" \
-  /opt/tcpdial/bin/tcpdial serve --listen "127.0.0.1:$port" >"$work/train.log" 2>&1 &
+  /opt/tcpdial/bin/tcpdial serve --web.listen-address "127.0.0.1:$port" >"$work/train.log" 2>&1 &
 train=$!
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/-/healthy" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/probe?target=127.0.0.1:$port" >/dev/null \
@@ -154,7 +154,7 @@ jq -n --arg arch "$oci_arch" --arg diff "sha256:$diff_id" --arg c "$created" --a
     User: "65532:65532",
     Env: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent"],
     Entrypoint: ["/opt/tcpdial/bin/tcpdial"],
-    Cmd: ["serve", "--listen", "[::]:9115"],
+    Cmd: ["serve", "--web.listen-address", ":9115"],
     ExposedPorts: {"9115/tcp": {}},
     WorkingDir: "/",
     StopSignal: "SIGTERM",

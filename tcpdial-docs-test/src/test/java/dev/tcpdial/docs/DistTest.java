@@ -227,7 +227,7 @@ class DistTest {
 
   /**
    * ExecStart as systemd would run it, without systemd (none runs here): as user tcpdial, with
-   * /etc/default/tcpdial-serve's ARGS (its --listen moved to a free loopback port) and the cache
+   * /etc/default/tcpdial-serve's ARGS (its --web.listen-address moved to a free loopback port) and the cache
    * directory systemd would make; it serves /etc/tcpdial/serve.yml with the long-running flags,
    * reloads on SIGHUP, stops on SIGTERM with exit 0 and leaves its class-data archive in the cache.
    */
@@ -239,7 +239,7 @@ class DistTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    args = args.replaceAll("--listen \\S+", "--listen 127.0.0.1:" + port);
+    args = args.replaceAll("--web.listen-address \\S+", "--web.listen-address 127.0.0.1:" + port);
     assertThat(run(null, tmp, "sh", "-c", "install -d -m 0750 -o tcpdial -g tcpdial"
         + " /var/cache/tcpdial").code()).isZero();
     Path log = tmp.resolve("service.log");

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </pre>
  */
 class FederationTest {
-  static final Path ROOT = ReadmeSnippetsTest.ROOT;
+  static final Path ROOT = DocsSnippetsTest.ROOT;
   static final Path JAR = ROOT.resolve("tcpdial-cli/target/tcpdial.jar");
   static final String TARGET = "198.18.9.9";
   static final int PORT = 7100;
@@ -265,7 +265,7 @@ class FederationTest {
         String.valueOf(PORT));
     for (String v : List.of("a", "b")) {
       start(ns(v), tmp.resolve("serve-" + v + ".log"), java(), "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "serve", "--listen", "127.0.0.1:9115");
+          "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "serve", "--web.listen-address", "127.0.0.1:9115");
       prometheus(v, vantageConfig(v), v.equals("a") ? "198.18.2.2:9090" : "198.18.2.6:9090");
     }
     prometheus("g", globalConfig(), "127.0.0.1:9090");

@@ -174,9 +174,9 @@ class ImageTest {
     Run code = podman("wait", name);
     assertThat(code.out().strip()).isEqualTo("0");
     Run logs = podman("logs", name);
-    assertThat(logs.out() + logs.err()).contains("tcpdial serve: stopped");
-    assertThat((logs.out() + logs.err()).lines().filter(l -> !l.startsWith("tcpdial serve: ")))
-        .as("only serve's own lines: no JVM warning").isEmpty();
+    assertThat(logs.out() + logs.err()).contains("level=info msg=stopped");
+    assertThat((logs.out() + logs.err()).lines().filter(l -> !l.matches("ts=\\S+ level=\\w+ msg=.*")))
+        .as("only serve's own log lines (logfmt): no JVM warning").isEmpty();
     System.out.printf("image: serve stopped %.0f ms after SIGTERM%n", stopped);
   }
 
@@ -186,7 +186,7 @@ class ImageTest {
     String name = NS + "-target";
     List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name));
     cmd.addAll(runOptions());
-    cmd.addAll(List.of(image, "serve", "--listen", "127.0.0.1:9200"));
+    cmd.addAll(List.of(image, "serve", "--web.listen-address", "127.0.0.1:9200"));
     containers.add(name);
     assertThat(podman(cmd.toArray(String[]::new)).code()).isZero();
     String healthy = null;

@@ -66,7 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
  * shows the walk catches one.
  */
 class KubernetesManifestsTest {
-  static final Path DIR = ReadmeSnippetsTest.ROOT.resolve("deploy/kubernetes");
+  static final Path DIR = DocsSnippetsTest.ROOT.resolve("deploy/kubernetes");
   static final String VERSION = "0.1.0-SNAPSHOT";
 
   static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of(
@@ -237,8 +237,8 @@ class KubernetesManifestsTest {
     assertThat(pod.getSecurityContext().getRunAsUser()).as("the image's user").isEqualTo(65532L);
     Container c = pod.getContainers().getFirst();
     assertThat(c.getImage()).isEqualTo("tcpdial:" + VERSION);
-    assertThat(c.getArgs()).startsWith("serve").containsSubsequence("--config",
-        "/etc/tcpdial/serve.yml");
+    assertThat(c.getArgs()).startsWith("serve").containsSubsequence("--config.file",
+        "/etc/tcpdial/serve.yml").containsSubsequence("--web.listen-address", ":9115");
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Debian's prometheus package (scripts/setup-test-deps.sh); without it the promtool checks skip.
  */
 class PrometheusRulesTest {
-  static final Path ROOT = ReadmeSnippetsTest.ROOT;
+  static final Path ROOT = DocsSnippetsTest.ROOT;
   static final Path RULES = ROOT.resolve("deploy/prometheus/tcpdial.rules.yml");
   static final Path RULE_TESTS = ROOT.resolve("deploy/prometheus/tests/tcpdial.rules.test.yml");
   static final Path DASHBOARD = ROOT.resolve("deploy/grafana/tcpdial-dashboard.json");

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Linux, or no systemd package) those checks skip.
  */
 class ServiceUnitTest {
-  static final Path DEB = ReadmeSnippetsTest.ROOT.resolve("deploy/debian");
+  static final Path DEB = DocsSnippetsTest.ROOT.resolve("deploy/debian");
   static final Path UNIT = DEB.resolve("tcpdial-serve.service");
   /** The exposure score the unit must not exceed (systemd's scale: 0 safe to 10 exposed). */
   static final double MAX_EXPOSURE = 2.0;
@@ -110,7 +110,7 @@ class ServiceUnitTest {
   void theDefaultFileNamesTheShippedConfiguration() throws IOException {
     List<String> lines = Files.readAllLines(DEB.resolve("tcpdial-serve.default"));
     assertThat(lines).filteredOn(l -> l.startsWith("ARGS="))
-        .containsExactly("ARGS=\"--config /etc/tcpdial/serve.yml --listen 127.0.0.1:9115\"");
+        .containsExactly("ARGS=\"--config.file /etc/tcpdial/serve.yml --web.listen-address 127.0.0.1:9115\"");
   }
 
   @Test
