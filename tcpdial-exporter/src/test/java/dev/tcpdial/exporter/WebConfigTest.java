@@ -86,14 +86,14 @@ class WebConfigTest {
             + " bcrypt hash ($2y$10$ and 53 characters; htpasswd -nBC 10 \"\")"),
         Map.entry("basic_auth_users: [alice]\n", "w.yml: basic_auth_users: a mapping of fields"),
         Map.entry("rate_limit:\n  interval: soon\n",
-            "w.yml: rate_limit.interval: bad duration 'soon'"),
+            "w.yml: rate_limit.interval: time: invalid duration \"soon\""),
         Map.entry("a: &x [*x]\n", "w.yml: unknown field 'a' (known: basic_auth_users,"
             + " http_server_config, rate_limit, tls_server_config)"),
         Map.entry("[", "w.yml: not valid YAML:"));
     for (Map.Entry<String, String> c : cases.entrySet()) {
       assertThatThrownBy(() -> WebConfig.parse(c.getKey(), "w.yml", dir)).as(c.getKey())
           .isInstanceOf(WebConfig.Invalid.class)
-          .hasMessageStartingWith(c.getValue().replaceAll("'soon'$", ""))
+          .hasMessageStartingWith(c.getValue())
           .hasMessageNotContaining("\n");
     }
   }
