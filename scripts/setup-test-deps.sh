@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests use beyond the JDK; each check below names the tests it serves.
 # Needs root and apt-get; elsewhere it says what is missing and the affected tests skip.
+#   scripts/setup-test-deps.sh          what ./test uses
+#   scripts/setup-test-deps.sh --dist   and what ./mvnw -Pdist uses (./test -Pdist passes it):
+#                                       lintian, podman and runc, mmdebstrap, jq
 set -uo pipefail
 need=()
+if [ "${1:-}" = --dist ]; then
+  # DistTest's lintian of the .deb; scripts/image.sh (mmdebstrap, jq) and ImageTest (podman, runc:
+  # crun fails on this kind of machine's cgroups)
+  command -v lintian >/dev/null 2>&1 || need+=(lintian)
+  command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
+  command -v jq >/dev/null 2>&1 || need+=(jq)
+  command -v podman >/dev/null 2>&1 || need+=(podman)
+  command -v runc >/dev/null 2>&1 || need+=(runc)
+fi
 # iproute2: the network-namespace lab; a German locale with glibc's translations: outcome names
 # must not depend on the locale; groff: the manual page must render without a warning
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
@@ -11,8 +23,11 @@ command -v locale-gen >/dev/null 2>&1 || need+=(locales)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
 # PostgreSQL for the pgjdbc test of tcpdial-socketfactory (started by the test itself, on loopback)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
-# tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it
+# tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it;
+# promtool (same package) checks deploy/prometheus's rules and the dashboard's queries, and three
+# Prometheus federate two exporters (FederationTest); systemd-analyze verifies the service's unit
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
 # the exporter's real peers (RealPeersTest): OpenSSH's sshd (ssh_banner), ngIRCd (irc_banner),
 # Dovecot (IMAP STARTTLS, POP3S), Exim (SMTP STARTTLS), curl; each started by the test in a
