@@ -44,7 +44,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 # gives serve a descriptor limit with prlimit (util-linux)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
- reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
+# reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 # scripts/timing-under-load.sh keeps every CPU busy while the timing-sensitive tests run
 command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)
