@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -476,6 +477,11 @@ class RealPeersTest {
 
   /** Every series blackbox_exporter gave is in ours with its value; ours adds one per stage. */
   static Map<String, Double> agree(String module, String ours, String theirs) {
+    return agree(module, ours, theirs, Set.of());
+  }
+
+  /** As {@link #agree(String, String, String)}, but for the series named in {@code racy}. */
+  static Map<String, Double> agree(String module, String ours, String theirs, Set<String> racy) {
     Map<String, Double> o = PeerLab.series(ours);
     Map<String, Double> t = PeerLab.series(theirs);
     assertThat(t).as("blackbox_exporter's answer for %s:%n%s", module, theirs)
@@ -487,7 +493,8 @@ class RealPeersTest {
     }
     for (Map.Entry<String, Double> e : t.entrySet()) {
       String k = e.getKey();
-      if (k.equals("probe_duration_seconds") || k.equals("probe_dns_lookup_time_seconds")) {
+      if (k.equals("probe_duration_seconds") || k.equals("probe_dns_lookup_time_seconds")
+          || racy.contains(k)) {
         continue;
       }
       assertThat(comparable).as("%s: ours%n%s%ntheirs%n%s", module, ours, theirs)
@@ -569,7 +576,11 @@ class RealPeersTest {
     for (String m : List.of("rabbitmq_here", "rabbitmq_insecure_here")) {
       String ours = lab.probe(CASES, m, server + AMQPS, 10);
       String theirs = lab.probe(BLACKBOX_PORT, m, server + AMQPS, 10);
-      Map<String, Double> o = agree(m, ours, theirs);
+      // RabbitMQ answers the first send with its header and closes the connection; whether
+      // blackbox_exporter's next "\r" fails ("Failed to send", EPIPE or ECONNRESET) before it reads
+      // "AMQP" depends on when the peer's close arrives, so its probe_success changes from run to
+      // run on a busy machine. tcpdial reads what the peer answered before it closed (Dialogue).
+      Map<String, Double> o = agree(m, ours, theirs, Set.of("probe_success"));
       assertThat(o).as(ours).containsEntry("probe_success", 1.0)
           .containsEntry("probe_query_outcome{outcome=\"completed\",step=\"\"}", 1.0)
           .containsEntry("probe_tls_outcome{alert=\"\",outcome=\"established\"}", 1.0);
