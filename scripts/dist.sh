@@ -38,12 +38,12 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # The modules: what jdeps finds in the jar, plus those the exporter and the JVM metrics use
-# (jdk.httpserver, java.management, jdk.management) so a build with them keeps working. Not
+# (java.management, jdk.management) so a build with them keeps working. Not
 # java.desktop: Jackson refers to java.beans only for annotations it reads when present.
 found=$("$bin/jdeps" --multi-release "$(tcpdial_java_version "$JAVA_HOME")" --ignore-missing-deps --print-module-deps \
   "$jar" 2>/dev/null || true)
 [ -n "$found" ] || found=java.base
-modules=$(printf '%s\n' ${found//,/ } jdk.jfr jdk.unsupported jdk.httpserver java.management \
+modules=$(printf '%s\n' ${found//,/ } jdk.jfr jdk.unsupported java.management \
   jdk.management | grep -vx 'java.desktop' | sort -u | paste -sd, -)
 "$bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
   --strip-native-debug-symbols=exclude-debuginfo-files --compress=zip-9 --generate-cds-archive \
