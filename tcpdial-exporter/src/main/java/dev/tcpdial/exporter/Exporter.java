@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -109,7 +108,7 @@ public final class Exporter implements AutoCloseable {
   private volatile Continuous continuous;
   private volatile boolean stopping;
   private WebServer server;
-  private ExecutorService probes;
+  private ProbeThreads probes;
   private ExecutorService control;
 
   /**
@@ -174,11 +173,7 @@ public final class Exporter implements AutoCloseable {
     install(c, null);
     metrics.reloadOk.set(1);
     metrics.reloadTime.set((double) Instant.now().getEpochSecond());
-    // Platform threads, reused: a probe's blocking connect then waits in the kernel; on a virtual
-    // thread it parks and is woken through the JDK's poller, which measured 2-3x fewer /probe
-    // answers per second on this 2-core machine. --max-concurrent bounds the probes among them.
-    probes = Executors.newCachedThreadPool(Thread.ofPlatform().name("tcpdial-probe-", 0)
-        .daemon(true).factory());
+    probes = new ProbeThreads();
     control = WebServer.bounded("tcpdial-control");
     server.start();
     log.info("listening on " + hostPort(address()) + (server.tls() ? " (TLS)" : "") + ", "
@@ -212,6 +207,7 @@ public final class Exporter implements AutoCloseable {
     metrics.modules.labelValues("served").set(c.modules().size());
     metrics.modules.labelValues("not_served").set(c.notServed().size());
     config = c;
+    prober.prepareFor(c);
     continuous = new Continuous(c, prober, tm);
   }
 
@@ -672,7 +668,7 @@ public final class Exporter implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     server.close();
-    probes.shutdownNow();
+    probes.close();
     control.shutdownNow();
     prober.close();
   }

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,10 +52,24 @@ final class Prober implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   private final Executor resolving = Executors.newVirtualThreadPerTaskExecutor();
 
+  private final AtomicBoolean tlsWarm = new AtomicBoolean();
+
   Prober(Resolver resolver) {
     this.resolver = resolver;
-    Thread.ofVirtual().name("tcpdial-tls-warm-up").start(TlsStage::warmUp);
     Dialer.warmUpInBackground();
+  }
+
+  /**
+   * Loads the JDK's TLS client in the background the first time a configuration has a module
+   * that speaks TLS ({@code tls} or a {@code starttls} step), so that its first probe is not
+   * slowed by class loading; a configuration without one never pays its memory.
+   */
+  void prepareFor(Config c) {
+    boolean tls = c.modules().values().stream().anyMatch(m -> m.tls()
+        || m.queryResponse().stream().anyMatch(QueryStep::startTls));
+    if (tls && tlsWarm.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("tcpdial-tls-warm-up").start(TlsStage::warmUp);
+    }
   }
 
   /**
