@@ -1,0 +1,233 @@
+package dev.tcpdial.internal.window;
+
+import dev.tcpdial.Window;
+import dev.tcpdial.WindowStats;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * The size of a scan's window: congestion control for connects, after TCP's (RFC 5681: slow
+ * start, congestion avoidance, one cut per flight; RFC 7661: grow only a window that is used)
+ * and nmap's {@code ultra_scan} (a window of probes for the whole scan, grown by answers, halved
+ * when an answer shows that an earlier probe was lost).
+ *
+ * <p>What differs from both, and why:
+ *
+ * <ul>
+ *   <li><b>The window counts the probes whose answers are still expected</b>; the {@link
+ *       #ceiling()} counts every probe in flight (each holds a socket). A probe unanswered for the
+ *       answer time is parked: its SYN is long gone, like a segment TCP saw acknowledged, so it
+ *       leaves the window but keeps its socket until its timeout.
+ *   <li><b>Silence is not loss, and it is credited.</b> nmap grows its window only on answers
+ *       (scaled by how many it expected), so a range that never answers keeps it small: 5
+ *       targets a second by default. Here a probe that has had no answer for the answer time
+ *       ({@link StartRing}, the scan's own round-trip times) counts as one that ended as
+ *       expected: a silent range doubles the window every answer time, to the ceiling. A SYN lost
+ *       toward a target that would not have answered anyway changes no outcome.
+ *   <li><b>Loss is what would change an outcome</b>: a SYN or its answer dropped on this machine
+ *       or on the path, seen as one of the {@link Window.Signal}s. Each halves the window once per
+ *       flight: probes started before the last cut cannot cut it again, since they were sent
+ *       into the window that was too big (nmap's {@code last_drop}, TCP's recovery).
+ *   <li><b>Growth is fast in slow start</b> (one probe per probe that ended as expected: twice
+ *       the window per answer time) <b>and, after a cut and a recovery of {@value #RECOVERY_NANOS} ns, a sixteenth per round</b> rather than
+ *       TCP's one segment per round trip: a scan's window is thousands of probes and its round
+ *       is milliseconds, so Reno's linear growth would take minutes to reopen it.
+ *   <li><b>The ceiling is a hard limit</b> (descriptors, ephemeral ports, the caller's maximum),
+ *       and a refused socket or port lowers it to what was in flight then.
+ * </ul>
+ *
+ * <p>A fixed window ({@link Window#fixed}) ignores every signal but {@link
+ * Window.Signal#LOCAL_RESOURCES}, which halves it; it grows back by one per probe that ended,
+ * no sooner than 20 ms after the cut.
+ *
+ * <p>Not thread-safe: a scan calls it under one lock, its loops in batches. Time comes in as
+ * arguments on the {@code nanoTime} scale, so it runs in simulated time in tests.
+ */
+public final class WindowControl {
+  /** Growth per probe that ended as expected, after a cut (congestion avoidance). */
+  static final double AVOIDANCE_GAIN = 1.0 / 16;
+  /**
+   * After a cut the window does not grow for this long: the answers still coming in are those of
+   * the flight that was too big (TCP's recovery).
+   */
+  static final long RECOVERY_NANOS = 40_000_000L;
+  /** A fixed window cut for local reasons grows back no sooner than this. */
+  static final long RESTORE_PAUSE_NANOS = 20_000_000L;
+
+  private final boolean adaptive;
+  private final int asked; // a fixed window's size
+  private final IntConsumer observer;
+  private volatile int ceiling; // read by the loops without the lock
+  private double cwnd;
+  private double ssthresh;
+  private volatile int window; // read by the loops without the lock
+  private boolean cutYet;
+  private long lastCut;
+  private volatile long lastSignal;
+  private volatile boolean anySignal;
+  private int maxInFlight;
+  private final long[] cuts = new long[Window.Signal.values().length];
+
+  /**
+   * A controller for {@code w}, with {@code budget} (probes: the descriptor and port budget) as
+   * the default ceiling.
+   */
+  public WindowControl(Window w, int budget) {
+    this.adaptive = w.isAdaptive();
+    this.observer = w.observer();
+    int b = Math.max(1, budget);
+    if (adaptive) {
+      ceiling = w.max() > 0 ? Math.min(w.max(), b) : b;
+      asked = ceiling;
+      cwnd = Math.min(w.initial(), ceiling);
+    } else {
+      ceiling = w.max();
+      asked = w.max();
+      cwnd = asked;
+    }
+    ssthresh = ceiling; // unbounded slow start until the first cut
+    window = (int) cwnd;
+  }
+
+  /** The window now: probes that may be in flight. At least 1. */
+  public int window() {
+    return window;
+  }
+
+  /** The most the window may grow to now, and the most probes in flight in all. */
+  public int ceiling() {
+    return ceiling;
+  }
+
+  /**
+   * The most probes that may be in flight in all: the ceiling for an adaptive window (parked
+   * probes included), the window itself for a fixed one.
+   */
+  public int limit() {
+    return adaptive ? ceiling : window;
+  }
+
+  /**
+   * Of {@code inFlight} probes, those that count against the window: all of them for a fixed
+   * window; for an adaptive one, those not {@code parked} as silent.
+   */
+  public int young(int inFlight, int parked) {
+    return adaptive ? inFlight - parked : inFlight;
+  }
+
+  /** True for an adaptive window. */
+  public boolean adaptive() {
+    return adaptive;
+  }
+
+  /**
+   * True when a signal came at or after {@code sinceNanos}: a probe started then and not answered
+   * may have been lost rather than unanswered. Any thread.
+   */
+  public boolean signalSince(long sinceNanos) {
+    return anySignal && lastSignal - sinceNanos >= 0;
+  }
+
+  /**
+   * {@code n} probes ended as expected (answered within the answer time, or silent past it) while
+   * {@code young} probes counted against the window and {@code inFlight} were in flight in all.
+   * Grows an adaptive window only when at least half of it is in use (RFC 7661): a window that is
+   * not the limit proves nothing about a bigger one. A fixed window cut for local reasons grows
+   * back by {@code ended}.
+   */
+  public void acked(int n, int ended, int young, int inFlight, long nowNanos) {
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    if (!adaptive) {
+      if (window < asked && ended > 0 && (!cutYet || nowNanos - lastCut >= RESTORE_PAUSE_NANOS)) {
+        cwnd = Math.min(asked, cwnd + ended);
+        publish();
+      }
+      return;
+    }
+    if (n <= 0 || (young * 2 < window && inFlight < ceiling)) {
+      return; // used neither to half nor to the ceiling
+    }
+    if (cutYet && nowNanos - lastCut < RECOVERY_NANOS) {
+      return; // recovering
+    }
+    double c = cwnd;
+    int left = n;
+    if (c < ssthresh) {
+      int slow = (int) Math.min(left, Math.ceil(ssthresh - c));
+      c += slow;
+      left -= slow;
+    }
+    if (left > 0) {
+      c += left * AVOIDANCE_GAIN;
+    }
+    cwnd = Math.min(c, ceiling);
+    publish();
+  }
+
+  /**
+   * {@code signal} said that probes are being lost. {@code sentNanos} is when the probe that
+   * showed it was started (for a kernel counter: when the packets it counted may have left at the
+   * earliest); a probe sent before the last cut belongs to the flight that was cut already.
+   * Returns true when the window was cut.
+   */
+  public boolean signal(Window.Signal signal, long sentNanos, long nowNanos, int inFlight) {
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    if (!adaptive && signal != Window.Signal.LOCAL_RESOURCES) {
+      return false;
+    }
+    lastSignal = nowNanos;
+    anySignal = true;
+    if (adaptive && signal == Window.Signal.LOCAL_RESOURCES && inFlight > 0) {
+      // this process or this kernel could not hold one more: never try that many again
+      ceiling = Math.max(1, Math.min(ceiling, inFlight));
+      ssthresh = Math.min(ssthresh, ceiling);
+    }
+    if (cutYet && sentNanos - lastCut < 0) {
+      if (cwnd > ceiling) {
+        cwnd = ceiling;
+        publish();
+      }
+      return false;
+    }
+    cwnd = Math.max(1, Math.min(cwnd, ceiling) / 2);
+    ssthresh = Math.max(1, cwnd);
+    cutYet = true;
+    lastCut = nowNanos;
+    cuts[signal.ordinal()]++;
+    publish();
+    return true;
+  }
+
+  /** How often each signal cut the window. */
+  public Map<Window.Signal, Long> cuts() {
+    Map<Window.Signal, Long> m = new EnumMap<>(Window.Signal.class);
+    for (Window.Signal s : Window.Signal.values()) {
+      if (cuts[s.ordinal()] > 0) {
+        m.put(s, cuts[s.ordinal()]);
+      }
+    }
+    return m;
+  }
+
+  /** The most probes reported in flight at once. */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
+  /** The run's figures, from the probes' starts ({@code starts}) and what this saw. */
+  public WindowStats stats(long probed, WindowHistogram starts, long retried) {
+    int now = window;
+    return new WindowStats(probed, starts.count() == 0 ? now : starts.min(),
+        starts.count() == 0 ? now : starts.median(), starts.count() == 0 ? now : starts.max(),
+        ceiling, maxInFlight, retried, cuts());
+  }
+
+  private void publish() {
+    int w = (int) Math.max(1, Math.min(cwnd, ceiling));
+    if (w != window) {
+      window = w;
+      observer.accept(w);
+    }
+  }
+}
