@@ -218,8 +218,9 @@ class InputStreamingTest {
   }
 
   /**
-   * Under {@code ulimit -n 160} the window is what the limit leaves after the descriptors open,
-   * not a quarter of it (was 28; 1 at 130 and below), and the scan meets no EMFILE.
+   * Under {@code ulimit -n 160} the adaptive window's ceiling is what the limit leaves after the
+   * descriptors open, not a quarter of it (was 28; 1 at 130 and below), and the scan meets no
+   * EMFILE.
    */
   @Test
   void theWindowFollowsTheDescriptorLimit() throws Exception {
@@ -238,7 +239,7 @@ class InputStreamingTest {
       }
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       JsonNode summary = Cli.JSON.readTree(last).get("summary");
-      int window = summary.get("concurrency").asInt();
+      int window = summary.get("window").get("ceiling").asInt();
       System.out.printf("ulimit -n %d: window %d%n", limit, window);
       assertThat(rows).isEqualTo(3001);
       // at most 55 descriptors open at the start (a JVM has ~20 of its own and stdio, and this one
