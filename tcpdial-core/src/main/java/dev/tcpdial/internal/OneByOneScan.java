@@ -84,6 +84,7 @@ final class OneByOneScan {
               int young = control.young(inFlight, feedback.parked()); // before this credit
               int acks = feedback.takeAcks(now);
               control.acked(acks, feedback.takeEnded(), young, inFlight, now);
+              control.parked(feedback.parked());
             }
             if (watch != null && now - nextSample >= 0) {
               nextSample = now + SAMPLE_NANOS;
@@ -178,7 +179,7 @@ final class OneByOneScan {
   private void start(Target t, int tries) {
     long now = clock.nanoTime();
     synchronized (control) {
-      starts.record(control.window());
+      starts.record(control.size());
       feedback.started(now);
     }
     CompletableFuture<DialResult> f = probeAsync.apply(t);

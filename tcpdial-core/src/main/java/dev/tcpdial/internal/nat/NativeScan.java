@@ -242,6 +242,14 @@ final class NativeScan {
     return n;
   }
 
+  private int parked() {
+    int n = 0;
+    for (Pump p : pumps) {
+      n += p.parkedView;
+    }
+    return n;
+  }
+
   /** A probe to start again: the target and the tries it has had. */
   private record Retry(Target target, int tries) {}
 
@@ -268,6 +276,7 @@ final class NativeScan {
     int inFlight;
     volatile int inFlightView;
     volatile int youngView; // of those, not parked as silent
+    volatile int parkedView;
     int waitingRetries; // retries whose pause has not passed
     long lastFlush;
     long delivered; // read by the feeder after the latch
@@ -362,7 +371,7 @@ final class NativeScan {
     }
 
     private void start(Target t, int tried) {
-      starts.record(control.window());
+      starts.record(control.size());
       InetAddress a = t.literal().orElse(null);
       if (a == null || !usable(a) || loop.closing()) {
         inFlight++;
@@ -479,9 +488,12 @@ final class NativeScan {
       int acks = feedback.takeAcks(now);
       int ended = feedback.takeEnded();
       lastFlush = now;
-      if (acks > 0 || ended > 0) {
+      int parkedBefore = parkedView;
+      parkedView = feedback.parked();
+      if (acks > 0 || ended > 0 || parkedView != parkedBefore) {
         synchronized (control) {
           control.acked(acks, ended, young(), inFlight(), now);
+          control.parked(parked());
         }
       }
       youngView = control.young(inFlight, feedback.parked());

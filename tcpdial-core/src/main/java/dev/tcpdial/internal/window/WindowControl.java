@@ -62,6 +62,8 @@ public final class WindowControl {
   private double cwnd;
   private double ssthresh;
   private volatile int window; // read by the loops without the lock
+  private int parked; // probes parked as silent, as last reported
+  private int shown; // what the observer was told last
   private boolean cutYet;
   private long lastCut;
   private volatile long lastSignal;
@@ -88,11 +90,30 @@ public final class WindowControl {
     }
     ssthresh = ceiling; // unbounded slow start until the first cut
     window = (int) cwnd;
+    shown = window;
   }
 
-  /** The window now: probes that may be in flight. At least 1. */
+  /**
+   * The window now: probes that may be in flight besides those parked as silent (for a fixed
+   * window: in all). At least 1.
+   */
   public int window() {
     return window;
+  }
+
+  /**
+   * Probes that may be in flight now in all: the window and the probes parked as silent, within
+   * the ceiling. This is the size a scan reports (its minimum, median and maximum, and the
+   * observer's value).
+   */
+  public int size() {
+    return adaptive ? (int) Math.min(ceiling, (long) window + parked) : window;
+  }
+
+  /** {@code parked} probes are parked as silent now, all loops together. */
+  public void parked(int parked) {
+    this.parked = Math.max(0, parked);
+    publish();
   }
 
   /** The most the window may grow to now, and the most probes in flight in all. */
@@ -217,17 +238,18 @@ public final class WindowControl {
 
   /** The run's figures, from the probes' starts ({@code starts}) and what this saw. */
   public WindowStats stats(long probed, WindowHistogram starts, long retried) {
-    int now = window;
+    int now = size();
     return new WindowStats(probed, starts.count() == 0 ? now : starts.min(),
         starts.count() == 0 ? now : starts.median(), starts.count() == 0 ? now : starts.max(),
         ceiling, maxInFlight, retried, cuts());
   }
 
   private void publish() {
-    int w = (int) Math.max(1, Math.min(cwnd, ceiling));
-    if (w != window) {
-      window = w;
-      observer.accept(w);
+    window = (int) Math.max(1, Math.min(cwnd, ceiling));
+    int size = size();
+    if (size != shown) {
+      shown = size;
+      observer.accept(size);
     }
   }
 }

@@ -88,22 +88,23 @@ final class SimScan {
         int young = control.young(inFlight[0], fb.parked()); // before this credit parks some
         int acks = fb.takeAcks(ns);
         control.acked(acks, fb.takeEnded(), young, inFlight[0], ns);
+        control.parked(fb.parked());
       }
       if (now % 25 == 0 && drops[0] > lastSampledDrops[0]) {
         lastSampledDrops[0] = drops[0];
         control.signal(Window.Signal.INPUT_QUEUE_DROPS, ns - 25 * MS, ns, inFlight[0]);
       }
       if (now % 100 == 0) {
-        windows.add(control.window());
+        windows.add(control.size());
         if (Boolean.getBoolean("sim.debug")) {
           System.out.println(now + " window " + control.window() + " inFlight " + inFlight[0]
               + " parked " + fb.parked() + " reported " + reported + " next " + next);
         }
       }
-      maxWindow = Math.max(maxWindow, control.window());
+      maxWindow = Math.max(maxWindow, control.size());
       if (reported == targets.count()) {
         return new Run(now, windows, timeoutsOfAnswering, answers, timeouts, retried, drops[0],
-            control.cuts(), maxWindow, control.window());
+            control.cuts(), maxWindow, control.size());
       }
       if (now - tickStart >= neck.tickMillis()) {
         tickStart = now;
