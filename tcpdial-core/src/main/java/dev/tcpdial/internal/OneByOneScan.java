@@ -178,9 +178,11 @@ final class OneByOneScan {
 
   private void start(Target t, int tries) {
     long now = clock.nanoTime();
+    int net = t.literal().map(Feedback::network).orElse(0);
+    boolean parkable;
     synchronized (control) {
       starts.record(control.size());
-      feedback.started(now);
+      parkable = feedback.started(now, net);
     }
     CompletableFuture<DialResult> f = probeAsync.apply(t);
     running.add(f);
@@ -188,19 +190,18 @@ final class OneByOneScan {
       running.remove(f);
       DialResult r = res != null ? res : new DialResult(t, Outcome.CANCELLED, null, null, null,
           Duration.ZERO, Duration.ZERO, List.of(), Mode.ASYNC, Engine.JDK, List.of());
-      ended(t, tries, r);
+      ended(t, tries, parkable, r);
     });
   }
 
-  private void ended(Target t, int tries, DialResult r) {
+  private void ended(Target t, int tries, boolean parkable, DialResult r) {
     long now = clock.nanoTime();
     boolean report;
     synchronized (control) {
-      int net = r.remote() != null ? Feedback.network(r.remote().getAddress())
-          : t.literal().map(Feedback::network).orElse(0);
+      int net = t.literal().map(Feedback::network).orElse(0);
       Feedback.Next next = r.outcome() == Outcome.CANCELLED ? Feedback.Next.REPORT
           : feedback.ended(r.outcome(), r.errno() == null ? 0 : r.errno().number(),
-              r.elapsed().toNanos(), tries, net, now);
+              r.elapsed().toNanos(), tries, net, parkable, now);
       inFlight--;
       report = next == Feedback.Next.REPORT;
       if (next == Feedback.Next.RETRY) {

@@ -269,6 +269,7 @@ final class NativeScan {
     Target[] byCookie = new Target[16];
     InetSocketAddress[] remotes = new InetSocketAddress[16];
     byte[] tries = new byte[16];
+    boolean[] parkable = new boolean[16];
     int[] nets = new int[16];
     int[] free = new int[16];
     int freeTop;
@@ -391,7 +392,7 @@ final class NativeScan {
       nets[c] = Feedback.network(a);
       inFlight++;
       long now = clock.nanoTime();
-      feedback.started(now);
+      parkable[c] = feedback.started(now, nets[c]);
       long deadline = Deadline.nanosAfter(now, timeoutNanos);
       loop.submit(a, t.port(), deadline, c, this); // may complete at once, re-entering below
     }
@@ -405,6 +406,7 @@ final class NativeScan {
         byCookie = Arrays.copyOf(byCookie, cap);
         remotes = Arrays.copyOf(remotes, cap);
         tries = Arrays.copyOf(tries, cap);
+        parkable = Arrays.copyOf(parkable, cap);
         nets = Arrays.copyOf(nets, cap);
         free = Arrays.copyOf(free, cap);
       }
@@ -440,7 +442,7 @@ final class NativeScan {
       inFlight--;
       long now = clock.nanoTime();
       Feedback.Next next = stopped ? Feedback.Next.REPORT
-          : feedback.ended(outcome, errno, elapsedNanos, tried, net, now);
+          : feedback.ended(outcome, errno, elapsedNanos, tried, net, parkable[cookie], now);
       switch (next) {
         case RETRY -> {
           retried++;

@@ -18,8 +18,9 @@ import dev.tcpdial.Window;
  *       no loss, nor a reason to grow).
  *   <li>Our own timeout is silence and is reported, unless a signal came while the probe was in
  *       flight and the scan has had answers (a range that never answers has nothing to lose):
- *       then its SYN may have been the one lost, and it is tried again at once (adaptive windows only, at most {@value
- *       #SUSPECT_TRIES} tries in all).
+ *       then its SYN may have been the one lost, and it is tried again at once (adaptive
+ *       windows only, at most {@value #SUSPECT_TRIES} tries in all, and a third only once a
+ *       second has been answered).
  * </ul>
  */
 public final class Feedback {
@@ -55,6 +56,7 @@ public final class Feedback {
   private final java.util.function.LongPredicate signalSince;
   private int acks;
   private int ended;
+  private int answeredTry; // the most tries before an answer came
 
   /**
    * Feedback for a window that is {@code adaptive} or not, raising signals into {@code sink};
@@ -73,9 +75,16 @@ public final class Feedback {
     return NetworkRtts.key(a);
   }
 
-  /** A probe started at {@code nowNanos}. */
-  public void started(long nowNanos) {
-    ring.started(nowNanos);
+  /**
+   * A probe to network {@code network} started at {@code nowNanos}. True when it may be parked
+   * as silent ({@link NetworkRtts#started}); the engine hands that back to {@link #ended}.
+   */
+  public boolean started(long nowNanos, int network) {
+    boolean parkable = rtts.started(network);
+    if (parkable) {
+      ring.started(nowNanos);
+    }
+    return parkable;
   }
 
   /** The pause before try {@code tries} (1, 2, ...) of a probe that failed for a local reason. */
@@ -85,12 +94,15 @@ public final class Feedback {
 
   /**
    * A probe to network {@code network} ended with {@code outcome} and {@code errno} (0: none)
-   * after {@code elapsedNanos}, at {@code nowNanos}, having been tried {@code tries} times before.
+   * after {@code elapsedNanos}, at {@code nowNanos}, having been tried {@code tries} times before;
+   * {@code parkable} is what {@link #started} said of it.
    */
   public Next ended(Outcome outcome, int errno, long elapsedNanos, int tries, int network,
-      long nowNanos) {
+      boolean parkable, long nowNanos) {
     long sent = nowNanos - elapsedNanos;
-    ring.ended(sent);
+    if (parkable) {
+      ring.ended(sent);
+    }
     ended++;
     if (outcome == Outcome.LOCAL_RESOURCES || outcome == Outcome.NO_LOCAL_ADDRESS
         || errno == EAGAIN) {
@@ -100,10 +112,15 @@ public final class Feedback {
     if (outcome == Outcome.TIMEOUT && errno == 0) {
       // the network's own answers would be the better evidence, but a burst can lose every SYN
       // to one network: any answer of the scan says that its targets are not all silent
-      return adaptive && tries + 1 < SUSPECT_TRIES && signalSince.test(sent)
-          && (rtts.answers(network) || rtts.anyAnswers()) ? Next.RETRY : Next.REPORT;
+      // A try beyond the second only once a second try has been answered (nmap's
+      // max_successful_tryno): where tries are never answered the loss is not passing, and
+      // more of them only add to it.
+      return adaptive && tries + 1 < SUSPECT_TRIES && tries <= answeredTry
+          && signalSince.test(sent) && (rtts.answers(network) || rtts.anyAnswers())
+          ? Next.RETRY : Next.REPORT;
     }
     if (answered(outcome)) {
+      answeredTry = Math.max(answeredTry, tries);
       if (NetworkRtts.afterRetransmission(elapsedNanos)) {
         if (adaptive && rtts.late(network, elapsedNanos)) {
           sink.signal(Window.Signal.LATE_ANSWERS, sent, nowNanos);

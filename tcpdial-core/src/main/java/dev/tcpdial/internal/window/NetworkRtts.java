@@ -10,7 +10,7 @@ import java.net.InetAddress;
  * waits before it calls a probe silent).
  *
  * <p>Bounded: {@value #SLOTS} networks in a direct-mapped table (a network that collides with
- * another replaces it; it has only to be seen again), 12 bytes each. Not thread-safe: one loop's.
+ * another replaces it; it has only to be seen again), 17 bytes each. Not thread-safe: one loop's.
  */
 public final class NetworkRtts {
   /** The kernel's first SYN retransmission ({@code TCP_TIMEOUT_INIT}, RFC 6298's 1 s). */
@@ -24,8 +24,10 @@ public final class NetworkRtts {
   static final int SLOTS = 4096;
 
   private final int[] keys = new int[SLOTS];
-  private final int[] minMicros = new int[SLOTS]; // 0: the slot is empty
+  private final int[] starts = new int[SLOTS]; // 0: the slot is empty
   private final int[] answers = new int[SLOTS];
+  private final int[] minMicros = new int[SLOTS]; // 0: no answer yet
+  private final boolean[] lossy = new boolean[SLOTS]; // an answer came to a retransmitted SYN
   private long srtt = -1;
   private long rttvar;
 
@@ -47,20 +49,53 @@ public final class NetworkRtts {
     return (h ^ (h >>> 16)) & (SLOTS - 1);
   }
 
+  /** The slot of {@code key}, taken over from another network if need be. */
+  private int claim(int key) {
+    int i = slot(key);
+    if (starts[i] == 0 || keys[i] != key) {
+      keys[i] = key;
+      starts[i] = 0;
+      answers[i] = 0;
+      minMicros[i] = 0;
+      lossy[i] = false;
+    }
+    return i;
+  }
+
+  private int find(int key) {
+    int i = slot(key);
+    return starts[i] != 0 && keys[i] == key ? i : -1;
+  }
+
+  /**
+   * A probe to network {@code key} starts. True when it may be parked as silent once it has gone
+   * unanswered for the answer time: its network has answered fewer than half of the probes
+   * started to it (a network that answers nearly everything, as one host's closed ports do, is
+   * more likely to have lost a probe than to have a silent one, so its unanswered probes keep
+   * their place in the window until they end), and it has never answered a retransmitted SYN
+   * late ({@link #late}: its silence is known to hold losses).
+   */
+  public boolean started(int key) {
+    int i = claim(key);
+    if (starts[i] < Integer.MAX_VALUE / 2) {
+      starts[i]++;
+    } else { // keep the ratio, not the count
+      starts[i] /= 2;
+      answers[i] /= 2;
+    }
+    return answers[i] * 2 < starts[i] && !lossy[i];
+  }
+
   /**
    * An answer from network {@code key} that took {@code rttNanos}, and did not come after a
    * retransmission (those say nothing of the network's round trip, as Karn's rule has it).
    */
   public void answered(int key, long rttNanos) {
-    int i = slot(key);
+    int i = find(key);
     int micros = (int) Math.max(1, Math.min(Integer.MAX_VALUE, rttNanos / 1000));
-    if (minMicros[i] == 0 || keys[i] != key) {
-      keys[i] = key;
-      minMicros[i] = micros;
-      answers[i] = 1;
-    } else {
-      minMicros[i] = Math.min(minMicros[i], micros);
-      answers[i] = answers[i] == Integer.MAX_VALUE ? answers[i] : answers[i] + 1;
+    if (i >= 0) {
+      minMicros[i] = minMicros[i] == 0 ? micros : Math.min(minMicros[i], micros);
+      answers[i] = Math.min(starts[i], answers[i] + 1);
     }
     if (srtt < 0) {
       srtt = rttNanos;
@@ -78,8 +113,8 @@ public final class NetworkRtts {
 
   /** True when network {@code key} has answered a probe of this scan (as far as the table knows). */
   public boolean answers(int key) {
-    int i = slot(key);
-    return minMicros[i] != 0 && keys[i] == key;
+    int i = find(key);
+    return i >= 0 && minMicros[i] != 0;
   }
 
   /**
@@ -91,9 +126,13 @@ public final class NetworkRtts {
     if (elapsedNanos < RETRANSMITTED_AFTER_NANOS) {
       return false;
     }
-    int i = slot(key);
-    long usual = minMicros[i] != 0 && keys[i] == key ? minMicros[i] * 1000L : srtt;
-    return usual >= 0 && usual < SYN_RTO_NANOS / 4 && elapsedNanos > 2 * usual;
+    int i = find(key);
+    long usual = i >= 0 && minMicros[i] != 0 ? minMicros[i] * 1000L : srtt;
+    boolean late = usual >= 0 && usual < SYN_RTO_NANOS / 4 && elapsedNanos > 2 * usual;
+    if (late && i >= 0) {
+      lossy[i] = true;
+    }
+    return late;
   }
 
   /** True when {@code elapsedNanos} came after a retransmission of the SYN, whatever the network. */

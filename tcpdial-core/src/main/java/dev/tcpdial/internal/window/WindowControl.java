@@ -211,13 +211,21 @@ public final class WindowControl {
       }
       return false;
     }
-    cwnd = Math.max(1, Math.min(cwnd, ceiling) / 2);
+    // Only a local failure takes the window below where it started: a drop that goes on at 16
+    // probes is not theirs to stop (a listener that never accepts, a path that drops anyway)
+    double floor = signal == Window.Signal.LOCAL_RESOURCES ? 1 : Math.min(floor(), ceiling);
+    cwnd = Math.max(floor, Math.min(cwnd, ceiling) / 2);
     ssthresh = Math.max(1, cwnd);
     cutYet = true;
     lastCut = nowNanos;
     cuts[signal.ordinal()]++;
     publish();
     return true;
+  }
+
+  /** Where an adaptive window starts, and the least a loss signal cuts it to. */
+  private int floor() {
+    return Window.DEFAULT_INITIAL;
   }
 
   /** How often each signal cut the window. */

@@ -38,7 +38,8 @@ final class SimScan {
       int reportedAnswers, int reportedTimeouts, long retries, long drops,
       java.util.Map<Window.Signal, Long> cuts, int maxWindow, int finalWindow) {}
 
-  private record Probe(int target, int tries, long startMs, long endMs, boolean answer) {}
+  private record Probe(int target, int tries, long startMs, long endMs, boolean answer,
+      boolean parkable) {}
 
   static Run run(Window window, int budget, Targets targets, long timeoutMs, Bottleneck neck,
       int maxMillis) {
@@ -68,7 +69,7 @@ final class SimScan {
         long elapsed = (p.endMs - p.startMs) * MS;
         Outcome o = p.answer ? Outcome.REFUSED : Outcome.TIMEOUT;
         Feedback.Next n = fb.ended(o, p.answer ? 111 : 0, elapsed, p.tries, targets.network(p.target),
-            ns);
+            p.parkable, ns);
         if (n == Feedback.Next.RETRY) {
           retried++;
           retries.add(new int[] {p.target, p.tries + 1});
@@ -117,7 +118,7 @@ final class SimScan {
         int t = r != null ? r[0] : next++;
         int tries = r != null ? r[1] : 0;
         inFlight[0]++;
-        fb.started(ns);
+        boolean parkable = fb.started(ns, targets.network(t));
         int rtt = targets.rttMillis(t);
         // the SYN and, 1 s and 3 s later, its retransmissions: the first that passes the queue
         long answerAt = Long.MAX_VALUE;
@@ -138,7 +139,7 @@ final class SimScan {
           }
         }
         long end = Math.min(answerAt, now + timeoutMs);
-        running.add(new Probe(t, tries, now, end, end == answerAt));
+        running.add(new Probe(t, tries, now, end, end == answerAt, parkable));
       }
     }
     throw new AssertionError("the simulated scan did not end in " + maxMillis + " ms");

@@ -168,30 +168,68 @@ class WindowControlTest {
         c::signalSince, 0);
     int answering = 7;
     int silentNet = 9;
-    fb.started(0);
+    boolean park = fb.started(0, answering);
     c.signal(Window.Signal.INPUT_QUEUE_DROPS, 0, MS / 2, 100);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, silentNet, 1_000 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, silentNet, true, 1_000 * MS))
         .as("a signal, but no answer yet: silence").isEqualTo(Feedback.Next.REPORT);
-    assertThat(fb.ended(Outcome.REFUSED, 111, MS, 0, answering, MS)).isEqualTo(Feedback.Next.REPORT);
+    fb.started(1_000 * MS, answering);
+    assertThat(fb.ended(Outcome.REFUSED, 111, MS, 0, answering, park, 1_001 * MS))
+        .isEqualTo(Feedback.Next.REPORT);
     // no signal since it started: a timeout is silence
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, 1_010 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 2_010 * MS))
         .isEqualTo(Feedback.Next.REPORT);
-    c.signal(Window.Signal.INPUT_QUEUE_DROPS, 1_100 * MS, 1_200 * MS, 100);
-    // started before the signal, in a network that answers: suspect
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, 2_000 * MS))
+    c.signal(Window.Signal.INPUT_QUEUE_DROPS, 2_100 * MS, 2_200 * MS, 100);
+    // started before the signal, in a scan that has answers: suspect, and tried a second time
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_000 * MS))
         .isEqualTo(Feedback.Next.RETRY);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, 2_000 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, silentNet, true, 3_000 * MS))
+        .as("a network that never answered, in a scan that has").isEqualTo(Feedback.Next.RETRY);
+    // a third try only once a second try has been answered (nmap's max_successful_tryno)
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, true, 3_000 * MS))
+        .isEqualTo(Feedback.Next.REPORT);
+    fb.ended(Outcome.REFUSED, 111, MS, 1, answering, true, 3_000 * MS);
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, true, 3_000 * MS))
         .isEqualTo(Feedback.Next.RETRY);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 2, answering, 2_000 * MS))
+    fb.ended(Outcome.REFUSED, 111, MS, 3, answering, true, 3_000 * MS);
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 2, answering, true, 3_000 * MS))
         .isEqualTo(Feedback.Next.RETRY);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 3, answering, 2_000 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 3, answering, true, 3_000 * MS))
         .as("four tries in all").isEqualTo(Feedback.Next.REPORT);
-    // a network that never answered, in a scan that has answers: suspect too
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, silentNet, 2_000 * MS))
-        .isEqualTo(Feedback.Next.RETRY);
     // started after the last signal: silence
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, 2_300 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_300 * MS))
         .isEqualTo(Feedback.Next.REPORT);
+  }
+
+  @Test
+  void aNetworkThatAnswersNearlyEverythingKeepsItsUnansweredProbesInTheWindow() {
+    WindowControl c = new WindowControl(Window.adaptive(), 10_000);
+    Feedback fb = new Feedback(true, (s, sent, now) -> c.signal(s, sent, now, 100),
+        c::signalSince, 0);
+    // one host's closed ports: every probe answered at once
+    for (int i = 0; i < 100; i++) {
+      boolean park = fb.started(i * 1_000L, 5);
+      fb.ended(Outcome.REFUSED, 111, 10_000, 0, 5, park, i * 1_000L + 10_000);
+    }
+    assertThat(fb.started(MS, 5)).as("unanswered, it is more likely lost than silent").isFalse();
+    assertThat(fb.takeAcks(500 * MS)).isEqualTo(100); // the answers, and no silence credit
+    assertThat(fb.parked()).isZero();
+    // a sparse network: its unanswered probes are parked once the answer time has passed
+    for (int i = 0; i < 10; i++) {
+      fb.started(600 * MS, 6);
+    }
+    assertThat(fb.takeAcks(700 * MS)).isEqualTo(10);
+    assertThat(fb.parked()).isEqualTo(10);
+  }
+
+  @Test
+  void aLossCutNeverTakesTheWindowBelowWhereItStarted() {
+    WindowControl c = new WindowControl(Window.adaptive(), 10_000);
+    for (int i = 0; i < 20; i++) {
+      c.signal(Window.Signal.LISTEN_QUEUE_DROPS, i * 100 * MS, i * 100 * MS + MS, 16);
+    }
+    assertThat(c.window()).isEqualTo(Window.DEFAULT_INITIAL);
+    c.signal(Window.Signal.LOCAL_RESOURCES, 3_000 * MS, 3_001 * MS, 16);
+    assertThat(c.window()).isEqualTo(8);
   }
 
   @Test
@@ -200,12 +238,12 @@ class WindowControlTest {
     Feedback fb = new Feedback(false, (s, sent, now) -> c.signal(s, sent, now, 10),
         c::signalSince, 0);
     for (int tries = 0; tries < Window.LOCAL_RETRIES; tries++) {
-      assertThat(fb.ended(Outcome.LOCAL_RESOURCES, 24, MS, tries, 1, 2 * MS))
+      assertThat(fb.ended(Outcome.LOCAL_RESOURCES, 24, MS, tries, 1, true, 2 * MS))
           .isEqualTo(Feedback.Next.RETRY_LATER);
     }
-    assertThat(fb.ended(Outcome.LOCAL_RESOURCES, 24, MS, 3, 1, 2 * MS))
+    assertThat(fb.ended(Outcome.LOCAL_RESOURCES, 24, MS, 3, 1, true, 2 * MS))
         .isEqualTo(Feedback.Next.REPORT);
-    assertThat(fb.ended(Outcome.ERROR, 11, MS, 0, 1, 2 * MS)).as("EAGAIN")
+    assertThat(fb.ended(Outcome.ERROR, 11, MS, 0, 1, true, 2 * MS)).as("EAGAIN")
         .isEqualTo(Feedback.Next.RETRY_LATER);
     assertThat(Feedback.pauseNanos(2)).isEqualTo(2 * Feedback.LOCAL_PAUSE_NANOS);
     assertThat(c.cuts()).containsEntry(Window.Signal.LOCAL_RESOURCES, 1L); // one flight
@@ -216,11 +254,14 @@ class WindowControlTest {
     WindowControl c = new WindowControl(Window.adaptive(), 10_000);
     Feedback fb = new Feedback(true, (s, sent, now) -> c.signal(s, sent, now, 100),
         c::signalSince, 0);
-    fb.ended(Outcome.REFUSED, 111, 2 * MS, 0, 1, 10 * MS); // network 1: 2 ms
-    fb.ended(Outcome.REFUSED, 111, 700 * MS, 0, 2, 710 * MS); // network 2: 700 ms (a long path)
-    fb.ended(Outcome.REFUSED, 111, 1_300 * MS, 0, 2, 2_000 * MS);
+    for (int net : new int[] {1, 2, 2, 1}) {
+      fb.started(0, net);
+    }
+    fb.ended(Outcome.REFUSED, 111, 2 * MS, 0, 1, true, 10 * MS); // network 1: 2 ms
+    fb.ended(Outcome.REFUSED, 111, 700 * MS, 0, 2, true, 710 * MS); // network 2: a long path
+    fb.ended(Outcome.REFUSED, 111, 1_300 * MS, 0, 2, true, 2_000 * MS);
     assertThat(c.cuts()).isEmpty();
-    fb.ended(Outcome.REFUSED, 111, 1_002 * MS, 0, 1, 2_000 * MS);
+    fb.ended(Outcome.REFUSED, 111, 1_002 * MS, 0, 1, true, 2_000 * MS);
     assertThat(c.cuts()).containsEntry(Window.Signal.LATE_ANSWERS, 1L);
   }
 }

@@ -77,17 +77,23 @@ class WindowPartsTest {
     int unseen = NetworkRtts.key(InetAddress.getByName("198.18.3.7"));
     assertThat(NetworkRtts.key(InetAddress.getByName("198.18.1.200"))).isEqualTo(lan);
     assertThat(n.late(lan, 1_001 * MS)).as("nothing known yet").isFalse();
+    assertThat(n.started(lan)).as("nothing answered yet: may park").isTrue();
     n.answered(lan, 300_000);
+    assertThat(n.started(lan)).as("one of one answered: keeps its place").isFalse();
+    assertThat(n.started(lan)).as("one of three").isTrue();
+    n.started(far);
     n.answered(far, 600 * MS);
     assertThat(n.answers(lan)).isTrue();
     assertThat(n.answers(unseen)).isFalse();
     assertThat(n.late(lan, 500 * MS)).as("before any retransmission").isFalse();
     assertThat(n.late(lan, 1_001 * MS)).isTrue();
+    assertThat(n.started(lan)).as("a network that lost a SYN: its silence may be loss").isFalse();
     assertThat(n.late(far, 1_300 * MS)).as("a long path").isFalse();
     // an unseen network is judged by every answer's round trip: here mostly quick ones
     assertThat(n.late(unseen, 1_001 * MS)).isTrue();
     NetworkRtts slow = new NetworkRtts();
     for (int i = 0; i < 20; i++) {
+      slow.started(far);
       slow.answered(far, 600 * MS);
     }
     assertThat(slow.late(unseen, 1_001 * MS)).as("every answer slow").isFalse();
@@ -101,10 +107,12 @@ class WindowPartsTest {
     NetworkRtts n = new NetworkRtts();
     assertThat(n.answerTime()).isEqualTo(NetworkRtts.ANSWER_TIME_FLOOR_NANOS);
     for (int i = 0; i < 50; i++) {
+      n.started(1);
       n.answered(1, 100 * MS);
     }
     assertThat(n.answerTime()).isBetween(200 * MS, 260 * MS);
     for (int i = 0; i < 50; i++) {
+      n.started(1);
       n.answered(1, 900 * MS);
     }
     assertThat(n.answerTime()).isEqualTo(NetworkRtts.ANSWER_TIME_CAP_NANOS);
