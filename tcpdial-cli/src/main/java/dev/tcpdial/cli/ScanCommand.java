@@ -465,14 +465,15 @@ final class ScanCommand implements Callable<Integer> {
 
   /**
    * The summary line's account of the window: {@code window 256} for a fixed one, {@code window
-   * 16..19962 (median 19962)} for an adaptive one, and what cut it or retried probes.
+   * 16..19962 (median 19962)} for an adaptive one ({@code window 16 (adaptive)} when it never
+   * moved), and what cut it or retried probes.
    */
   static String windowText(Window asked, WindowStats stats, int now) {
     StringBuilder b = new StringBuilder("window ");
     if (stats == null) {
       b.append(now);
-    } else if (!asked.isAdaptive() && stats.min() == stats.max()) {
-      b.append(stats.max());
+    } else if (stats.min() == stats.max()) {
+      b.append(stats.max()).append(asked.isAdaptive() ? " (adaptive)" : "");
     } else {
       b.append(stats.min()).append("..").append(stats.max()).append(" (median ")
           .append(stats.median()).append(')');

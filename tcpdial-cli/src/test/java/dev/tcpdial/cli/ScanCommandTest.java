@@ -196,7 +196,7 @@ class ScanCommandTest {
     assertThat(w.get("cuts").isObject()).isTrue();
     Cli.Run text = Cli.run("scan", "127.0.0.1", "-p", ports(closed));
     assertThat(text.lines().getLast()).matches(".* refused in [0-9.]+ s \\([0-9]+/s, window "
-        + "[0-9]+\\.\\.[0-9]+ \\(median [0-9]+\\)\\)");
+        + "([0-9]+\\.\\.[0-9]+ \\(median [0-9]+\\)|[0-9]+ \\(adaptive\\))\\)");
   }
 
   @Test
