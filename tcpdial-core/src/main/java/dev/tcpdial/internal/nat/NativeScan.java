@@ -43,7 +43,8 @@ import java.util.function.Consumer;
  * <p>The calling thread feeds them: it reads the targets (a source that blocks, such as a pipe,
  * holds up no loop), paces them ({@link Window#rate}) into one queue that every loop takes from,
  * and reads the kernel's drop counters every {@value #SAMPLE_MILLIS} ms. The queue holds a bounded
- * number of targets, so a scan's memory does not grow with its length.
+ * number of targets (4,096, or a twentieth of a second's worth under a rate), so a scan's memory
+ * does not grow with its length.
  *
  * <p>Literal targets of a family the dialer may use go straight to {@link NativeLoop#submit}; any
  * other (a name, several addresses, the other family) takes the full path of {@link
@@ -71,7 +72,7 @@ final class NativeScan {
   private final CountDownLatch pumpsDone;
   private volatile boolean exhausted;
   private volatile boolean stopped;
-  private volatile boolean feederParked;
+  private final AtomicBoolean feederParked = new AtomicBoolean();
   private volatile Thread feeder;
 
   NativeScan(NativeProbes owner, Iterator<Target> targets, Window window,
@@ -106,7 +107,7 @@ final class NativeScan {
     }
     int n = loops.size();
     this.highWater = window.rate() > 0 ? Math.max(1, (int) Math.min(1024, window.rate() / 20))
-        : Math.max(1024, 2 * burst * n);
+        : Math.max(4096, 2 * burst * n);
     this.pumpsDone = new CountDownLatch(n);
     long origin = clock.nanoTime();
     for (int i = 0; i < n; i++) {
@@ -168,11 +169,11 @@ final class NativeScan {
         if (pumpsDone.getCount() == 0) {
           break;
         }
-        feederParked = true;
+        feederParked.set(true);
         if (exhausted || queued.get() >= highWater / 2 || pace != null) {
           LockSupport.parkNanos(this, wait);
         }
-        feederParked = false;
+        feederParked.set(false);
       }
     } catch (InterruptedException e) {
       stopped = true;
@@ -213,9 +214,10 @@ final class NativeScan {
     }
   }
 
+  /** Wakes the feeding thread if it is parked; one loop's unpark per park. */
   private void wakeFeeder() {
     Thread f = feeder;
-    if (feederParked && f != null) {
+    if (f != null && feederParked.get() && feederParked.compareAndSet(true, false)) {
       LockSupport.unpark(f);
     }
   }
