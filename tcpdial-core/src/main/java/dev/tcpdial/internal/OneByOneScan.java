@@ -63,7 +63,7 @@ final class OneByOneScan {
     this.window = window;
     this.control = new WindowControl(window, window.isAdaptive() ? Budget.ceiling() : 1);
     this.feedback = new Feedback(window.isAdaptive(),
-        (s, sent, now) -> control.signal(s, sent, now, inFlight), control::signalSince,
+        (s, sent, now) -> control.signal(s, sent, now, inFlight), control::suspect,
         clock.nanoTime());
   }
 

@@ -293,7 +293,7 @@ final class NativeScan {
       this.index = index;
       this.count = count;
       this.feedback = new Feedback(control.adaptive(), NativeScan.this::signal,
-          control::signalSince, origin);
+          control::suspect, origin);
       this.lastFlush = origin;
     }
 

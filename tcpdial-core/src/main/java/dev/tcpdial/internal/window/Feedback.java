@@ -16,9 +16,9 @@ import dev.tcpdial.Window;
  *       ended as expected; one that came to a retransmitted SYN from a network whose answers are
  *       quick is {@link Window.Signal#LATE_ANSWERS}; one in between is neither (a slow answer is
  *       no loss, nor a reason to grow).
- *   <li>Our own timeout is silence and is reported, unless a signal came while the probe was in
- *       flight and the scan has had answers (a range that never answers has nothing to lose):
- *       then its SYN may have been the one lost, and it is tried again at once (adaptive
+ *   <li>Our own timeout is silence and is reported, unless a signal named the time the probe was
+ *       sent ({@link WindowControl#suspect}) and the scan has had answers (a range that never
+ *       answers has nothing to lose): then its SYN may have been the one lost, and it is tried again at once (adaptive
  *       windows only, at most {@value #SUSPECT_TRIES} tries in all, and a third only once a
  *       second has been answered).
  * </ul>
@@ -53,20 +53,21 @@ public final class Feedback {
   private final Sink sink;
   private final NetworkRtts rtts = new NetworkRtts();
   private final StartRing ring;
-  private final java.util.function.LongPredicate signalSince;
+  private final java.util.function.LongPredicate suspect;
   private int acks;
   private int ended;
   private int answeredTry; // the most tries before an answer came
 
   /**
    * Feedback for a window that is {@code adaptive} or not, raising signals into {@code sink};
-   * {@code signalSince} says whether a signal came at or after a time (any loop's).
+   * {@code suspect} says whether a probe started at a time may have lost a packet ({@link
+   * WindowControl#suspect}).
    */
-  public Feedback(boolean adaptive, Sink sink, java.util.function.LongPredicate signalSince,
+  public Feedback(boolean adaptive, Sink sink, java.util.function.LongPredicate suspect,
       long originNanos) {
     this.adaptive = adaptive;
     this.sink = sink;
-    this.signalSince = signalSince;
+    this.suspect = suspect;
     this.ring = new StartRing(TICK_NANOS, originNanos);
   }
 
@@ -116,7 +117,7 @@ public final class Feedback {
       // max_successful_tryno): where tries are never answered the loss is not passing, and
       // more of them only add to it.
       return adaptive && tries + 1 < SUSPECT_TRIES && tries <= answeredTry
-          && signalSince.test(sent) && (rtts.answers(network) || rtts.anyAnswers())
+          && suspect.test(sent) && (rtts.answers(network) || rtts.anyAnswers())
           ? Next.RETRY : Next.REPORT;
     }
     if (answered(outcome)) {

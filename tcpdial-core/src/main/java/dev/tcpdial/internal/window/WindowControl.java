@@ -66,8 +66,12 @@ public final class WindowControl {
   private int shown; // what the observer was told last
   private boolean cutYet;
   private long lastCut;
-  private volatile long lastSignal;
-  private volatile boolean anySignal;
+  // when probes may have lost a packet: intervals of start times, the newest LOSS_SLOTS kept
+  private static final int LOSS_SLOTS = 256;
+  private final long[] lossFrom = new long[LOSS_SLOTS];
+  private final long[] lossTo = new long[LOSS_SLOTS];
+  private int losses;
+  private volatile boolean anyLoss;
   private int maxInFlight;
   private final long[] cuts = new long[Window.Signal.values().length];
 
@@ -143,12 +147,55 @@ public final class WindowControl {
   }
 
   /**
-   * True when a signal came at or after {@code sinceNanos}: a probe started then and not answered
-   * may have been lost rather than unanswered. Any thread.
+   * True when a probe started at {@code startNanos} may have lost its SYN or its answer: a loss
+   * signal named the time it was sent. Only such a probe's timeout is suspect; a drop counted
+   * among 20,000 probes in flight says nothing of the 19,000 started long before it. Any thread.
    */
-  public boolean signalSince(long sinceNanos) {
-    return anySignal && lastSignal - sinceNanos >= 0;
+  public boolean suspect(long startNanos) {
+    if (!anyLoss) {
+      return false;
+    }
+    synchronized (this) {
+      for (int k = 0; k < Math.min(losses, LOSS_SLOTS); k++) {
+        int i = (losses - 1 - k) & (LOSS_SLOTS - 1);
+        if (startNanos - lossFrom[i] >= 0 && lossTo[i] - startNanos >= 0) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
+
+  /**
+   * Probes started from {@code fromNanos} to {@code toNanos} may have lost a packet: a drop
+   * counted by the kernel then (the packets of a probe to a local or veth peer pass the queues
+   * within microseconds of its start), or around a probe answered only after its SYN was sent
+   * again (its neighbours in time met the same queue). Merged with the newest interval it meets.
+   */
+  private synchronized void lostBetween(long fromNanos, long toNanos) {
+    if (losses > 0) {
+      int last = (losses - 1) & (LOSS_SLOTS - 1);
+      if (fromNanos - lossTo[last] <= 0 && toNanos - lossFrom[last] >= 0) {
+        if (fromNanos - lossFrom[last] < 0) {
+          lossFrom[last] = fromNanos;
+        }
+        if (toNanos - lossTo[last] > 0) {
+          lossTo[last] = toNanos;
+        }
+        return;
+      }
+    }
+    int i = losses & (LOSS_SLOTS - 1);
+    lossFrom[i] = fromNanos;
+    lossTo[i] = toNanos;
+    losses++;
+    anyLoss = true;
+  }
+
+  /** Around a late answer's start, the probes that may have met the same loss. */
+  static final long LATE_NEIGHBOURS_NANOS = 25_000_000L;
+  /** Before a counter's sample window, the probes whose packets may have been counted in it. */
+  static final long COUNTER_SLACK_NANOS = 5_000_000L;
 
   /**
    * {@code n} probes ended as expected (answered within the answer time, or silent past it) while
@@ -197,8 +244,11 @@ public final class WindowControl {
     if (!adaptive && signal != Window.Signal.LOCAL_RESOURCES) {
       return false;
     }
-    lastSignal = nowNanos;
-    anySignal = true;
+    if (signal == Window.Signal.LATE_ANSWERS) {
+      lostBetween(sentNanos - LATE_NEIGHBOURS_NANOS, sentNanos + LATE_NEIGHBOURS_NANOS);
+    } else if (signal != Window.Signal.LOCAL_RESOURCES) {
+      lostBetween(sentNanos - COUNTER_SLACK_NANOS, nowNanos);
+    }
     if (adaptive && signal == Window.Signal.LOCAL_RESOURCES && inFlight > 0) {
       // this process or this kernel could not hold one more: never try that many again
       ceiling = Math.max(1, Math.min(ceiling, inFlight));

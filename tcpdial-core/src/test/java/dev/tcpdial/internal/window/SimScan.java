@@ -48,7 +48,7 @@ final class SimScan {
     long[] lastSampledDrops = {0};
     int[] inFlight = {0};
     Feedback fb = new Feedback(window.isAdaptive(),
-        (s, sent, now) -> control.signal(s, sent, now, inFlight[0]), control::signalSince, 0);
+        (s, sent, now) -> control.signal(s, sent, now, inFlight[0]), control::suspect, 0);
     PriorityQueue<Probe> running = new PriorityQueue<>((a, b) -> Long.compare(a.endMs, b.endMs));
     ArrayDeque<int[]> retries = new ArrayDeque<>();
     List<Integer> windows = new ArrayList<>();

@@ -162,10 +162,10 @@ class WindowControlTest {
   }
 
   @Test
-  void aTimeoutIsRetriedOnlyWhenASignalCameWhileItFlewAndTheScanHasAnswers() {
+  void aTimeoutIsRetriedOnlyWhenASignalNamedTheTimeItWasSentAndTheScanHasAnswers() {
     WindowControl c = new WindowControl(Window.adaptive(), 10_000);
     Feedback fb = new Feedback(true, (s, sent, now) -> c.signal(s, sent, now, 100),
-        c::signalSince, 0);
+        c::suspect, 0);
     int answering = 7;
     int silentNet = 9;
     boolean park = fb.started(0, answering);
@@ -175,36 +175,56 @@ class WindowControlTest {
     fb.started(1_000 * MS, answering);
     assertThat(fb.ended(Outcome.REFUSED, 111, MS, 0, answering, park, 1_001 * MS))
         .isEqualTo(Feedback.Next.REPORT);
-    // no signal since it started: a timeout is silence
+    // sent at 1,010 ms, when no drop was counted: silence
     assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 2_010 * MS))
         .isEqualTo(Feedback.Next.REPORT);
-    c.signal(Window.Signal.INPUT_QUEUE_DROPS, 2_100 * MS, 2_200 * MS, 100);
-    // started before the signal, in a scan that has answers: suspect, and tried a second time
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_000 * MS))
+    // drops counted in the sample from 2,100 to 2,125 ms: probes sent from 2,095 ms on
+    c.signal(Window.Signal.INPUT_QUEUE_DROPS, 2_100 * MS, 2_125 * MS, 100);
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_090 * MS))
+        .as("sent at 2,090 ms, before the drops").isEqualTo(Feedback.Next.REPORT);
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_110 * MS))
         .isEqualTo(Feedback.Next.RETRY);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, silentNet, true, 3_000 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, silentNet, true, 3_110 * MS))
         .as("a network that never answered, in a scan that has").isEqualTo(Feedback.Next.RETRY);
     // a third try only once a second try has been answered (nmap's max_successful_tryno)
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, true, 3_000 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, true, 3_110 * MS))
         .isEqualTo(Feedback.Next.REPORT);
-    fb.ended(Outcome.REFUSED, 111, MS, 1, answering, true, 3_000 * MS);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, true, 3_000 * MS))
+    fb.ended(Outcome.REFUSED, 111, MS, 1, answering, true, 3_110 * MS);
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 1, answering, true, 3_110 * MS))
         .isEqualTo(Feedback.Next.RETRY);
-    fb.ended(Outcome.REFUSED, 111, MS, 3, answering, true, 3_000 * MS);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 2, answering, true, 3_000 * MS))
+    fb.ended(Outcome.REFUSED, 111, MS, 3, answering, true, 3_110 * MS);
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 2, answering, true, 3_110 * MS))
         .isEqualTo(Feedback.Next.RETRY);
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 3, answering, true, 3_000 * MS))
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 3, answering, true, 3_110 * MS))
         .as("four tries in all").isEqualTo(Feedback.Next.REPORT);
-    // started after the last signal: silence
-    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_300 * MS))
+    // sent after the sample: silence
+    assertThat(fb.ended(Outcome.TIMEOUT, 0, 1_000 * MS, 0, answering, true, 3_130 * MS))
         .isEqualTo(Feedback.Next.REPORT);
+  }
+
+  @Test
+  void aLateAnswerMakesSuspectTheProbesSentAroundIt() {
+    WindowControl c = new WindowControl(Window.adaptive(), 10_000);
+    assertThat(c.suspect(0)).isFalse();
+    c.signal(Window.Signal.LATE_ANSWERS, 500 * MS, 1_500 * MS, 100);
+    assertThat(c.suspect(470 * MS)).isFalse();
+    assertThat(c.suspect(480 * MS)).isTrue();
+    assertThat(c.suspect(520 * MS)).isTrue();
+    assertThat(c.suspect(530 * MS)).isFalse();
+    c.signal(Window.Signal.LOCAL_RESOURCES, 600 * MS, 1_600 * MS, 100);
+    assertThat(c.suspect(600 * MS)).as("a local failure is retried as such").isFalse();
+    for (int i = 0; i < 1_000; i++) { // the oldest intervals make room for the newest
+      c.signal(Window.Signal.LATE_ANSWERS, (1_000 + 100L * i) * MS, (2_000 + 100L * i) * MS, 10);
+    }
+    assertThat(c.suspect(500 * MS)).isFalse();
+    assertThat(c.suspect((1_000 + 100L * 999) * MS)).isTrue();
   }
 
   @Test
   void aNetworkThatAnswersNearlyEverythingKeepsItsUnansweredProbesInTheWindow() {
     WindowControl c = new WindowControl(Window.adaptive(), 10_000);
     Feedback fb = new Feedback(true, (s, sent, now) -> c.signal(s, sent, now, 100),
-        c::signalSince, 0);
+        c::suspect, 0);
     // one host's closed ports: every probe answered at once
     for (int i = 0; i < 100; i++) {
       boolean park = fb.started(i * 1_000L, 5);
@@ -236,7 +256,7 @@ class WindowControlTest {
   void localFailuresAreRetriedThreeTimesWithGrowingPauses() {
     WindowControl c = new WindowControl(Window.fixed(10), 10_000);
     Feedback fb = new Feedback(false, (s, sent, now) -> c.signal(s, sent, now, 10),
-        c::signalSince, 0);
+        c::suspect, 0);
     for (int tries = 0; tries < Window.LOCAL_RETRIES; tries++) {
       assertThat(fb.ended(Outcome.LOCAL_RESOURCES, 24, MS, tries, 1, true, 2 * MS))
           .isEqualTo(Feedback.Next.RETRY_LATER);
@@ -253,7 +273,7 @@ class WindowControlTest {
   void aLateAnswerCutsOnlyWhenTheNetworkIsQuick() {
     WindowControl c = new WindowControl(Window.adaptive(), 10_000);
     Feedback fb = new Feedback(true, (s, sent, now) -> c.signal(s, sent, now, 100),
-        c::signalSince, 0);
+        c::suspect, 0);
     for (int net : new int[] {1, 2, 2, 1}) {
       fb.started(0, net);
     }
