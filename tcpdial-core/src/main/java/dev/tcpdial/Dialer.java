@@ -163,24 +163,50 @@ public final class Dialer implements AutoCloseable {
   /**
    * Probes every target of {@code targets}, at most {@code concurrency} at once, and hands each
    * result to {@code results} as it completes; returns how many were probed once all are done.
-   * For scans: on the native engine each core's loop keeps its share of the window full by itself,
-   * with no thread hand-off per probe. {@code results} runs on the engine's threads, possibly on
-   * several at once: it must be thread-safe and quick. {@code targets} is read under a lock, one
-   * at a time. An interrupt stops the scan: probes in flight end {@link Outcome#CANCELLED} (and are
-   * reported), the rest are not started, and {@link InterruptedException} is thrown.
+   * {@code probeEach(targets, Window.ofConcurrency(concurrency), results).probed()}: 0 asks for
+   * an {@linkplain Window#adaptive() adaptive window}.
    *
-   * @param targets what to probe, read one at a time
-   * @param concurrency how many probes may be in flight at once, at least 1
+   * @param targets what to probe
+   * @param concurrency 0 for an adaptive window, else how many probes may be in flight at once
    * @param results receives each result as it completes
    * @return how many targets were probed
    * @throws InterruptedException when the calling thread was interrupted
-   * @throws IllegalArgumentException when {@code concurrency} is below 1
+   * @throws IllegalArgumentException when {@code concurrency} is negative
    */
   public long probeEach(java.util.Iterator<Target> targets, int concurrency,
       java.util.function.Consumer<DialResult> results) throws InterruptedException {
+    return probeEach(targets, Window.ofConcurrency(concurrency), results).probed();
+  }
+
+  /**
+   * Probes every target of {@code targets} within {@code window}, and hands each result to {@code
+   * results} as it completes; returns, once all are done, what the window did. For scans: on the
+   * native engine each core's loop keeps its share of the window full by itself, with no thread
+   * hand-off per probe.
+   *
+   * <p>The calling thread reads {@code targets} (so a source that blocks, such as a pipe, holds
+   * up no probe in flight), paces the starts ({@link Window#rate}) and, for an adaptive window,
+   * reads the kernel's drop counters. {@code results} runs on the engine's threads, possibly on
+   * several at once: it must be thread-safe and quick. A target that ended for a local reason, or
+   * whose timeout a {@link Window.Signal} made suspect, is started again before it is reported
+   * (see {@link Window}); its result's {@link Attempt#index()} says how many tries came before.
+   * An interrupt stops the scan: probes in flight end {@link Outcome#CANCELLED} (and are
+   * reported), the rest are not started, and {@link InterruptedException} is thrown. An exception
+   * from {@code targets} stops the reading: what was started ends and is reported, then the
+   * exception is thrown.
+   *
+   * @param targets what to probe, read one at a time on the calling thread
+   * @param window how many probes may be in flight, and how fast they may start
+   * @param results receives each result as it completes
+   * @return how many targets were probed, and the window's sizes
+   * @throws InterruptedException when the calling thread was interrupted
+   */
+  public WindowStats probeEach(java.util.Iterator<Target> targets, Window window,
+      java.util.function.Consumer<DialResult> results) throws InterruptedException {
     Objects.requireNonNull(targets, "targets");
+    Objects.requireNonNull(window, "window");
     Objects.requireNonNull(results, "results");
-    return engine.probeEach(targets, concurrency, results);
+    return engine.probeEach(targets, window, results);
   }
 
   /**

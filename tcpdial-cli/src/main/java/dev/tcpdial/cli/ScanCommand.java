@@ -7,6 +7,8 @@ import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.PortState;
 import dev.tcpdial.Target;
+import dev.tcpdial.Window;
+import dev.tcpdial.WindowStats;
 import dev.tcpdial.cli.output.OutputOptions;
 import dev.tcpdial.cli.output.Progress;
 import dev.tcpdial.cli.output.Report;
@@ -45,6 +47,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
@@ -132,13 +135,15 @@ final class ScanCommand implements Callable<Integer> {
   List<String> exclude = new ArrayList<>();
 
   @Option(names = {"-n", "--concurrency"}, paramLabel = "N",
-      description = "Connects in flight at most. Default: from the descriptor limit and the"
-          + " ephemeral port range, with headroom (here: ${sys:tcpdial.defaultConcurrency:-at most 256}).")
+      description = "Exactly N connects in flight (1 or more; clamped to the descriptor budget)."
+          + " Default: adaptive: from " + Window.DEFAULT_INITIAL + ", growing while connects end"
+          + " as expected (answered, or silent), halving on signs that SYNs are lost or delayed"
+          + " here or on the path, up to the descriptor and ephemeral port budget.")
   Integer concurrency;
 
   @Option(names = "--rate", paramLabel = "N/s", converter = Converters.RateConverter.class,
-      description = "Start at most N connects per second (token bucket; 1/m to 10000000/s)."
-          + " Default: no limit.")
+      description = "Start at most N connects per second (token bucket; 1/m to 10000000/s),"
+          + " whatever the window. Default: no limit.")
   Double rate;
 
   /** The port states as {@code --help} writes them, for shell completion. */
@@ -179,17 +184,11 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = "--report-all", description = "The report's table lists refused results too.")
   boolean reportAll;
 
-  /** True when a target source is a pipe: then one probe at a time, as its lines arrive. */
-  private boolean streamed;
-
   /**
    * The default timeout per attempt: past the first SYN retransmission (1 s), so one SYN lost on
    * the way (or in a full input queue) does not make a closed or open port look filtered.
    */
   static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(1500);
-
-  /** Local failures retried (after backing off) before they are reported. */
-  static final int LOCAL_RETRIES = 3;
 
   @Override
   public Integer call() throws IOException {
@@ -247,7 +246,6 @@ final class ScanCommand implements Callable<Integer> {
           }
           opened.add(in);
           list.addLines(Files.isRegularFile(path) ? LineSource.direct(in, f) : LineSource.readAhead(in, f));
-          streamed |= !Files.isRegularFile(path);
         }
       }
       return scan(list, start, stop, interrupts);
@@ -270,9 +268,9 @@ final class ScanCommand implements Callable<Integer> {
           + " block or range with -p, -f FILE or - for stdin");
     }
     int budget = SystemLimits.fdBudget();
-    int window;
+    Window window;
     if (concurrency == null) {
-      window = SystemLimits.defaultConcurrency();
+      window = Window.adaptive();
     } else if (concurrency < 1) {
       throw new ParameterException(spec.commandLine(), "--concurrency must be at least 1: " + concurrency);
     } else if (concurrency > budget) {
@@ -281,9 +279,12 @@ final class ScanCommand implements Callable<Integer> {
             + " exceeds the descriptor budget (" + budget + " of the limit "
             + SystemLimits.fdSoftLimit() + "); using " + budget);
       }
-      window = budget;
+      window = Window.fixed(budget);
     } else {
-      window = concurrency;
+      window = Window.fixed(concurrency);
+    }
+    if (rate != null) {
+      window = window.rate(rate);
     }
     // the end path (summary, exit code) must not need a descriptor the scan may have run out of
     OwnClasses.loadFromDirectories();
@@ -294,12 +295,11 @@ final class ScanCommand implements Callable<Integer> {
     if (!used) {
       boolean file = Files.isRegularFile(Path.of("/proc/self/fd/0"));
       list.addLines(file ? LineSource.direct(System.in, "stdin") : LineSource.readAhead(System.in, "stdin"));
-      streamed |= !file;
     }
     return true;
   }
 
-  private int run(TargetList list, Iterator<TargetList.Entry> listed, int window, long start,
+  private int run(TargetList list, Iterator<TargetList.Entry> listed, Window asked, long start,
       AtomicBoolean stop, Interrupts interrupts) {
     boolean expectations = list.anyExpectation();
     AtomicLong taken = new AtomicLong();
@@ -328,19 +328,16 @@ final class ScanCommand implements Callable<Integer> {
     }
     ScanReport page = reportFile == null ? null
         : new ScanReport(reportFile, reportAll, Page.commandLine(spec));
-    AdaptiveWindow permits = new AdaptiveWindow(window);
-    TokenBucket bucket = rate == null ? null : new TokenBucket(rate);
     ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
-    LinkedBlockingQueue<Pending> retry = new LinkedBlockingQueue<>();
-    AtomicLong inflight = new AtomicLong();
     AtomicLong done = new AtomicLong();
-    AtomicLong localBackoffs = new AtomicLong();
+    AtomicInteger windowNow = new AtomicInteger(asked.initial());
+    Window window = asked.onChange(windowNow::set);
     Object end = new Object();
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
         ? new Progress(spec.commandLine().getErr(),
             list.upperBound() >= 0 ? () -> list.upperBound() / (shard == null ? 1 : shard.count())
-                : taken::get, done) : null;
+                : taken::get, done).window(windowNow::get) : null;
 
     // The writer polls rather than blocks, and flushes at most every 50 ms: a scan's results come
     // tens of thousands a second, and a wake-up or a write per row cost more than the probe.
@@ -374,26 +371,21 @@ final class ScanCommand implements Callable<Integer> {
     if (progress != null) {
       progress.start();
     }
+    WindowStats stats = null;
     try (Dialer dialer = dial.builder(Mode.ASYNC, DEFAULT_TIMEOUT).executor(Runnable::run).build()) {
       if (!Engines.available(dialer, dial, report, spec)) {
         results.add(end);
         return ExitCodes.ERROR;
       }
       report.begin();
-      if (stop.get()) {
-        // interrupted while the targets were read: none is dialed
-      } else if (bucket == null && !streamed) {
-        scanEach(dialer, entries, permits.size(), results, done, localBackoffs, stop);
-      } else {
-        scanPaced(dialer, entries, bucket, permits, results, retry, inflight, done,
-            localBackoffs, stop);
+      if (!stop.get()) { // else interrupted while the targets were read: none is dialed
+        stats = scanEach(dialer, entries, window, results, done, stop);
       }
     } catch (InterruptedException e) {
       // SIGINT/SIGTERM: the dialer's close cancels what is in flight (not reported: not scanned)
     } finally {
       Thread.interrupted();
     }
-    // retries that never ran: report their last (local) result
     results.add(end);
     try {
       writer.join();
@@ -408,9 +400,10 @@ final class ScanCommand implements Callable<Integer> {
     Map<String, Object> fields = report.summaryFields("scan", elapsed);
     fields.put("targets", targets);
     fields.put("not_scanned", targets - report.total());
-    fields.put("concurrency", window);
+    fields.put("concurrency", asked.isAdaptive() ? null : asked.max());
     fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
-    fields.put("local_backoffs", localBackoffs.get());
+    fields.put("window", windowFields(asked, stats, windowNow.get()));
+    fields.put("local_backoffs", stats == null ? 0 : stats.cuts(Window.Signal.LOCAL_RESOURCES));
     fields.put("shard", shard == null ? null : shard.toString());
     fields.put("excluded", list.excluded());
     fields.put("bad_lines", list.badLines());
@@ -430,9 +423,9 @@ final class ScanCommand implements Callable<Integer> {
     }
     fields.put("exit_code", interrupts.exitCode(report.exitCode()));
     List<String> text = new ArrayList<>();
-    text.add(report.countsLine("target") + String.format(Locale.ROOT, " in %.3f s (%.0f/s, window %d%s)",
-        elapsed.toNanos() / 1e9, (double) fields.get("rate_per_s"), window,
-        localBackoffs.get() > 0 ? ", backed off " + localBackoffs.get() + "x on local problems" : ""));
+    text.add(report.countsLine("target") + String.format(Locale.ROOT, " in %.3f s (%.0f/s, %s)",
+        elapsed.toNanos() / 1e9, (double) fields.get("rate_per_s"),
+        windowText(asked, stats, windowNow.get())));
     if (interrupts.caught()) {
       text.add("interrupted by " + interrupts.signalName() + ": " + (targets - report.total())
           + " target" + (targets - report.total() == 1 ? "" : "s") + " not scanned");
@@ -468,17 +461,16 @@ final class ScanCommand implements Callable<Integer> {
   }
 
   /**
-   * No rate limit: {@link Dialer#probeEach} keeps the window full from the engine's own threads,
-   * taking the targets from the list as it goes. Targets that failed for local reasons go round
-   * again with half the window after a pause.
+   * {@link Dialer#probeEach} takes the targets from the list on this thread as the window and the
+   * pace let it, and keeps the window full from the engine's own threads; targets that failed for
+   * local reasons, or whose timeout the window's signals made suspect, it starts again itself.
    */
-  private static void scanEach(Dialer dialer, Iterator<TargetList.Entry> entries, int window,
-      ConcurrentLinkedQueue<Object> results, AtomicLong done, AtomicLong localBackoffs,
-      AtomicBoolean stop) throws InterruptedException {
-    // What is expected of the targets in flight (a result comes back with the very Target given),
-    // and how often a target failed for local reasons: kept only when there is something to keep.
+  private static WindowStats scanEach(Dialer dialer, Iterator<TargetList.Entry> entries,
+      Window window, ConcurrentLinkedQueue<Object> results, AtomicLong done, AtomicBoolean stop)
+      throws InterruptedException {
+    // What is expected of the targets in flight (a result comes back with the very Target given):
+    // kept only when there is something to keep.
     Map<Target, PortState> expected = new ConcurrentHashMap<>();
-    Map<Target, Integer> localTries = new HashMap<>();
     Iterator<Target> todo = new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -494,163 +486,62 @@ final class ScanCommand implements Callable<Integer> {
         return e.target();
       }
     };
-    int round = 0;
-    while (todo.hasNext() && !stop.get()) {
-      List<Target> again = new ArrayList<>();
-      dialer.probeEach(todo, window, r -> {
-        Outcome o = r.outcome();
-        if (o == Outcome.CANCELLED && stop.get()) {
-          return; // in flight at the interrupt: no result, counted as not scanned
-        }
-        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS) && !stop.get()) {
-          synchronized (localTries) {
-            int tries = localTries.getOrDefault(r.target(), 0);
-            if (tries < LOCAL_RETRIES) {
-              localTries.put(r.target(), tries + 1);
-              localBackoffs.incrementAndGet();
-              again.add(r.target());
-              return;
-            }
-          }
-        }
-        PortState e = expected.isEmpty() ? null : expected.remove(r.target());
-        results.add(new Row(r, e, -1, null));
-        done.incrementAndGet();
-      });
-      synchronized (localTries) {
-        todo = again.iterator();
+    return dialer.probeEach(todo, window, r -> {
+      if (r.outcome() == Outcome.CANCELLED && stop.get()) {
+        return; // in flight at the interrupt: no result, counted as not scanned
       }
-      if (todo.hasNext()) {
-        round++;
-        window = Math.max(1, window / 2);
-        Thread.sleep(100L * round);
-      }
+      PortState e = expected.isEmpty() ? null : expected.remove(r.target());
+      results.add(new Row(r, e, -1, null));
+      done.incrementAndGet();
+    });
+  }
+
+  /** The summary's {@code window} object: what was asked, and the sizes the window took. */
+  static Map<String, Object> windowFields(Window asked, WindowStats stats, int now) {
+    Map<String, Object> w = new java.util.LinkedHashMap<>();
+    w.put("adaptive", asked.isAdaptive());
+    w.put("min", stats == null ? now : stats.min());
+    w.put("median", stats == null ? now : stats.median());
+    w.put("max", stats == null ? now : stats.max());
+    w.put("ceiling", stats == null ? asked.max() : stats.ceiling());
+    w.put("max_in_flight", stats == null ? 0 : stats.maxInFlight());
+    w.put("retried", stats == null ? 0 : stats.retried());
+    Map<String, Object> cuts = new java.util.LinkedHashMap<>();
+    if (stats != null) {
+      stats.cuts().forEach((k, v) -> cuts.put(k.name().toLowerCase(Locale.ROOT), v));
     }
+    w.put("cuts", cuts);
+    return w;
   }
 
   /**
-   * With {@code --rate} or targets from a pipe: one probe at a time from this thread, paced by the
-   * token bucket if any; waiting for a line never holds up the engine's threads.
+   * The summary line's account of the window: {@code window 256} for a fixed one, {@code window
+   * 16..19962 (median 19962)} for an adaptive one ({@code window 16 (adaptive)} when it never
+   * moved), and what cut it or retried probes.
    */
-  private static void scanPaced(Dialer dialer, Iterator<TargetList.Entry> entries,
-      TokenBucket bucket, AdaptiveWindow permits, ConcurrentLinkedQueue<Object> results,
-      LinkedBlockingQueue<Pending> retry, AtomicLong inflight, AtomicLong done,
-      AtomicLong localBackoffs, AtomicBoolean stop) throws InterruptedException {
-    while (!stop.get()) {
-      Pending p = retry.poll();
-      if (p == null) {
-        if (entries.hasNext()) {
-          p = new Pending(entries.next(), 0);
-        } else if (inflight.get() == 0 && retry.isEmpty()) {
-          break;
-        } else {
-          p = retry.poll(20, TimeUnit.MILLISECONDS);
-          if (p == null) {
-            continue;
-          }
-        }
-      }
-      if (bucket != null) {
-        bucket.acquire();
-      }
-      permits.acquire();
-      inflight.incrementAndGet();
-      Pending launched = p;
-      dialer.probeAsync(p.entry.target()).whenComplete((r, ex) -> {
-        permits.release();
-        DialResult res = r != null ? r : failed(launched, ex);
-        Outcome o = res.outcome();
-        if (o == Outcome.CANCELLED && stop.get()) {
-          inflight.decrementAndGet();
-          return; // in flight at the interrupt: no result, counted as not scanned
-        }
-        if ((o == Outcome.LOCAL_RESOURCES || o == Outcome.NO_LOCAL_ADDRESS)
-            && launched.tries < LOCAL_RETRIES && !stop.get()) {
-          permits.backoff();
-          localBackoffs.incrementAndGet();
-          retry.add(new Pending(launched.entry, launched.tries + 1));
-        } else {
-          permits.recover();
-          results.add(new Row(res, launched.entry.expected(), -1, null));
-          done.incrementAndGet();
-        }
-        inflight.decrementAndGet();
-      });
+  static String windowText(Window asked, WindowStats stats, int now) {
+    StringBuilder b = new StringBuilder("window ");
+    if (stats == null) {
+      b.append(now);
+    } else if (stats.min() == stats.max()) {
+      b.append(stats.max()).append(asked.isAdaptive() ? " (adaptive)" : "");
+    } else {
+      b.append(stats.min()).append("..").append(stats.max()).append(" (median ")
+          .append(stats.median()).append(')');
     }
-  }
-
-  private static DialResult failed(Pending p, Throwable ex) {
-    Outcome o = ex instanceof java.util.concurrent.CancellationException ? Outcome.CANCELLED : Outcome.ERROR;
-    return new DialResult(p.entry.target(), o, null, null, null, Duration.ZERO, Duration.ZERO,
-        List.of(), Mode.ASYNC, Engine.JDK, List.of(), ex == null ? null : Messages.message(ex));
-  }
-
-  private record Pending(TargetList.Entry entry, int tries) {}
-
-  /** A semaphore whose size halves on a local problem and grows back by one per success. */
-  static final class AdaptiveWindow extends Semaphore {
-    private final int max;
-    private volatile int size;
-    private volatile long lastCut;
-
-    AdaptiveWindow(int max) {
-      super(max);
-      this.max = max;
-      this.size = max;
-    }
-
-    synchronized void backoff() {
-      if (size > 1) {
-        int cut = size / 2;
-        reducePermits(cut);
-        size -= cut;
-      }
-      lastCut = System.nanoTime();
-    }
-
-    void recover() {
-      if (size < max && System.nanoTime() - lastCut > 20_000_000L) {
-        synchronized (this) {
-          if (size < max) {
-            size++;
-            release();
-          }
-        }
+    if (stats != null && stats.totalCuts() > 0) {
+      b.append(", cut ").append(stats.totalCuts()).append("x by ");
+      String sep = "";
+      for (Map.Entry<Window.Signal, Long> c : stats.cuts().entrySet()) {
+        b.append(sep).append(c.getKey().name().toLowerCase(Locale.ROOT).replace('_', ' '))
+            .append(' ').append(c.getValue());
+        sep = ", ";
       }
     }
-
-    int size() {
-      return size;
+    if (stats != null && stats.retried() > 0) {
+      b.append(", ").append(stats.retried()).append(" tr").append(stats.retried() == 1 ? "y" : "ies")
+          .append(" again");
     }
-  }
-
-  /** Starts at most {@code rate} connects a second, in bursts of at most a twentieth of that. */
-  static final class TokenBucket {
-    private final double perNano;
-    private final double burst;
-    private double tokens;
-    private long last = System.nanoTime();
-
-    TokenBucket(double perSecond) {
-      this.perNano = perSecond / 1e9;
-      this.burst = Math.max(1, perSecond / 20);
-      this.tokens = 1;
-    }
-
-    void acquire() throws InterruptedException {
-      while (true) {
-        long now = System.nanoTime();
-        tokens = Math.min(burst, tokens + (now - last) * perNano);
-        last = now;
-        if (tokens >= 1) {
-          tokens -= 1;
-          return;
-        }
-        LockSupport.parkNanos((long) ((1 - tokens) / perNano));
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
-        }
-      }
-    }
+    return b.toString();
   }
 }

@@ -219,8 +219,9 @@ class InputStreamingTest {
   }
 
   /**
-   * Under {@code ulimit -n 160} the window is what the limit leaves after the descriptors open,
-   * not a quarter of it (was 28; 1 at 130 and below), and the scan meets no EMFILE.
+   * Under {@code ulimit -n 160} the adaptive window's ceiling is what the limit leaves after the
+   * descriptors open, not a quarter of it (was 28; 1 at 130 and below), and the scan meets no
+   * EMFILE.
    */
   @Test
   void theWindowFollowsTheDescriptorLimit() throws Exception {
@@ -239,7 +240,7 @@ class InputStreamingTest {
       }
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       JsonNode summary = Cli.JSON.readTree(last).get("summary");
-      int window = summary.get("concurrency").asInt();
+      int window = summary.get("window").get("ceiling").asInt();
       System.out.printf("ulimit -n %d: window %d%n", limit, window);
       assertThat(rows).isEqualTo(3001);
       // the descriptors open at the start: a JVM's ~25 of its own and stdio, and as this one runs

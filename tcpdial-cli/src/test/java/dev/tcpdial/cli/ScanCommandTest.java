@@ -184,6 +184,22 @@ class ScanCommandTest {
   }
 
   @Test
+  void theDefaultWindowAdaptsAndTheSummarySaysWhatItWas() {
+    Cli.Run r = Cli.run("scan", "127.0.0.1", "-p", ports(closed), "--format", "json");
+    JsonNode w = r.summary().get("window");
+    assertThat(r.summary().get("concurrency").isNull()).isTrue();
+    assertThat(w.get("adaptive").asBoolean()).isTrue();
+    assertThat(w.get("min").asInt()).isEqualTo(dev.tcpdial.Window.DEFAULT_INITIAL);
+    assertThat(w.get("median").asInt()).isBetween(w.get("min").asInt(), w.get("max").asInt());
+    assertThat(w.get("max").asInt()).isLessThanOrEqualTo(w.get("ceiling").asInt());
+    assertThat(w.get("ceiling").asInt()).isPositive();
+    assertThat(w.get("cuts").isObject()).isTrue();
+    Cli.Run text = Cli.run("scan", "127.0.0.1", "-p", ports(closed));
+    assertThat(text.lines().getLast()).matches(".* refused in [0-9.]+ s \\([0-9]+/s, window "
+        + "([0-9]+\\.\\.[0-9]+ \\(median [0-9]+\\)|[0-9]+ \\(adaptive\\))\\)");
+  }
+
+  @Test
   void tooLargeAWindowIsClampedToTheDescriptorBudget() {
     Cli.Run r = Cli.run("scan", "127.0.0.1:" + closed.get(0), "--concurrency", "100000000",
         "--format", "json");

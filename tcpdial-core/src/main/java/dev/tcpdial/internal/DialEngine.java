@@ -211,52 +211,25 @@ public final class DialEngine {
   }
 
   /** See {@link dev.tcpdial.Dialer#probeEach}. */
-  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
-      java.util.function.Consumer<DialResult> results) throws InterruptedException {
-    if (concurrency < 1) {
-      throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
-    }
+  public dev.tcpdial.WindowStats probeEach(java.util.Iterator<Target> targets,
+      dev.tcpdial.Window window, java.util.function.Consumer<DialResult> results)
+      throws InterruptedException {
     if (natives != null) {
-      return natives.probeEach(targets, concurrency, results);
+      return natives.probeEach(targets, window, results);
     }
-    return probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+    return probeEachOneByOne(this::probeAsync, targets, window, results, clock);
   }
 
   /**
-   * {@code probeEach} over single {@code probeAsync} calls: a window of {@code concurrency}
-   * permits; an interrupt cancels what is in flight (reported as cancelled) and starts no more.
+   * {@code probeEach} over single {@code probeAsync} calls, within {@code window}: the calling
+   * thread takes the targets and starts them; an interrupt cancels what is in flight (reported
+   * as cancelled) and starts no more.
    */
-  @SuppressWarnings("CollectionUndefinedEquality") // the set holds futures by identity, as meant
-  public static long probeEachOneByOne(
+  public static dev.tcpdial.WindowStats probeEachOneByOne(
       java.util.function.Function<Target, CompletableFuture<DialResult>> probeAsync,
-      java.util.Iterator<Target> targets, int concurrency,
-      java.util.function.Consumer<DialResult> results) throws InterruptedException {
-    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(concurrency);
-    Set<CompletableFuture<DialResult>> inFlight = ConcurrentHashMap.newKeySet();
-    long n = 0;
-    try {
-      while (targets.hasNext()) {
-        Target t = targets.next();
-        window.acquire();
-        CompletableFuture<DialResult> f = probeAsync.apply(t);
-        inFlight.add(f);
-        n++;
-        f.whenComplete((r, e) -> {
-          inFlight.remove(f);
-          results.accept(r != null ? r : new DialResult(t, Outcome.CANCELLED, null, null, null,
-              Duration.ZERO, Duration.ZERO, List.of(), Mode.ASYNC, Engine.JDK, List.of()));
-          window.release();
-        });
-      }
-      window.acquire(concurrency);
-      window.release(concurrency);
-    } catch (InterruptedException e) {
-      for (CompletableFuture<DialResult> f : List.copyOf(inFlight)) {
-        f.cancel(false);
-      }
-      throw e;
-    }
-    return n;
+      java.util.Iterator<Target> targets, dev.tcpdial.Window window,
+      java.util.function.Consumer<DialResult> results, Clock clock) throws InterruptedException {
+    return new OneByOneScan(probeAsync, targets, window, results, clock).run();
   }
 
   /** See {@link dev.tcpdial.Dialer#probeAsync}. */

@@ -18,6 +18,7 @@ public final class Progress {
   private final long start = System.nanoTime();
   private volatile boolean running;
   private Thread thread;
+  private java.util.function.IntSupplier window; // the scan's window now, or null
 
   public Progress(PrintWriter err, java.util.function.LongSupplier total, AtomicLong done) {
     this(err, total, done, ansiTerminal(System.getenv("TERM")));
@@ -28,6 +29,15 @@ public final class Progress {
     this.err = err;
     this.total = total;
     this.done = done;
+  }
+
+  /**
+   * Shows the scan's window (probes that may be in flight) read from {@code window} at each
+   * redraw; returns this.
+   */
+  public Progress window(java.util.function.IntSupplier window) {
+    this.window = window;
+    return this;
   }
 
   public void start() {
@@ -61,7 +71,7 @@ public final class Progress {
     String eta = rate > 0 ? formatSecs((total - d) / rate) : "?";
     String line = String.format(Locale.ROOT, "[%s%s] %d/%d %5.1f%% %.0f/s ETA %s",
         "#".repeat(filled), ".".repeat(width - filled), d, total, total == 0 ? 100.0 : 100.0 * d / total,
-        rate, eta);
+        rate, eta) + (window == null ? "" : " window " + window.getAsInt());
     err.print("\r" + line + clear(line.length()));
     lastLength = line.length();
     err.flush();

@@ -40,8 +40,8 @@ public final class TargetList {
 
   /** The most distinct targets one scan takes (and keeps for de-duplication). */
   static final long MAX_TARGETS = 1L << 21;
-  /** The most addresses one CIDR block or address range may have. */
-  static final long MAX_BLOCK = 1L << 16;
+  /** The most addresses one CIDR block or address range may have (a /12 of IPv4). */
+  static final long MAX_BLOCK = 1L << 20;
 
   private final int[] ports;
   private final PortState defaultExpectation;
@@ -491,9 +491,9 @@ public final class TargetList {
     }
     int prefix = Integer.parseInt(bits);
     int hostBits = w - prefix;
-    if (hostBits > 16) {
+    if (hostBits > 20) {
       throw new UsageException(where + ": CIDR block '" + shorten(s) + "' has 2^" + hostBits
-          + " addresses; at most " + MAX_BLOCK + " per block (a /" + (w - 16) + ")");
+          + " addresses; at most " + MAX_BLOCK + " per block (a /" + (w - 20) + ")");
     }
     if (ports.length == 0) {
       throw new UsageException(where + ": CIDR block '" + shorten(s) + "' needs ports: give -p PORTS");

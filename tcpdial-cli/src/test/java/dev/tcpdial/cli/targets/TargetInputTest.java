@@ -194,8 +194,10 @@ class TargetInputTest {
         .hasMessageContaining("not an address range");
     assertThatThrownBy(() -> new TargetList("80", null).add("198.18.1.9-1", "x"))
         .hasMessageContaining("not an address range");
-    assertThatThrownBy(() -> new TargetList("80", null).add("0-255.0-255.1-2.1", "x"))
-        .hasMessageContaining("at most 65536");
+    assertThatThrownBy(() -> new TargetList("80", null).add("0-255.0-255.0-16.1", "x"))
+        .hasMessageContaining("at most 1048576");
+    assertThatThrownBy(() -> new TargetList("80", null).add("198.0.0.0/11", "x"))
+        .hasMessageContaining("at most 1048576 per block (a /12)");
     assertThatThrownBy(() -> Excludes.parse(List.of("198.18.0.0/33"))).hasMessageContaining("0-32");
     TargetList one = new TargetList(null, null);
     one.add("198.18.1.1-3:8080=closed", "r");

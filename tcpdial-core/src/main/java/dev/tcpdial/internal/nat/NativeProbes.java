@@ -343,28 +343,29 @@ public final class NativeProbes implements AutoCloseable {
   }
 
   /**
-   * Probes every target, at most {@code concurrency} at once, on loops of their own (one per
-   * core), each result to {@code results} on a loop thread; see {@link dev.tcpdial.Dialer#probeEach}.
-   * Falls back to {@link #probeAsync} one by one where a probe needs more than one native connect
-   * (retries, listeners).
+   * Probes every target within {@code window}, on loops of their own (one per core), each result
+   * to {@code results} on a loop thread; see {@link dev.tcpdial.Dialer#probeEach}. Falls back to
+   * {@link #probeAsync} one by one where a probe needs more than one native connect (retries,
+   * listeners).
    */
-  public long probeEach(java.util.Iterator<Target> targets, int concurrency,
-      java.util.function.Consumer<DialResult> results) throws InterruptedException {
+  public dev.tcpdial.WindowStats probeEach(java.util.Iterator<Target> targets,
+      dev.tcpdial.Window window, java.util.function.Consumer<DialResult> results)
+      throws InterruptedException {
     if (unavailable != null || events.on() || settings.retry().maxRetries() > 0) {
-      return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+      return DialEngine.probeEachOneByOne(this::probeAsync, targets, window, results, clock);
     }
     synchronized (lock) {
       if (closed) {
-        return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+        return DialEngine.probeEachOneByOne(this::probeAsync, targets, window, results, clock);
       }
     }
     NativeScan scan;
     try {
-      scan = new NativeScan(this, targets, concurrency, results);
+      scan = new NativeScan(this, targets, window, results);
     } catch (NativeLoop.StartFailed e) {
       // No scan loop started (a refused ring, no descriptor for epoll): each probe goes through
       // probeAsync, which falls back to epoll where it may or names the reason in its result.
-      return DialEngine.probeEachOneByOne(this::probeAsync, targets, concurrency, results);
+      return DialEngine.probeEachOneByOne(this::probeAsync, targets, window, results, clock);
     }
     return scan.await();
   }
