@@ -64,6 +64,7 @@ public final class DialEngine {
     this.events = settings.mode() == Mode.SYNC
         ? Runnable::run : new SerialExecutor(settings.executor());
     this.natives = dev.tcpdial.internal.nat.NativeProbes.choose(settings, clock, JfrEvents::record);
+    JdkErrQueue.warmUpInBackground(); // dial() always runs on the JDK engine
   }
 
   Settings settings() {
@@ -415,7 +416,8 @@ public final class DialEngine {
   public void prestart() {
     Errnos.classify(new java.net.ConnectException("Connection refused"));
     for (Class<?> c : List.of(Race.class, RaceDriver.class, SyncDial.class, AsyncDial.class,
-        DialCall.class, JdkConnect.class, JdkConnect.End.class, Events.class, JfrEvents.class,
+        DialCall.class, JdkConnect.class, JdkConnect.End.class, JdkErrQueue.class, Libc.class,
+        Events.class, JfrEvents.class,
         Deadline.class, AddressOrder.class, Resolution.class, dev.tcpdial.Attempt.class,
         DialResult.class)) {
       try {

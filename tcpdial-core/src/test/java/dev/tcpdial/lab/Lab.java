@@ -136,7 +136,19 @@ public final class Lab implements AutoCloseable {
    * @throws AssertionError when the probe does not finish in time or exits with an error
    */
   public ProbeRun probe(String namespace, List<String> args, List<String> jobs, Duration timeout) {
+    return probe(namespace, args, jobs, timeout, false);
+  }
+
+  /**
+   * {@link #probe}; {@code unprivileged}: the probe process runs as user and group 65534
+   * ({@code nobody}), with no supplementary groups and no capabilities, inside the namespace.
+   */
+  public ProbeRun probe(String namespace, List<String> args, List<String> jobs, Duration timeout,
+      boolean unprivileged) {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+    if (unprivileged) {
+      cmd.addAll(UNPRIVILEGED);
+    }
     cmd.addAll(javaCommand(LabProbe.class));
     cmd.addAll(args);
     if (!jobs.isEmpty()) {
@@ -176,10 +188,16 @@ public final class Lab implements AutoCloseable {
   /** {@link #probe} on a thread of its own, to run probes in several namespaces at once. */
   public CompletableFuture<ProbeRun> probeAsync(String namespace, List<String> args,
       List<String> jobs, Duration timeout) {
+    return probeAsync(namespace, args, jobs, timeout, false);
+  }
+
+  /** {@link #probe(String, List, List, Duration, boolean)} on a thread of its own. */
+  public CompletableFuture<ProbeRun> probeAsync(String namespace, List<String> args,
+      List<String> jobs, Duration timeout, boolean unprivileged) {
     CompletableFuture<ProbeRun> f = new CompletableFuture<>();
     Thread.ofPlatform().name("lab-probe-" + namespace).daemon().start(() -> {
       try {
-        f.complete(probe(namespace, args, jobs, timeout));
+        f.complete(probe(namespace, args, jobs, timeout, unprivileged));
       } catch (Throwable t) {
         f.completeExceptionally(t);
       }
@@ -330,6 +348,10 @@ public final class Lab implements AutoCloseable {
       p.destroyForcibly();
     }
   }
+
+  /** Runs what follows as user and group 65534 with no supplementary groups (util-linux). */
+  static final List<String> UNPRIVILEGED = List.of("setpriv", "--reuid=65534", "--regid=65534",
+      "--clear-groups", "--inh-caps=-all", "--");
 
   /** {@code java ... MAIN} with the flags tcpdial needs and this build's classes. */
   static List<String> javaCommand(Class<?> main) {

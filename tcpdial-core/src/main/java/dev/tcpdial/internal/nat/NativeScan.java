@@ -209,7 +209,7 @@ final class NativeScan {
       Errno e = errno == 0 ? null : Errno.of(errno);
       Duration took = Duration.ofNanos(elapsedNanos);
       Attempt a = new Attempt(0, remote, local, outcome, e, Duration.ZERO, took,
-          Attempt.Reason.FIRST);
+          Attempt.Reason.FIRST, loop.icmp());
       deliver(new DialResult(t, outcome, e, remote, local, took, Duration.ZERO,
           List.of(remote.getAddress()), settings.mode(), owner.scanEngine(), List.of(a)));
       if (!filling && !refillQueued) {
