@@ -197,7 +197,7 @@ class PlotTerminalTest {
     }
   }
 
-  /** The 160x48 screen as a PNG (through Chromium, when it can run here): the README's picture. */
+  /** The 160x48 screen as a PNG (through Chromium, when it can run here): docs/cli.md's picture. */
   private static void picture() throws Exception {
     Path html = OUT.resolve("ping-plot.html");
     Files.writeString(html, AnsiHtml.page(Files.readString(OUT.resolve("ping-plot-160x48.ansi")),

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ./mvnw -Pdist verify} (or scripts/dist.sh); without them these tests skip and say so.
  */
 class DistTest {
-  static final Path DIST = ReadmeSnippetsTest.ROOT.resolve("dist");
+  static final Path DIST = DocsSnippetsTest.ROOT.resolve("dist");
 
   @TempDir static Path tmp;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * only it in place of /usr/lib/jvm ({@code TCPDIAL_JVM_DIR}).
  */
 class WrongJavaTest {
-  static final Path ROOT = ReadmeSnippetsTest.ROOT;
+  static final Path ROOT = DocsSnippetsTest.ROOT;
 
   static Path oldJdk;
 

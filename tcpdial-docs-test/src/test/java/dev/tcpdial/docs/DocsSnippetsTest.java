@@ -32,11 +32,11 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every {@code ```java} block of README.md and of every module's README.md (a README.md one
- * directory down) compiles against every module, and the short ones run on loopback. The rules
- * a snippet follows are those of {@link Snippet}; README.md's testing section repeats them.
+ * Every {@code ```java} block of README.md, of every module's README.md (a README.md one directory
+ * down) and of every page of docs/ compiles against every module, and the short ones run on
+ * loopback. The rules a snippet follows are those of {@link Snippet}; docs/testing.md repeats them.
  */
-class ReadmeSnippetsTest {
+class DocsSnippetsTest {
   static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
   /** The listener the runnable snippets dial; every connection is accepted and closed. */
@@ -104,12 +104,17 @@ class ReadmeSnippetsTest {
       Pattern.DOTALL);
   private static final Pattern ATTR = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-  static List<Path> readmes() throws IOException {
+  /** README.md, every README.md one directory down, and every page of docs/. */
+  static List<Path> pages() throws IOException {
     List<Path> files = new ArrayList<>();
     files.add(ROOT.resolve("README.md"));
     try (Stream<Path> dirs = Files.list(ROOT)) {
       dirs.filter(Files::isDirectory).map(d -> d.resolve("README.md")).filter(Files::isRegularFile)
           .sorted().forEach(files::add);
+    }
+    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+      docs.filter(f -> f.getFileName().toString().endsWith(".md")).filter(Files::isRegularFile)
+          .filter(f -> !files.contains(f)).sorted().forEach(files::add);
     }
     return files;
   }
@@ -143,16 +148,19 @@ class ReadmeSnippetsTest {
   }
 
   @Test
-  void theReadmesHaveSnippetsAndTheLibrarySnippetRuns() throws IOException {
-    List<Snippet> root = snippets(ROOT.resolve("README.md"));
-    assertThat(root).isNotEmpty();
-    assertThat(root).anyMatch(s -> s.run() && s.code().contains("Dialer.builder()"));
+  void theFrontPageAndTheDocsHaveSnippetsThatRun() throws IOException {
+    assertThat(pages())
+        .contains(ROOT.resolve("docs/library.md"), ROOT.resolve("docs/integrations.md"));
+    assertThat(snippets(ROOT.resolve("README.md")))
+        .anyMatch(s -> s.run() && !s.unit() && s.code().contains("Dialer.builder()"));
+    assertThat(snippets(ROOT.resolve("docs/library.md")))
+        .anyMatch(s -> s.run() && s.code().contains("probeEach(") && s.given().size() == 1);
   }
 
   @TestFactory
   Stream<DynamicTest> everySnippetCompilesAndTheShortOnesRun() throws IOException {
     List<Snippet> all = new ArrayList<>();
-    for (Path f : readmes()) {
+    for (Path f : pages()) {
       all.addAll(snippets(f));
     }
     return all.stream().map(s -> DynamicTest.dynamicTest(s.name(), () -> check(s, all.indexOf(s))));
@@ -196,7 +204,7 @@ class ReadmeSnippetsTest {
       return;
     }
     try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-        ReadmeSnippetsTest.class.getClassLoader())) {
+        DocsSnippetsTest.class.getClassLoader())) {
       Class<?> c = loader.loadClass(mainClass);
       if (s.unit()) {
         Method main;
