@@ -61,15 +61,24 @@ ns_prepare() {
   nsctl "$ns" net.ipv6.conf.default.accept_dad 0
   nsctl "$ns" net.ipv6.conf.all.accept_dad 0
   nsctl "$ns" net.ipv6.conf.default.accept_ra 0
-  # Every probe gets its ICMP answer; the rate-limit case turns the limit on for itself.
+  # Every probe gets its ICMP answer, however many traces run at once; the rate-limit case
+  # turns the per-destination limit on for itself.
   nsctl "$ns" net.ipv4.icmp_ratelimit 0
   nsctl "$ns" net.ipv6.icmp.ratelimit 0
+  nsctl "$ns" net.ipv4.icmp_msgs_per_sec 100000
+  nsctl "$ns" net.ipv4.icmp_msgs_burst 100000
   nsctl "$ns" net.ipv4.ip_forward 1
   nsctl "$ns" net.ipv6.conf.all.forwarding 1
-  # Layer-4 hash for equal-cost paths: the ports choose the path, so a trace whose ports stay
-  # fixed keeps one path and traces from other ports spread over both.
-  nsctl "$ns" net.ipv4.fib_multipath_hash_policy 1
-  nsctl "$ns" net.ipv6.fib_multipath_hash_policy 1
+  # Equal-cost paths chosen by a hash of the addresses, the protocol and both ports (and, for
+  # IPv6, the flow label), computed from the packet's headers as a router computes it for a
+  # packet off a wire: a trace whose flow stays fixed keeps one path, traces from other source
+  # ports spread over both. Policy 3 (custom fields) rather than 1 (layer 4): with policy 1 Linux
+  # takes the hash an skb already carries, and on a veth that is the sending socket's own random
+  # one (sk_txhash, new for every socket), so probes of one fixed flow would still be spread.
+  nsctl "$ns" net.ipv4.fib_multipath_hash_fields 0x0037
+  nsctl "$ns" net.ipv4.fib_multipath_hash_policy 3
+  nsctl "$ns" net.ipv6.fib_multipath_hash_fields 0x003f
+  nsctl "$ns" net.ipv6.fib_multipath_hash_policy 3
 }
 
 # link NS_A DEV_A ADDR4_A/24 ADDR6_A/64 NS_B DEV_B ADDR4_B/24 ADDR6_B/64

@@ -389,7 +389,7 @@ public final class Lab implements AutoCloseable {
     throw new IllegalStateException("lab/lab.sh not found in " + dir + " or above");
   }
 
-  private static long effectiveUid() {
+  static long effectiveUid() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("Uid:")) {
@@ -402,7 +402,7 @@ public final class Lab implements AutoCloseable {
     return -1;
   }
 
-  private static Path onPath(String command) {
+  static Path onPath(String command) {
     String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
     for (String dir : path.split(":")) {
       if (!dir.isEmpty()) {
@@ -415,9 +415,9 @@ public final class Lab implements AutoCloseable {
     return null;
   }
 
-  private record Result(int exit, String out, String err, boolean timedOut) {}
+  record Result(int exit, String out, String err, boolean timedOut) {}
 
-  private static Result run(List<String> cmd, String input, Duration timeout) {
+  static Result run(List<String> cmd, String input, Duration timeout) {
     Process p;
     try {
       p = new ProcessBuilder(cmd).start();

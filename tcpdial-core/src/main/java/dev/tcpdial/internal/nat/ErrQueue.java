@@ -130,7 +130,8 @@ public final class ErrQueue {
     if (found == null) {
       return localWithoutIcmp(errno) ? IcmpReport.local() : null;
     }
-    if (found.origin() == IcmpReport.Origin.ICMP && found.from() != null && isOwn(s, found.from())) {
+    if (found.origin() == IcmpReport.Origin.ICMP && found.from() != null
+        && isOwn(s, found.from())) {
       return new IcmpReport(IcmpReport.Origin.LOCAL, found.v6(), found.type(), found.code(),
           found.from());
     }
