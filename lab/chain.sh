@@ -118,6 +118,7 @@ complete() {
   done
   ip -n "$T" -6 route show default 2>/dev/null | grep -q 'fd00:23::1' || return 1
   ip netns exec "$R3" nft list table inet tcpdial >/dev/null 2>&1 || return 1
+  [[ -f /etc/netns/$C/hosts ]] || return 1
 }
 
 start_watcher() {
@@ -264,6 +265,16 @@ EOF
   route4 "$T" default via 198.18.23.1
   route6 "$T" default via fd00:23::1
 
+  # Names for the client, from its own hosts file; any other lookup is refused at its loopback.
+  mkdir -p "/etc/netns/$C"
+  cat >"/etc/netns/$C/hosts" <<'EOF2'
+127.0.0.1       localhost
+::1             localhost
+fd00:23::2      target.lab
+198.18.23.2     target.lab
+EOF2
+  printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$C/resolv.conf"
+
   trap - ERR
   complete || die "path lab $P was built but does not check out (see 'chain.sh status $P')"
   [[ -z $owner ]] || start_watcher "$owner"
@@ -298,6 +309,7 @@ cmd_down() {
       umount "/run/netns/$ns" 2>/dev/null || true
       rm -f "/run/netns/$ns"
     fi
+    rm -rf "/etc/netns/$ns"
   done
   echo "path lab $P is down"
 }

@@ -381,7 +381,11 @@ public record Trace(Target target, InetSocketAddress remote, InetSocketAddress l
        * hop; {@link #hop()} is where it first answered.
        */
       LOOP,
-      /** The largest TTL ran out before the target answered: the path is longer. */
+      /**
+       * No verdict: the largest TTL ran out before the target answered (the path is longer), or
+       * the trace was stopped early (cancelled: {@link Verdict#outcome()} {@link
+       * Outcome#CANCELLED}; the hops so far are kept).
+       */
       INCOMPLETE,
       /** No trace: the name did not resolve, or traces cannot run here ({@link #detail()}). */
       NOT_TRACED;
@@ -420,7 +424,8 @@ public record Trace(Target target, InetSocketAddress remote, InetSocketAddress l
         case LOCAL -> "refused on this host before the SYN left (" + outcome.label()
             + (errno != null ? " " + errno.name() : "") + ": a local route or rule)";
         case LOOP -> "a routing loop from hop " + hop + " (" + at + " answers again further on)";
-        case INCOMPLETE -> "not reached within the largest TTL"
+        case INCOMPLETE -> (outcome == Outcome.CANCELLED ? "stopped before a verdict"
+            : "not reached within the largest TTL")
             + (hop > 0 ? " (last answer from hop " + hop + ", " + at + ")" : "");
         case NOT_TRACED -> "not traced: " + outcome.label();
       };

@@ -21,6 +21,7 @@ import dev.tcpdial.cli.process.UsageException;
 import dev.tcpdial.cli.report.Page;
 import dev.tcpdial.cli.report.ReportFile;
 import dev.tcpdial.cli.report.ScanReport;
+import dev.tcpdial.cli.output.TraceReport;
 import dev.tcpdial.cli.targets.Converters;
 import dev.tcpdial.cli.targets.Excludes;
 import dev.tcpdial.cli.targets.LineSource;
@@ -149,6 +150,12 @@ final class ScanCommand implements Callable<Integer> {
           + " by ports, connect times per outcome, a sortable table of the results that are not"
           + " refused (at most " + ScanReport.TABLE_LIMIT + " rows). Results still go to stdout.")
   Path reportFile;
+
+  @Option(names = "--trace-on-failure",
+      description = "After the scan, trace the path to each host with filtered, unreachable or"
+          + " prohibited ports (one port a host, at most " + FailureTraces.MAX_HOSTS + " hosts,"
+          + " one probe a hop): where those ports stop, in the summary and the --report page.")
+  boolean traceOnFailure;
 
   @Option(names = "--report-all", description = "The report's table lists refused results too.")
   boolean reportAll;
@@ -297,6 +304,7 @@ final class ScanCommand implements Callable<Integer> {
     AtomicLong done = new AtomicLong();
     AtomicLong localBackoffs = new AtomicLong();
     Object end = new Object();
+    FailureTraces tracer = traceOnFailure ? new FailureTraces(dial.timeout) : null;
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
         ? new Progress(spec.commandLine().getErr(),
@@ -323,6 +331,9 @@ final class ScanCommand implements Callable<Integer> {
         }
         Row row = (Row) o;
         report.row(row);
+        if (tracer != null) {
+          tracer.offer(row.result());
+        }
         if (page != null) {
           page.add(row.result(), row.expected(), row.matched());
         }
@@ -364,6 +375,17 @@ final class ScanCommand implements Callable<Integer> {
     if (progress != null) {
       progress.stop();
     }
+    List<dev.tcpdial.Trace> traces = List.of();
+    if (tracer != null && !interrupts.caught()) {
+      try (Dialer d = dial.builder(Mode.ASYNC, DEFAULT_TIMEOUT).build()) {
+        traces = tracer.run(d);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (page != null) {
+        traces.forEach(page::where);
+      }
+    }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     long targets = taken.get();
     Map<String, Object> fields = report.summaryFields("scan", elapsed);
@@ -381,6 +403,9 @@ final class ScanCommand implements Callable<Integer> {
     }
     fields.put("explanations", explanations);
     fields.put("interrupted", interrupts.signalName());
+    if (tracer != null) {
+      fields.put("traces", traces.stream().map(t -> (Object) TraceReport.json(t)).toList());
+    }
     if (report.total() < targets && !interrupts.caught()) {
       report.exitAtLeast(ExitCodes.LOCAL);
     }
@@ -394,6 +419,9 @@ final class ScanCommand implements Callable<Integer> {
           + " target" + (targets - report.total() == 1 ? "" : "s") + " not scanned");
     } else if (report.total() < targets) {
       text.add((targets - report.total()) + " targets not scanned");
+    }
+    for (dev.tcpdial.Trace t : traces) {
+      text.add("where: " + t.target() + ": " + t.verdict().line());
     }
     long local = report.count(Outcome.NO_LOCAL_ADDRESS) + report.count(Outcome.LOCAL_RESOURCES);
     if (local > 0 && !output.quiet) {

@@ -89,7 +89,8 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
   private static final Set<String> TCP = Set.of("preferred_ip_protocol", "ip_protocol_fallback",
       "source_ip_address", "query_response", "tls", "tls_config");
   private static final Set<String> TCPDIAL = Set.of(
-      "happy_eyeballs", "attempt_delay", "syn_retries", "retries", "family", "expect");
+      "happy_eyeballs", "attempt_delay", "syn_retries", "retries", "family", "expect",
+      "icmp_from_label", "trace_on_failure");
   private static final Set<String> TARGET = Set.of("target", "module", "interval", "labels");
   private static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile(
       "[a-zA-Z_][a-zA-Z0-9_]*");
@@ -284,8 +285,13 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
     }
     String yaml = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
         .dumpToString(m);
+    Module.Where whereKeys = new Module.Where(
+        td.get("icmp_from_label") != null
+            && bool(td.get("icmp_from_label"), where + ".tcpdial.icmp_from_label", source),
+        td.get("trace_on_failure") != null
+            && bool(td.get("trace_on_failure"), where + ".tcpdial.trace_on_failure", source));
     served.put(name, new Module(name, timeout, preferIp6, fallback, sourceAddress, he, delay, syn,
-        retries, family, expect, yaml));
+        retries, family, expect, yaml, whereKeys));
     return null;
   }
 

@@ -52,7 +52,55 @@ final class ProbeMetrics {
     s.add(gauge("probe_tcp_connect_seconds",
         "Duration of the attempt that decided the outcome, in seconds",
         deciding == null ? 0 : seconds(deciding.elapsed())));
+    icmp(s, r.icmp(), p.module().where().icmpFromLabel());
+    if (p.trace() != null) {
+      trace(s, p.trace());
+    }
     return new MetricSnapshots(s);
+  }
+
+  /**
+   * {@code probe_tcp_icmp}, present when an ICMP error (or this host) decided the failure: its
+   * type, code and name ({@code time-exceeded}, {@code admin-prohibited}; empty for a local route
+   * with no ICMP), who sent it ({@code icmp}, {@code local}, {@code unread}) and, when the module
+   * asks for it, the sender's address ({@code from}).
+   */
+  private static void icmp(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> s,
+      dev.tcpdial.IcmpReport icmp, boolean fromLabel) {
+    if (icmp == null) {
+      return;
+    }
+    String type = icmp.hasType() ? Integer.toString(icmp.type()) : "";
+    String code = icmp.hasType() ? Integer.toString(icmp.code()) : "";
+    Labels labels = fromLabel
+        ? Labels.of("code", code, "from", icmp.fromText(), "name", icmp.name(), "origin",
+            icmp.origin().label(), "type", type)
+        : Labels.of("code", code, "name", icmp.name(), "origin", icmp.origin().label(), "type",
+            type);
+    s.add(GaugeSnapshot.builder().name("probe_tcp_icmp")
+        .help("Who answered the failed connect: the ICMP (ICMPv6) type, code and name, origin icmp"
+            + " (another node), local (this host) or unread; from: the sender, when the module"
+            + " asks for it; always 1")
+        .dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(1).build())
+        .build());
+  }
+
+  /** The path trace made because the probe failed ({@code tcpdial.trace_on_failure}). */
+  private static void trace(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> s,
+      dev.tcpdial.Trace t) {
+    s.add(gauge("probe_tcp_trace_hops", "The hop the path trace's verdict names: the target's"
+        + " when reached, the last that answered when the SYN is dropped, the refusing node's"
+        + " when refused; 0 for none", t.verdict().hop()));
+    dev.tcpdial.Trace.Hop last = t.lastAnswering();
+    s.add(GaugeSnapshot.builder().name("probe_tcp_trace_last_hop_info")
+        .help("The last hop of the path trace that answered: its address (empty when none did)"
+            + " and the trace's verdict (reached, dropped, refused, loop, local, incomplete,"
+            + " not_traced); always 1")
+        .dataPoint(GaugeDataPointSnapshot.builder()
+            .labels(Labels.of("address", last == null ? "" : Prober.host(last.addresses()
+                .getFirst()), "verdict", t.verdict().kind().label()))
+            .value(1).build())
+        .build());
   }
 
   private static GaugeSnapshot gauge(String name, String help, double value) {
@@ -103,6 +151,18 @@ final class ProbeMetrics {
           "  #%d %s start=%.6fs duration=%.6fs outcome=%s errno=%s why=%s%n", a.index(),
           Prober.address(a.remote()), seconds(a.start()), seconds(a.elapsed()),
           a.outcome().label(), a.errno() == null ? "" : a.errno().name(), a.reason().label()));
+    }
+    if (r.icmp() != null) {
+      b.append("answered by: ").append(r.icmp().label()).append('\n');
+    }
+    if (p.trace() != null) {
+      b.append("\nPath trace (tcpdial.trace_on_failure): ").append(p.trace().verdict().line())
+          .append('\n');
+      for (dev.tcpdial.Trace.Hop h : p.trace().hops()) {
+        b.append("  ").append(h.ttl()).append(". ").append(h.addresses().isEmpty() ? "*"
+            : Prober.host(h.addresses().getFirst())).append(' ')
+            .append(h.probes().getFirst().what()).append('\n');
+      }
     }
     b.append("\nMetrics that would have been returned:\n").append(text(of(p)));
     b.append("\nModule configuration:\n").append(p.module().yaml());

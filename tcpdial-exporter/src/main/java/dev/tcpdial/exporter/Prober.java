@@ -4,11 +4,13 @@ import dev.tcpdial.Attempt;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Engine;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Resolver;
 import dev.tcpdial.RetryPolicy;
 import dev.tcpdial.Target;
+import dev.tcpdial.Trace;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -49,8 +51,15 @@ final class Prober {
    * @param deadline the dial's deadline
    * @param dial the dial's result (every attempt)
    * @param success whether the module's expectation held ({@code probe_success})
+   * @param trace the path trace made because the probe failed ({@code
+   *     tcpdial.trace_on_failure}), or null
    */
-  record Result(Module module, Duration deadline, DialResult dial, boolean success) {
+  record Result(Module module, Duration deadline, DialResult dial, boolean success, Trace trace) {
+
+    /** A result with no trace. */
+    Result(Module module, Duration deadline, DialResult dial, boolean success) {
+      this(module, deadline, dial, success, null);
+    }
 
     /** The address that decided the outcome, else the first planned one, else null. */
     InetAddress decisive() {
@@ -126,11 +135,13 @@ final class Prober {
       }
       return plan(found, module, host);
     };
+    // with a trace on failure the connect gets half the deadline, the trace what is left
+    Duration dialBudget = module.where().traceOnFailure() ? deadline.dividedBy(2) : deadline;
     Dialer.Builder b = Dialer.builder()
         .mode(Mode.SYNC)
         .engine(Engine.JDK)
-        .connectTimeout(deadline)
-        .deadline(deadline)
+        .connectTimeout(dialBudget)
+        .deadline(dialBudget)
         .family(module.family())
         .resolver(checked)
         .retry(module.retries() > 0 ? RetryPolicy.retries(module.retries()) : RetryPolicy.none());
@@ -144,14 +155,76 @@ final class Prober {
       b.synRetries(module.synRetries());
     }
     DialResult r;
+    Trace trace = null;
     try (Dialer d = b.build()) {
       r = d.probe(target);
+      if (denied.get() == null && module.where().traceOnFailure()
+          && !module.expectation().matches(r.outcome()) && worthTracing(r)) {
+        trace = trace(d, r, deadline.minus(r.elapsed()));
+      }
     }
     if (denied.get() != null) {
       throw new Denied(target.host() + " resolves to " + denied.get().getHostAddress()
           + ", outside --allow " + allow);
     }
-    return finish(module, deadline, r);
+    Result done = finish(module, deadline, r);
+    return trace == null ? done : new Result(module, deadline, r, done.success(), trace);
+  }
+
+  /**
+   * True when a trace can say where {@code r} failed: a timeout, unreachable, prohibited, or a
+   * refusal an ICMP error sent (the address decided; nothing this host decided by itself).
+   */
+  static boolean worthTracing(DialResult r) {
+    IcmpReport icmp = r.icmp();
+    if (r.remote() == null || r.remote().getAddress() == null
+        || (icmp != null && icmp.origin() == IcmpReport.Origin.LOCAL && !icmp.hasType())) {
+      return false;
+    }
+    return switch (r.outcome()) {
+      case TIMEOUT, HOST_UNREACHABLE, NETWORK_UNREACHABLE, PROHIBITED -> true;
+      case REFUSED -> icmp != null && icmp.origin() == IcmpReport.Origin.ICMP;
+      default -> false;
+    };
+  }
+
+  /**
+   * A path trace of the failed address within {@code left} of the scrape's deadline: one probe a
+   * hop, each waiting at most a sixth of what is left (and at most 1 s: a dropped SYN costs about
+   * three waits, with the answering hops' round trips besides); cut short when the time is up
+   * (its hops so far are kept). Null when no time is left.
+   */
+  static Trace trace(Dialer d, DialResult r, Duration left) {
+    if (left.compareTo(Duration.ofMillis(20)) < 0) {
+      return null;
+    }
+    Duration hop = left.dividedBy(6);
+    hop = hop.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : hop;
+    Trace.Options o = Trace.Options.DEFAULT.withProbesPerHop(1).withHopTimeout(hop);
+    java.util.concurrent.CompletableFuture<Trace> f = new java.util.concurrent.CompletableFuture<>();
+    Thread t = Thread.ofVirtual().name("tcpdial-probe-trace").start(() -> {
+      try {
+        f.complete(d.trace(Target.of(r.remote()), o));
+      } catch (RuntimeException | Error e) {
+        f.completeExceptionally(e);
+      }
+    });
+    try {
+      return f.get(left.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      t.interrupt(); // the trace stops within 100 ms and returns what it found
+      try {
+        return f.get(2, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception late) {
+        return null;
+      }
+    } catch (InterruptedException e) {
+      t.interrupt();
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return null;
+    }
   }
 
   private static Result finish(Module module, Duration deadline, DialResult r) {

@@ -292,21 +292,17 @@ public final class PathTrace {
       Hop h = new Hop(options.maxHops(), List.of(reach));
       return refused(reach, options.maxHops(), hopOf, h);
     }
-    if (stopped != null && stopped.equals("cancelled")) {
+    if (stopped != null && stopped.equals("cancelled") && lastAnswering(hops) == null) {
       return new Verdict(Verdict.Kind.NOT_TRACED, 0, null, null, Outcome.CANCELLED, null, null);
     }
     if ((silentEnd || !answersBeyond) && !hops.isEmpty() && hops.getLast().silent()
         && stopped == null) {
       return dropped(hops);
     }
-    Hop last = null;
-    for (Hop h : hops) {
-      if (!h.silent()) {
-        last = h;
-      }
-    }
+    Hop last = lastAnswering(hops);
     Probe tail = reach != null ? reach : hops.isEmpty() ? null : hops.getLast().probes().getLast();
-    Outcome outcome = tail == null ? Outcome.ERROR : tail.outcome();
+    Outcome outcome = "cancelled".equals(stopped) ? Outcome.CANCELLED
+        : tail == null ? Outcome.ERROR : tail.outcome();
     Errno errno = tail == null ? null : tail.errno();
     IcmpReport icmp = tail == null ? null : tail.icmp();
     if (last == null) {
@@ -336,6 +332,16 @@ public final class PathTrace {
       }
     }
     return null;
+  }
+
+  private static Hop lastAnswering(List<Hop> hops) {
+    Hop last = null;
+    for (Hop h : hops) {
+      if (!h.silent()) {
+        last = h;
+      }
+    }
+    return last;
   }
 
   /**
