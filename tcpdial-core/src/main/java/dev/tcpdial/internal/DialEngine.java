@@ -414,6 +414,11 @@ public final class DialEngine {
   /** See {@link dev.tcpdial.Dialer#trace} ({@code all} false) and {@code traceAll}. */
   public List<dev.tcpdial.Trace> trace(Target target, dev.tcpdial.Trace.Options options,
       boolean all) {
+    if (dev.tcpdial.internal.nat.PathTrace.unavailable() == null) {
+      // once per JVM (waits for one running): links and calls the system calls, so a trace's
+      // time is the network's, as prestart() does for dials
+      dev.tcpdial.internal.nat.NativeLoop.warmUpNow();
+    }
     long start = clock.nanoTime();
     if (closed) {
       return List.of(dev.tcpdial.internal.nat.PathTrace.notTraced(target, null, Outcome.CANCELLED,

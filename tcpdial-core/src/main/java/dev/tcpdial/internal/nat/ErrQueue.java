@@ -111,6 +111,14 @@ public final class ErrQueue {
    * the queue is empty and the errno is not a route's (a reset from the target).
    */
   IcmpReport read(int s, int errno) {
+    return read(s, errno, null);
+  }
+
+  /**
+   * {@link #read(int, int)} for a socket whose source address the caller knows ({@code self}, or
+   * null to ask the kernel when it matters): a path trace knows its flow's, and spares the call.
+   */
+  IcmpReport read(int s, int errno, InetAddress self) {
     if (!worthReading(errno)) {
       return null;
     }
@@ -131,7 +139,7 @@ public final class ErrQueue {
       return localWithoutIcmp(errno) ? IcmpReport.local() : null;
     }
     if (found.origin() == IcmpReport.Origin.ICMP && found.from() != null
-        && isOwn(s, found.from())) {
+        && (self != null ? self.equals(found.from()) : isOwn(s, found.from()))) {
       return new IcmpReport(IcmpReport.Origin.LOCAL, found.v6(), found.type(), found.code(),
           found.from());
     }
