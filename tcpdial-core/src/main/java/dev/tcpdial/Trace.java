@@ -26,7 +26,9 @@ import java.util.Objects;
  * equal-cost paths send every probe the same way, and the hops listed are one path, not a mix of
  * several. The first probe's socket binds a source port (the kernel picks a free one, or {@link
  * Options#sourcePort()}); every later probe binds that address and port again, with {@code
- * SO_REUSEADDR}. No probe leaves a socket behind that would hold the four-tuple: a probe that
+ * SO_REUSEADDR}, or takes the previous probe's socket back: a failed connect answered by a second
+ * {@code connect} leaves it disconnected with its port kept, and the next probe only changes its
+ * TTL. No probe leaves a socket behind that would hold the four-tuple: a probe that
  * failed or stayed silent was never connected ({@code SYN_SENT} goes straight to closed), and one
  * that connected is closed with {@code SO_LINGER} 0 (a reset, no {@code TIME_WAIT}). The kernel
  * allows one socket per four-tuple at a time ({@code connect} fails with {@code EADDRNOTAVAIL}
