@@ -14,6 +14,10 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # tcpdial serve: a real Prometheus scrapes it, the real blackbox_exporter answers beside it
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need+=(prometheus-blackbox-exporter)
+# serve's --web.config.file tests make their CA and certificates with openssl; ServeCapacityTest
+# gives serve a descriptor limit with prlimit (util-linux)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
 # reliability: nftables drops and duplicates SYNs on a lab router (bench/faults)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 # scripts/timing-under-load.sh keeps every CPU busy while the timing-sensitive tests run
@@ -23,6 +27,12 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # pictures: tmux runs `ping --plot` in a real terminal; headless Chromium opens the HTML reports
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# nmap is the oracle of the target and port syntax (NmapSyntaxTest: nmap -sL -n, and -p's
+# expansion with no target; nothing is sent); zsh and fish check the completion scripts parse
+# and complete (CompletionTest; bash is there already)
+command -v nmap >/dev/null 2>&1 || need+=(nmap)
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
 # dist (scripts/dist.sh, DistTest): jpackage's .deb needs fakeroot and dpkg-dev, jlink's
 # --strip-native-debug-symbols objcopy (binutils); the installed page is read with man (man-db).
 command -v fakeroot >/dev/null 2>&1 || need+=(fakeroot)

@@ -82,6 +82,18 @@ public record Attempt(
   }
 
   /**
+   * {@code #0 [::1]:80 from [::1]:40000 refused ECONNREFUSED(111) at 0.0 ms, 0.3 ms (first)}.
+   */
+  @Override
+  public String toString() {
+    return String.format(java.util.Locale.ROOT, "#%d %s%s %s%s at %.1f ms, %.1f ms (%s)", index,
+        dev.tcpdial.internal.Addresses.text(remote),
+        local == null ? "" : " from " + dev.tcpdial.internal.Addresses.text(local), outcome.label(),
+        errno == null ? "" : " " + errno, start.toNanos() / 1e6, elapsed.toNanos() / 1e6,
+        reason.label());
+  }
+
+  /**
    * True when this attempt timed out because our deadline fired (not the kernel's ETIMEDOUT).
    *
    * @return whether our deadline ended this attempt

@@ -29,10 +29,8 @@ public final class DialException extends IOException {
   }
 
   private static String message(DialResult r) {
-    StringBuilder sb = new StringBuilder("dial ").append(r.target());
-    if (r.remote() != null && !r.remote().getAddress().getHostAddress().equals(r.target().host())) {
-      sb.append(" (").append(r.remote().getAddress().getHostAddress()).append(')');
-    }
+    StringBuilder sb = new StringBuilder("dial ").append(r.target())
+        .append(dev.tcpdial.internal.Addresses.beside(r.target(), r.remote()));
     sb.append(": ").append(r.outcome().label());
     if (r.errno() != null) {
       sb.append(' ').append(r.errno());

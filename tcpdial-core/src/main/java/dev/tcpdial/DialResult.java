@@ -169,10 +169,13 @@ public record DialResult(
     return outcome.explanation();
   }
 
-  /** {@code 198.18.1.2:81 refused ECONNREFUSED(111) 0.4 ms async}. */
+  /**
+   * {@code 198.18.1.2:81 refused ECONNREFUSED(111) 0.4 ms async}; for a name, the address it
+   * reached beside it: {@code localhost:81 (::1) refused ...}.
+   */
   @Override
   public String toString() {
-    return target + (remote != null ? " (" + remote + ")" : "") + " " + outcome.label()
+    return target + dev.tcpdial.internal.Addresses.beside(target, remote) + " " + outcome.label()
         + (errno != null ? " " + errno : "") + " " + elapsed.toNanos() / 1e6 + " ms " + mode.label();
   }
 }

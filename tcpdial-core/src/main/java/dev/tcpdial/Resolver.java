@@ -8,6 +8,14 @@ import java.util.Map;
 /**
  * Turns a host name into addresses. The default asks the JDK ({@link InetAddress#getAllByName}),
  * which reads {@code /etc/hosts} and the system's resolver; tests inject their own.
+ *
+ * <p>A dial with a deadline calls the resolver on a thread of tcpdial's, shared by every dialer of
+ * the JVM, and waits until its deadline at most: concurrent lookups of one name by one resolver
+ * are made once, and a lookup that hangs (a name server that never answers) delays no other one.
+ * Each distinct name in flight has a thread of its own, up to 512; the last 128 of those are kept
+ * for domains with fewer than 4 lookups in flight, and names of the hosts file have 16 threads of
+ * their own. Past those bounds a lookup waits for a thread within its dial's deadline, in turn
+ * with the other domains. A dial without any deadline calls the resolver on its own thread.
  */
 @FunctionalInterface
 public interface Resolver {
@@ -31,7 +39,7 @@ public interface Resolver {
    * @return the system resolver
    */
   static Resolver system() {
-    return host -> List.of(InetAddress.getAllByName(host));
+    return dev.tcpdial.internal.SystemResolver.INSTANCE;
   }
 
   /**

@@ -312,25 +312,29 @@ public record Target(String host, int port) {
   }
 
   /**
-   * A target for an address and port.
+   * A target for an address and port; an unresolved address gives a target of its name. The host
+   * of an address is written as {@link #of(InetAddress, int)} writes it.
    *
    * @param address the address and port
    * @return the target
    */
   public static Target of(InetSocketAddress address) {
     InetAddress a = address.getAddress();
-    return new Target(a != null ? a.getHostAddress() : address.getHostString(), address.getPort());
+    return a != null ? of(a, address.getPort()) : new Target(address.getHostString(),
+        address.getPort());
   }
 
   /**
-   * A target for an address and port.
+   * A target for an address and port. Its host is the address as people write it: dotted
+   * decimal, or IPv6 in the form of RFC 5952 ({@code fd00::1}, not {@code fd00:0:0:0:0:0:0:1}),
+   * with its zone when it has one.
    *
    * @param address the address
    * @param port the port
    * @return the target
    */
   public static Target of(InetAddress address, int port) {
-    return new Target(address.getHostAddress(), port);
+    return new Target(dev.tcpdial.internal.Addresses.text(address), port);
   }
 
   /**

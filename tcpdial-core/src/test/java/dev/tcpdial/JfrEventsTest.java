@@ -24,6 +24,7 @@ class JfrEventsTest {
         d.probe(lo.ok());
         d.probe(lo.refused());
         d.probe(lo.silentTarget());
+        d.probe(new Target("::1", lo.refused().port()));
       }
       rec.stop();
       rec.dump(file);
@@ -31,10 +32,15 @@ class JfrEventsTest {
       assertThat(events).filteredOn(e -> e.getEventType().getName().equals("tcpdial.Attempt"))
           .extracting(e -> e.getString("outcome") + "/" + e.getString("errno") + "/" + e.getString("reason"))
           .containsExactlyInAnyOrder("connected/null/first", "refused/ECONNREFUSED/first",
-              "timeout/null/first");
+              "timeout/null/first", "refused/ECONNREFUSED/first");
       assertThat(events).filteredOn(e -> e.getEventType().getName().equals("tcpdial.Dial"))
           .extracting(e -> e.getString("mode") + " " + e.getInt("attempts"))
-          .containsOnly("async 1").hasSize(3);
+          .containsOnly("async 1").hasSize(4);
+      // addresses as people write them: no leading '/', IPv6 short and in brackets
+      assertThat(events).filteredOn(e -> e.getEventType().getName().equals("tcpdial.Attempt"))
+          .extracting(e -> e.getString("remote"))
+          .contains(lo.refused().toString(), "[::1]:" + lo.refused().port())
+          .allSatisfy(r -> assertThat(r).doesNotStartWith("/").doesNotContain("0:0"));
     } finally {
       Files.deleteIfExists(file);
     }

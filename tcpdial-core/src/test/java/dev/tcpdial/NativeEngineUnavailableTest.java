@@ -60,6 +60,21 @@ class NativeEngineUnavailableTest {
       assertThat(out).contains("unavailable: the native engine needs native access")
           .contains("default JDK JDK refused ECONNREFUSED")
           .contains("forced NATIVE NATIVE error null 0");
+      // said once, however many dialers fall back, with the flags that would avoid it
+      assertThat(out.lines().filter(l -> l.contains("probes run on the JDK engine")))
+          .as(out).singleElement().asString()
+          .contains("WARNING: tcpdial: probes run on the JDK engine, not the native one:"
+              + " native access is not enabled")
+          .contains("--enable-native-access=ALL-UNNAMED")
+          .contains("--add-exports java.base/sun.nio.ch=ALL-UNNAMED");
+      Process granted = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
+          "-cp", System.getProperty("java.class.path"), Child.class.getName(),
+          Integer.toString(refused))).redirectErrorStream(true).start();
+      assertThat(granted.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String grantedOut = new String(granted.getInputStream().readAllBytes(),
+          StandardCharsets.UTF_8);
+      assertThat(grantedOut).containsPattern("default (URING|EPOLL) (URING|EPOLL) refused")
+          .doesNotContain("WARNING");
     }
   }
 
@@ -249,10 +264,12 @@ class NativeEngineUnavailableTest {
     public static void main(String[] args) {
       Target t = new Target("127.0.0.1", Integer.parseInt(args[0]));
       System.out.println("unavailable: " + NativeLoop.unavailable());
-      try (Dialer d = Dialer.builder().connectTimeout(Duration.ofSeconds(5)).build()) {
-        DialResult r = d.probe(t);
-        System.out.println("default " + d.probeEngine() + " " + r.engine() + " " + r.outcome().label()
-            + " " + (r.errno() == null ? null : r.errno().name()));
+      for (int i = 0; i < 2; i++) {
+        try (Dialer d = Dialer.builder().connectTimeout(Duration.ofSeconds(5)).build()) {
+          DialResult r = d.probe(t);
+          System.out.println("default " + d.probeEngine() + " " + r.engine() + " "
+              + r.outcome().label() + " " + (r.errno() == null ? null : r.errno().name()));
+        }
       }
       try (Dialer d = Dialer.builder().engine(Engine.NATIVE).build()) {
         DialResult r = d.probe(t);

@@ -15,6 +15,7 @@ import dev.tcpdial.cli.process.ExitCodes;
 import dev.tcpdial.cli.process.Interrupts;
 import dev.tcpdial.cli.process.Messages;
 import dev.tcpdial.cli.process.SystemLimits;
+import dev.tcpdial.cli.targets.Pasted;
 import dev.tcpdial.cli.targets.TargetList;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,6 +69,7 @@ final class CheckCommand implements Callable<Integer> {
   OnlyOptions filter;
 
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
+      completionCandidates = DialOptions.ModeNames.class,
       description = "sync: a blocking connect per target, one after another; async: every target"
           + " at once on the event loop. Default: ${DEFAULT-VALUE}.")
   Mode mode;
@@ -80,7 +82,9 @@ final class CheckCommand implements Callable<Integer> {
 
   private final List<DialResult> results = new ArrayList<>();
 
-  @Parameters(arity = "0..*", paramLabel = "TARGET", description = "host:port, [v6addr]:port")
+  @Parameters(arity = "0..*", paramLabel = "TARGET", description = "host:port, [v6addr]:port,"
+      + " HOST PORT (two words, as tcping takes them), a URL (https://host/, postgres://host/db:"
+      + " the scheme's port unless it names one), or host:port,host:port")
   List<String> words = new ArrayList<>();
 
   private List<Target> targets;
@@ -103,12 +107,12 @@ final class CheckCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Missing required parameter: 'TARGET'");
     }
     targets = new ArrayList<>(words.size());
-    for (String w : words) {
-      try {
+    try {
+      for (String w : Pasted.targets(words)) {
         targets.add(Target.parse(w));
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
       }
+    } catch (IllegalArgumentException | dev.tcpdial.cli.process.UsageException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     targets.forEach(dial::checkFamily);
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);

@@ -63,7 +63,30 @@ public final class DialOptions {
           + " ETIMEDOUT after ~3 s for 1, ~7 s for 2. Default: the system's setting.")
   int synRetries;
 
-  @Option(names = "--engine", paramLabel = "auto|uring|epoll|jdk",
+  /** The modes as {@code --help} writes them, for shell completion. */
+  static final class ModeNames extends java.util.ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    ModeNames() {
+      for (Mode m : Mode.values()) {
+        add(m.label());
+      }
+    }
+  }
+
+  /** The engines as {@code --help} writes them, for shell completion. */
+  static final class EngineNames extends java.util.ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    EngineNames() {
+      for (Engine e : Engine.values()) {
+        add(e.label());
+      }
+    }
+  }
+
+  @Option(names = "--engine", paramLabel = "auto|uring|epoll|native|jdk",
+      completionCandidates = EngineNames.class,
       description = "Engine of the probes: uring (io_uring), epoll (Linux system calls), jdk,"
           + " native (uring, else epoll), auto (the best available: uring, else epoll, else jdk;"
           + " the default). `check -v` says which one runs and why.")

@@ -40,24 +40,6 @@ import picocli.CommandLine.Spec;
         "  tcpdial scan 127.0.0.1 -p 1-1024 --format json",
         "  tcpdial trace example.org:443",
         "  tcpdial demo",
-        "",
-        "Exit codes (with several results: the most severe, in this order from least to most):",
-        "  0  every target connected, or every expectation held",
-        "  3  refused (ECONNREFUSED: host up, nothing listens)",
-        "  4  timeout (no answer to the SYN: our deadline, or the kernel's ETIMEDOUT)",
-        "  5  host or network unreachable (also IPv4 ICMP admin-prohibited: the kernel says",
-        "     EHOSTUNREACH for it)",
-        "  6  prohibited (EACCES/EPERM: a local prohibit route or firewall rule; IPv6 ICMP",
-        "     admin-prohibited)",
-        "  7  name resolution failed",
-        "  9  an expectation (--expect, =open|closed|filtered) did not hold",
-        "  8  local problem (no local address/port, out of descriptors, cancelled, needs root)",
-        "  1  other error (outcome 'error', or an internal failure)",
-        "  2  usage error (bad option, target, file line, unknown command; one line on stderr)",
-        "  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: results so far and the summary",
-        "     were written, targets not dialed are counted as not_scanned",
-        "  141  standard output closed by its reader (e.g. | head): stopped at once, quietly",
-        "  With a write error on standard output (e.g. a full disk): one line on stderr, exit 1.",
     })
 public final class Main implements Runnable {
   /** The top-level command; picocli runs its subcommands. */
@@ -110,7 +92,46 @@ public final class Main implements Runnable {
         cl.addSubcommand(sub);
       }
     }
+    cl.getCommandSpec().usageMessage().footer(footer(cl.getCommandSpec().usageMessage().footer()));
     return configure(cl);
+  }
+
+  /** The width the help is written at. */
+  static final int HELP_WIDTH = 100;
+
+  /**
+   * The top-level help's footer: {@code examples}, then every exit status of {@link
+   * ExitCodes#TABLE} and how they combine, wrapped to the help's width.
+   */
+  static String[] footer(String[] examples) {
+    java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(examples));
+    lines.add("");
+    lines.add("Exit status:");
+    for (ExitCodes.Meaning m : ExitCodes.TABLE) {
+      lines.addAll(wrap(String.format(java.util.Locale.ROOT, "  %-4d ", m.code()),
+          m.meaning() + ".", HELP_WIDTH - 2));
+    }
+    lines.addAll(wrap("  ", ExitCodes.RANKING, HELP_WIDTH - 2));
+    return lines.stream().map(l -> l.replace("%", "%%")).toArray(String[]::new);
+  }
+
+  /** {@code text} in lines of at most {@code width}, the first after {@code lead}, the others indented as far. */
+  static java.util.List<String> wrap(String lead, String text, int width) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    StringBuilder line = new StringBuilder(lead);
+    String indent = " ".repeat(lead.length());
+    for (String word : text.split(" ")) {
+      if (line.length() > indent.length() && line.length() + 1 + word.length() > width) {
+        out.add(line.toString());
+        line = new StringBuilder(indent);
+      }
+      if (line.length() > indent.length()) {
+        line.append(' ');
+      }
+      line.append(word);
+    }
+    out.add(line.toString());
+    return out;
   }
 
   /**
@@ -122,7 +143,7 @@ public final class Main implements Runnable {
   public static CommandLine configure(CommandLine cl) {
     System.setProperty("tcpdial.defaultConcurrency", Integer.toString(SystemLimits.defaultConcurrency()));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setUsageHelpWidth(100);
+    cl.setUsageHelpWidth(HELP_WIDTH);
     cl.setParameterExceptionHandler(Main::onBadInput);
     CommandLine.IExecutionStrategy run = cl.getExecutionStrategy();
     cl.setExecutionStrategy(parsed -> {

@@ -85,27 +85,28 @@ final class ManCommand implements Callable<Integer> {
       }
       examples(m, c.usageMessage().footer());
     }
-    m.append(".SH EXIT STATUS\n");
-    boolean inTable = false;
-    for (String line : format(root.usageMessage().footer())) {
-      String t = line.strip();
-      if (t.startsWith("Exit codes")) {
-        inTable = true;
-        m.append(escape(t)).append('\n');
-        continue;
-      }
-      if (inTable && t.matches("\\d+\\s+.*")) {
-        String[] parts = t.split("\\s+", 2);
-        m.append(".TP\n.B ").append(parts[0]).append('\n').append(escape(parts[1])).append('\n');
-      }
-    }
+    exitStatus(m);
     m.append(".SH ENVIRONMENT\n");
     m.append(".TP\n.B NO_COLOR\nWhen set and not empty: no colour, even on a terminal.\n");
+    m.append(".TP\n.B LC_ALL, LC_CTYPE, LANG\nThe charset ping's chart writes in; where it"
+        + " cannot write the chart's symbols (LC_ALL=C), the chart is drawn in ASCII.\n");
     m.append(".TP\n.B JAVA_HOME\nThe JDK (25 or newer) the launcher script runs; else the newest"
         + " under /usr/lib/jvm.\n");
     m.append(".SH SEE ALSO\n");
     m.append(".BR nc (1),\n.BR nmap (1),\n.BR ip\\-netns (8),\n.BR tcp (7)\n");
     return m.toString();
+  }
+
+  /**
+   * The EXIT STATUS section, from {@link ExitCodes#TABLE} itself (never from the help's wrapped
+   * lines): every code with its whole meaning, then how the codes combine.
+   */
+  static void exitStatus(StringBuilder m) {
+    m.append(".SH EXIT STATUS\n");
+    for (ExitCodes.Meaning e : ExitCodes.TABLE) {
+      m.append(".TP\n.B ").append(e.code()).append('\n').append(escape(e.meaning())).append(".\n");
+    }
+    m.append(".PP\n").append(escape(ExitCodes.RANKING)).append('\n');
   }
 
   /** {@code [OPTIONS] TARGET...} as {@code --help} writes it after the command's name. */

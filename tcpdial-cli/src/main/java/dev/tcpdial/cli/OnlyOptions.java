@@ -19,7 +19,22 @@ final class OnlyOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 
-  @Option(names = "--only", paramLabel = "OUTCOME[,OUTCOME...]", split = ",",
+  /** What --only takes, as {@code --help} writes it, for shell completion. */
+  static final class OutcomeNames extends java.util.ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    OutcomeNames() {
+      for (Outcome o : Outcome.values()) {
+        add(o.label());
+      }
+      for (PortState s : PortState.values()) {
+        add(s.label());
+      }
+    }
+  }
+
+  @Option(names = "--only", paramLabel = "OUTCOME", split = ",",
+      completionCandidates = OutcomeNames.class,
       description = "Write only the results with these outcomes (connected, refused, timeout,"
           + " host_unreachable, ...; or open, closed, filtered as in nmap); the summary still"
           + " counts every result.")

@@ -9,6 +9,7 @@ import dev.tcpdial.cli.output.OutputOptions;
 import dev.tcpdial.cli.output.PingStats;
 import dev.tcpdial.cli.output.Report;
 import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.output.Stdout;
 import dev.tcpdial.cli.output.Terminal;
 import dev.tcpdial.cli.plot.PingPlot;
 import dev.tcpdial.cli.plot.PingSink;
@@ -84,6 +85,7 @@ final class PingCommand implements Callable<Integer> {
   DialOptions dial;
 
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
+      completionCandidates = DialOptions.ModeNames.class,
       description = "sync: a blocking connect; async: on the event loop. Default: ${DEFAULT-VALUE}.")
   Mode mode;
 
@@ -96,10 +98,13 @@ final class PingCommand implements Callable<Integer> {
       description = "Time between the starts of two probes. Default: ${DEFAULT-VALUE}.")
   Duration interval;
 
-  @Parameters(arity = "1..*", paramLabel = "TARGET", converter = Converters.TargetConverter.class,
-      description = "host:port, [v6addr]:port; several targets are probed side by side, each"
-          + " every interval, each with its own statistics (and its own series on the chart)")
-  List<Target> targets;
+  @Parameters(arity = "1..*", paramLabel = "TARGET",
+      description = "host:port, [v6addr]:port, HOST PORT (two words, as tcping takes them), a URL"
+          + " (the scheme's port unless it names one); several targets are probed side by side,"
+          + " each every interval, each with its own statistics (and its own series on the chart)")
+  List<String> words;
+
+  private List<Target> targets;
 
   @Option(names = "--plot", negatable = true,
       description = "A live chart of the connect times in the terminal instead of one line per"
@@ -123,6 +128,14 @@ final class PingCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    targets = new ArrayList<>();
+    try {
+      for (String w : dev.tcpdial.cli.targets.Pasted.targets(words)) {
+        targets.add(Target.parse(w));
+      }
+    } catch (IllegalArgumentException | dev.tcpdial.cli.process.UsageException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (count != null && count < 1) {
       throw new ParameterException(spec.commandLine(), "-c/--count must be at least 1: " + count);
     }
@@ -189,6 +202,7 @@ final class PingCommand implements Callable<Integer> {
         threads.shutdownNow();
       }
       views.close(); // the terminal back before anything else is written
+      giveBackDescriptor1();
       interrupts.restore();
       Thread.interrupted(); // a late Ctrl-C must not disturb the summary
     }
@@ -249,7 +263,7 @@ final class PingCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--plot draws the results; it goes with text output only (not -q or --format)");
     }
-    if (spec.commandLine().getOut() != Terminal.realOut || !Terminal.isatty(1)) {
+    if (spec.commandLine().getOut() != Terminal.realOut || !Terminal.stdoutIsTerminal()) {
       if (plot != null) {
         throw new ParameterException(spec.commandLine(), "--plot needs a terminal on stdout");
       }
@@ -257,10 +271,28 @@ final class PingCommand implements Callable<Integer> {
     }
     String title = "tcpdial ping " + String.join(" ", names) + "  every " + Report.human(interval)
         + "   q: quit";
+    // the chart draws where the results go, a terminal: JLine knows descriptor 1 only
+    descriptor1 = Stdout.resultsOnDescriptor1();
     try {
-      return PingPlot.open(names, interval, title, plot != null, stopper);
+      PingPlot chart = PingPlot.open(names, interval, title, plot != null, stopper);
+      if (chart == null) {
+        giveBackDescriptor1();
+      }
+      return chart;
     } catch (IllegalStateException e) {
+      giveBackDescriptor1();
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** Where descriptor 1 points while the chart is open; closed once it is gone. */
+  private AutoCloseable descriptor1 = () -> { };
+
+  private void giveBackDescriptor1() {
+    try {
+      descriptor1.close();
+    } catch (Exception e) {
+      // nothing more to do: see Stdout.resultsOnDescriptor1
     }
   }
 

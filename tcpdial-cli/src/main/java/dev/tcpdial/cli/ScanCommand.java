@@ -25,6 +25,7 @@ import dev.tcpdial.cli.output.TraceReport;
 import dev.tcpdial.cli.targets.Converters;
 import dev.tcpdial.cli.targets.Excludes;
 import dev.tcpdial.cli.targets.LineSource;
+import dev.tcpdial.cli.targets.Pasted;
 import dev.tcpdial.cli.targets.TargetList;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,17 +64,24 @@ import picocli.CommandLine.Spec;
     header = "Dial many targets at once; results as they complete.",
     description = {
         "Dials many targets at once on the event loop and prints each result as it completes.",
-        "Targets: host:port, hosts, CIDR blocks (198.18.1.0/28, fd00::/120) and IPv4 ranges"
-            + " (198.18.1.1-20, 198.18.1-2.1-5) with the ports of -p, from the arguments, -f"
-            + " FILE or - (stdin): one per line, # comments, an optional =open|closed|filtered"
-            + " expectation. open = connected, closed = refused, filtered = timeout, unreachable"
-            + " or prohibited. IPv6 link-local addresses need their zone (fe80::1%%eth0);"
-            + " IPv4-mapped ones (::ffff:198.18.0.1) are dialed over IPv4.",
+        "Targets: host:port, URLs (https://host/: the scheme's port), hosts, CIDR blocks"
+            + " (198.18.1.0/28, fd00::/120) and IPv4 ranges as nmap writes them (198.18.1.1-20,"
+            + " 198.18.1-2.250-, 198.18.1.1,3,5, 198.18.1.*) with the ports of -p, from the"
+            + " arguments, -f FILE or - (stdin): one per line, # comments, an optional"
+            + " =open|closed|filtered expectation. open = connected, closed = refused, filtered ="
+            + " timeout, unreachable or prohibited. IPv6 link-local addresses need their zone"
+            + " (fe80::1%%eth0); IPv4-mapped ones (::ffff:198.18.0.1) are dialed over IPv4.",
         "Files and stdin are read as the scan goes (UTF-8, lines up to 4096 bytes): a target is"
             + " dialed as soon as its line is read. Held for de-duplication: 33-67 bytes per"
-            + " distinct target, at most 2097152 of them. A bad line, or one target with two"
-            + " different expectations, stops the scan there: what was started is reported, then"
-            + " the error, exit code 2.",
+            + " distinct target, at most 2097152 of them. A bad line (not a target, not UTF-8,"
+            + " too long, or a second and different expectation for a target) is named on stderr"
+            + " (FILE:LINE: why) and skipped, the scan goes on; the summary counts the bad lines"
+            + " and the exit code is at least 10. An --exclude that leaves nothing is an empty"
+            + " scan with its summary.",
+        "Rows come in completion order, not in the order of the targets. Text output leaves out"
+            + " the refused results and counts them in one line, \"not shown: N refused\""
+            + " (--all writes them; JSON and CSV have every row). To sort by address and port:"
+            + " --format csv | sort -t, -k2,2V -k3,3n (the header line sorts last).",
         "A progress line (rate, ETA) goes to stderr when it is a terminal and the results go"
             + " elsewhere.",
     },
@@ -88,8 +96,9 @@ import picocli.CommandLine.Spec;
         "  tcpdial scan 198.18.1.0/24 -p 22,80 --open",
         "",
         "Exit code: 0 when every target connected or every expectation held, else the most severe",
-        "code (see tcpdial --help); 9 when an expectation did not hold. SIGINT/SIGTERM: the results",
-        "so far, the summary (what was not dialed or had not ended: not_scanned), exit 130/143.",
+        "code (see tcpdial --help); 9 when an expectation did not hold; 10 when input lines were",
+        "bad (skipped). SIGINT/SIGTERM: the results so far, the summary (what was not dialed or",
+        "had not ended: not_scanned), exit 130/143.",
     })
 final class ScanCommand implements Callable<Integer> {
   @Spec
@@ -133,8 +142,19 @@ final class ScanCommand implements Callable<Integer> {
           + " Default: no limit.")
   Double rate;
 
+  /** The port states as {@code --help} writes them, for shell completion. */
+  static final class StateNames extends ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    StateNames() {
+      for (PortState s : PortState.values()) {
+        add(s.label());
+      }
+    }
+  }
+
   @Option(names = "--expect", paramLabel = "open|closed|filtered",
-      converter = Converters.ExpectationConverter.class,
+      converter = Converters.ExpectationConverter.class, completionCandidates = StateNames.class,
       description = "What every target should be; a line's own =... suffix wins.")
   PortState expect;
 
@@ -144,6 +164,12 @@ final class ScanCommand implements Callable<Integer> {
 
   @Option(names = "--no-progress", description = "No progress line on stderr.")
   boolean noProgress;
+
+  @Option(names = "--all", description = "Text output: write every result. Without it"
+      + " the refused ones (closed ports) are left out and counted in one line, \"not shown: N"
+      + " refused\", as nmap does; JSON and CSV always have every row, and a failed expectation"
+      + " is always written.")
+  boolean all;
 
   @Option(names = "--report", paramLabel = "FILE.html", converter = ReportFile.class,
       description = "Also write one self-contained HTML page: counts per outcome, a grid of hosts"
@@ -191,15 +217,26 @@ final class ScanCommand implements Callable<Integer> {
   }
 
   private int call(long start, AtomicBoolean stop, Interrupts interrupts) throws IOException {
-    TargetList list = new TargetList(ports, expect, dial.family(), Excludes.parse(exclude));
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    TargetList list = new TargetList(ports, expect, dial.family(), Excludes.parse(exclude))
+        .onBadLine(m -> err.println(Messages.oneLine("tcpdial scan: " + m))); // -q too: an error
     boolean stdinUsed = false;
     List<InputStream> opened = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (!a.isEmpty() && a.length() <= 6 && a.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        // tcping's HOST PORT: a scan names its ports with -p, so say both ways
+        String previous = i == 0 || args.get(i - 1).indexOf(':') >= 0 ? "HOST" : args.get(i - 1);
+        throw new ParameterException(spec.commandLine(), "'" + a + "' is a port without a host:"
+            + " did you mean " + previous + ":" + a + ", or -p " + a + "?");
+      }
+    }
     try {
       for (String a : args) {
         if (a.equals("-")) {
           stdinUsed = readStdin(list, stdinUsed);
         } else {
-          list.add(a, "'" + TargetList.shorten(a) + "'");
+          list.add(a, "'" + TargetList.shorten(Pasted.redact(a)) + "'");
         }
       }
       for (String f : files) {
@@ -230,11 +267,12 @@ final class ScanCommand implements Callable<Integer> {
 
   private int scan(TargetList list, long start, AtomicBoolean stop, Interrupts interrupts) {
     Iterator<TargetList.Entry> entries = list.iterator(shard);
-    boolean any = entries.hasNext(); // reads up to the first target: a bad first line dials nothing
+    boolean any = entries.hasNext(); // reads up to the first target (bad lines are skipped)
     if (list.error() != null) {
-      throw list.error();
+      throw list.error(); // unreadable before anything was dialed
     }
-    if (!any && list.distinct() == 0 && !stop.get()) {
+    // targets given but all excluded, or only bad lines: an empty scan with its summary (as nmap)
+    if (!any && list.distinct() == 0 && !stop.get() && list.excluded() == 0 && list.badLines() == 0) {
       throw new ParameterException(spec.commandLine(), "no targets: give host:port, a host, CIDR"
           + " block or range with -p, -f FILE or - for stdin");
     }
@@ -284,9 +322,10 @@ final class ScanCommand implements Callable<Integer> {
         return listed.next();
       }
     };
+    java.util.Set<Outcome> only = filter.outcomes();
     Report report = new Report(spec.commandLine().getOut(), spec.commandLine().getErr(), output,
         expectations, false, false).flushEach(false).compact(true)
-        .only(filter.outcomes());
+        .only(only).hideInText(all || only != null ? null : java.util.EnumSet.of(Outcome.REFUSED));
     if (spec.commandLine().getOut() == Terminal.realOut && Terminal.realOutStream != null) {
       report.rawStdout(Terminal.realOutStream);
     }
@@ -395,6 +434,11 @@ final class ScanCommand implements Callable<Integer> {
     fields.put("rate_per_s", elapsed.isZero() ? 0.0 : report.total() / (elapsed.toNanos() / 1e9));
     fields.put("local_backoffs", localBackoffs.get());
     fields.put("shard", shard == null ? null : shard.toString());
+    fields.put("excluded", list.excluded());
+    fields.put("bad_lines", list.badLines());
+    if (list.badLines() > 0) {
+      report.exitAtLeast(ExitCodes.BAD_INPUT);
+    }
     Map<String, Object> explanations = new java.util.LinkedHashMap<>();
     for (Outcome o : Outcome.values()) {
       if (report.count(o) > 0) {
@@ -419,6 +463,13 @@ final class ScanCommand implements Callable<Integer> {
           + " target" + (targets - report.total() == 1 ? "" : "s") + " not scanned");
     } else if (report.total() < targets) {
       text.add((targets - report.total()) + " targets not scanned");
+    }
+    if (list.excluded() > 0) {
+      text.add(list.excluded() + " target" + (list.excluded() == 1 ? "" : "s") + " excluded (--exclude)");
+    }
+    if (list.badLines() > 0) {
+      text.add(list.badLines() + " bad input line" + (list.badLines() == 1 ? "" : "s")
+          + " skipped (named on stderr)");
     }
     for (dev.tcpdial.Trace t : traces) {
       text.add("where: " + t.target() + ": " + t.verdict().line());

@@ -59,7 +59,7 @@ class DemoAndHelpTest {
   void helpHasExitCodesAndExamples() {
     Cli.Run r = Cli.run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("Exit codes").contains("usage error").contains("check")
+    assertThat(r.out()).contains("Exit status:").contains("usage error").contains("check")
         .contains("scan").contains("ping").contains("demo").contains("completion");
   }
 
@@ -111,9 +111,11 @@ class DemoAndHelpTest {
   @Test
   void helpPutsIpv4AdminProhibitedUnderUnreachable() {
     String help = Cli.run("--help").out();
-    assertThat(help).contains("5  host or network unreachable (also IPv4 ICMP admin-prohibited")
-        .contains("6  prohibited (EACCES/EPERM: a local prohibit route or firewall rule; IPv6 ICMP")
-        .contains("130, 143  interrupted").contains("141  standard output closed");
+    assertThat(help).contains("5    host or network unreachable; also an IPv4 ICMP"
+            + " administratively-prohibited answer")
+        .contains("6    prohibited (EACCES/EPERM): a local prohibit route or firewall rule, an IPv6 ICMP")
+        .contains("130  interrupted by SIGINT").contains("143  interrupted by SIGTERM")
+        .contains("141  standard output closed");
   }
 
   @Test

@@ -68,13 +68,18 @@ class PlotTerminalTest {
 
   /** A shell script that runs ping in the pane between two {@code stty -g}, then waits. */
   private Path script(String name, String env, List<String> ping) throws Exception {
+    return script(name, env, ping, "");
+  }
+
+  /** As above, with {@code redirect} (a pipe, a redirection) after the command. */
+  private Path script(String name, String env, List<String> ping, String redirect) throws Exception {
     Files.createDirectories(OUT);
     Path dir = OUT.toAbsolutePath();
     String quoted = NamespaceScanTest.java(ping.toArray(String[]::new)).stream()
         .map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
     Path s = dir.resolve(name + ".sh");
     Files.writeString(s, "stty -g > " + dir.resolve(name + ".before") + "\n"
-        + "env LANG=C.UTF-8 " + env + " " + quoted + "\n"
+        + "env LANG=C.UTF-8 " + env + " " + quoted + " " + redirect + "\n"
         + "echo EXIT=$? > " + dir.resolve(name + ".exit") + "\n"
         + "stty -g > " + dir.resolve(name + ".after") + "\n"
         + "sleep 120\n");
@@ -192,6 +197,83 @@ class PlotTerminalTest {
       awaitAfter("nocolour");
       assertThat(read("nocolour", "exit")).isEqualTo("EXIT=" + ExitCodes.REFUSED);
       assertThat(read("nocolour", "after")).isEqualTo(read("nocolour", "before"));
+    } finally {
+      stopTmux();
+    }
+  }
+
+  /**
+   * {@code ping | cat} from a terminal: stdout is the pipe, stdin and stderr the terminal. Every
+   * row goes to the pipe, and no chart is drawn (the terminal test must look at the results'
+   * descriptor, not at descriptor 1, which points at stderr).
+   */
+  @Test
+  void pipedPingWritesEveryRowToThePipe() throws Exception {
+    assumeTrue(tmuxAvailable(), "needs tmux (Debian package; ./test installs it as root); skipped");
+    try (Loopback.Open open = new Loopback.Open()) {
+      Path rows = OUT.toAbsolutePath().resolve("piped.rows");
+      Files.deleteIfExists(rows);
+      Path sh = script("piped", "", List.of("ping", "-c", "5", "-i", "100ms",
+          "127.0.0.1:" + open.port()), "| cat > " + rows);
+      tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", "plot", "sh " + sh.toAbsolutePath());
+      await(s -> Files.exists(OUT.resolve("piped.exit")));
+      awaitAfter("piped");
+      String screen = capture(false);
+      assertThat(read("piped", "exit")).isEqualTo("EXIT=0");
+      List<String> lines = Files.readAllLines(rows, StandardCharsets.UTF_8);
+      assertThat(lines.stream().filter(l -> l.startsWith("seq="))).as(String.join("\n", lines))
+          .hasSize(5);
+      assertThat(lines).anyMatch(l -> l.contains("5 sent, 5 connected, 0 failed"));
+      assertThat(screen).as("no chart on the terminal").doesNotContain(" ms┤").doesNotContain("ms+");
+      assertThat(read("piped", "after")).isEqualTo(read("piped", "before"));
+    } finally {
+      stopTmux();
+    }
+  }
+
+  /** {@code ping --plot 2>err.txt} with stdout a terminal: the chart is drawn there. */
+  @Test
+  void plotWithStderrInAFile() throws Exception {
+    assumeTrue(tmuxAvailable(), "needs tmux (Debian package; ./test installs it as root); skipped");
+    try (Loopback.Open open = new Loopback.Open()) {
+      Path err = OUT.toAbsolutePath().resolve("plot-stderr.err");
+      Files.deleteIfExists(err);
+      String target = "127.0.0.1:" + open.port();
+      Path sh = script("plot-stderr", "", List.of("ping", "--plot", "-c", "40", "-i", "100ms",
+          target), "2> " + err);
+      tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "plot", "sh " + sh.toAbsolutePath());
+      String screen = await(s -> s.contains(" ms┤") && sent(s, target) >= 5);
+      assertThat(screen).as(screen).contains(" ms┤").contains("● " + target);
+      await(s -> Files.exists(OUT.resolve("plot-stderr.exit")));
+      awaitAfter("plot-stderr");
+      assertThat(read("plot-stderr", "exit")).isEqualTo("EXIT=0");
+      assertThat(Files.readString(err)).as("stderr").doesNotContain("--plot").doesNotContain("error");
+      assertThat(capture(false)).contains("--- " + target + " tcpdial ping statistics ---")
+          .contains("40 sent, 40 connected");
+      assertThat(read("plot-stderr", "after")).isEqualTo(read("plot-stderr", "before"));
+    } finally {
+      stopTmux();
+    }
+  }
+
+  /** Under LC_ALL=C the terminal cannot take UTF-8: the chart is drawn in ASCII, never as '?'. */
+  @Test
+  void asciiChartUnderTheCLocale() throws Exception {
+    assumeTrue(tmuxAvailable(), "needs tmux (Debian package; ./test installs it as root); skipped");
+    try (Loopback.Open open = new Loopback.Open()) {
+      int closed = Loopback.closedPort();
+      Path sh = script("clocale", "LC_ALL=C", List.of("ping", "-i", "100ms",
+          "127.0.0.1:" + open.port(), "127.0.0.1:" + closed));
+      tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "plot", "sh " + sh.toAbsolutePath());
+      String screen = await(s -> s.contains(" ms+") && s.matches("(?s).*\\+ failed \\|[ :]*R.*"));
+      assertThat(screen).as(screen).contains(" ms+").contains("* 127.0.0.1:" + open.port())
+          .contains("R refused").doesNotContain("?");
+      assertThat(screen.chars().allMatch(c -> c < 128)).as(screen).isTrue();
+      tmux("send-keys", "-t", "plot", "q");
+      await(s -> Files.exists(OUT.resolve("clocale.exit")));
+      awaitAfter("clocale");
+      assertThat(read("clocale", "exit")).isEqualTo("EXIT=" + ExitCodes.REFUSED);
+      assertThat(read("clocale", "after")).isEqualTo(read("clocale", "before"));
     } finally {
       stopTmux();
     }

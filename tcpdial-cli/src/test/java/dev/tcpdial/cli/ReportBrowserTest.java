@@ -115,6 +115,44 @@ class ReportBrowserTest {
     }
   }
 
+  /**
+   * The scan page's one script runs under its policy, which names it by its SHA-256 and has no
+   * {@code 'unsafe-inline'}: the table is drawn. The same page with one character of the script
+   * changed draws nothing: the browser holds the script to its hash.
+   */
+  @Test
+  void theScriptRunsByItsHashAndNoOtherDoes() throws Exception {
+    String why = Browser.unavailable();
+    assumeTrue(why == null, why);
+    Files.createDirectories(OUT);
+    Path page = OUT.resolve("scan-csp.html").toAbsolutePath();
+    Path tampered = OUT.resolve("scan-csp-tampered.html").toAbsolutePath();
+    dev.tcpdial.cli.report.ScanReport report = new dev.tcpdial.cli.report.ScanReport(page, false,
+        "tcpdial scan 198.18.1.1-3 -p 80");
+    for (int h = 1; h <= 3; h++) {
+      java.net.InetAddress a = java.net.InetAddress.ofLiteral("198.18.1." + h);
+      report.add(new dev.tcpdial.DialResult(new dev.tcpdial.Target("198.18.1." + h, 80),
+          h == 2 ? dev.tcpdial.Outcome.CONNECTED : dev.tcpdial.Outcome.TIMEOUT, null,
+          new java.net.InetSocketAddress(a, 80), null, java.time.Duration.ofMillis(h),
+          java.time.Duration.ZERO, List.of(a), dev.tcpdial.Mode.ASYNC, dev.tcpdial.Engine.NATIVE,
+          List.of()), null, true);
+    }
+    assertThat(report.write(java.time.Duration.ofMillis(5), new java.io.PrintWriter(System.err)))
+        .isTrue();
+    String html = Files.readString(page);
+    assertThat(html).containsPattern("script-src 'sha256-[A-Za-z0-9+/=]{44}'\"")
+        .doesNotContain("script-src 'unsafe-inline'");
+    Files.writeString(tampered, html.replace("limit=500", "limit=499"));
+    try (Browser b = Browser.open("c")) {
+      String dom = b.dumpDom(page);
+      assertThat(count(dom, "<tr class=\"row")).as("the script drew the table").isEqualTo(3);
+      assertThat(dom).contains("3 of 3 rows");
+      String blocked = b.dumpDom(tampered);
+      assertThat(count(blocked, "<tr class=\"row")).as("a changed script does not run").isZero();
+      assertThat(blocked).doesNotContain("3 of 3 rows");
+    }
+  }
+
   @Test
   void fullPortScanReportIsSmallAndOpensFast() throws Exception {
     String why = Browser.unavailable();

@@ -115,7 +115,7 @@ class ScanCommandTest {
   void allExpectationsHoldExitsZero() {
     Cli.Run r = Cli.run("scan", "127.0.0.1:" + open.port() + "=open",
         "127.0.0.1:" + closed.get(2) + "=closed", "127.0.0.1:" + full.port() + "=filtered",
-        "--timeout", "300ms");
+        "--timeout", "300ms", "--all");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("expect open: ok").contains("expect closed: ok")
         .contains("expect filtered: ok").doesNotContain("MISMATCH")
@@ -177,7 +177,7 @@ class ScanCommandTest {
 
   @Test
   void textSummaryMentionsRateAndWindow() {
-    Cli.Run r = Cli.run("scan", "127.0.0.1", "-p", ports(closed), "--concurrency", "2");
+    Cli.Run r = Cli.run("scan", "127.0.0.1", "-p", ports(closed), "--concurrency", "2", "--all");
     assertThat(r.lines()).hasSize(closed.size() + 1);
     assertThat(r.lines().getLast()).startsWith(closed.size() + " targets: " + closed.size() + " refused in ")
         .contains("window 2");

@@ -57,7 +57,8 @@ class ServeProcessTest {
     Path bad = dir.resolve("bad.yml");
     Files.writeString(bad, "modules:\n  a:\n    prober: tcp\n    timeout: 5 seconds\n");
     String out = run(2, "--config", bad.toString(), "--listen", "127.0.0.1:0");
-    assertThat(out).hasLineCount(1).contains("timeout: bad duration '5 seconds'")
+    assertThat(out).hasLineCount(1)
+        .contains("bad.yml:4: modules.a.timeout: cannot unmarshal !!str `5 seconds` into")
         .doesNotContain("Exception");
     assertThat(run(2, "--config", dir.resolve("missing.yml").toString())).hasLineCount(1)
         .contains("cannot read --config");
@@ -88,7 +89,14 @@ class ServeProcessTest {
       CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(
           URI.create(base + "/probe?target=127.0.0.1:" + silent.port())).build(),
           HttpResponse.BodyHandlers.ofString());
-      Thread.sleep(500); // the probe waits on a silent listener (built-in module: 5 s)
+      // the probe waits on a silent listener (built-in module: 5 s); wait until it is in flight
+      // (a fixed 500 ms was too short for a fresh JVM's first request on a loaded machine)
+      long until = System.nanoTime() + 10_000_000_000L;
+      while (System.nanoTime() < until && !http.send(HttpRequest.newBuilder(URI.create(base
+          + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body()
+          .contains("tcpdial_probes_in_flight 1")) {
+        Thread.sleep(50);
+      }
       long t0 = System.nanoTime();
       p.toHandle().destroy(); // SIGTERM (Process.destroy would close our end of its output)
       assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -114,4 +122,32 @@ class ServeProcessTest {
     }
   }
 
+
+  @Test
+  void everyAddressWithAPortOnlyAndJsonLogLines() throws Exception {
+    Process p = new ProcessBuilder(cmd("--web.listen-address", ":0", "--log.format", "json",
+        "--log.level", "debug")).redirectErrorStream(true).start();
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      BufferedReader err = new BufferedReader(new InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8));
+      String first = err.readLine();
+      Matcher m = Pattern.compile("^\\{\"ts\":\"[0-9T:.-]+Z\",\"level\":\"info\",\"msg\":"
+          + "\"listening on (?:\\[::\\]|0\\.0\\.0\\.0):(\\d+), .*\"}$").matcher(String.valueOf(first));
+      assertThat(m.find()).as(first).isTrue();
+      // every address: loopback of both families reaches it
+      for (String host : List.of("127.0.0.1", "[::1]")) {
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":"
+            + m.group(1) + "/-/healthy")).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).as(host).isEqualTo(200);
+      }
+      p.toHandle().destroy();
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(rest.lines()).isNotEmpty().allMatch(l -> l.startsWith("{\"ts\":")
+          && l.endsWith("}"));
+      assertThat(rest).contains("\"msg\":\"stopped\"");
+    } finally {
+      p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
 }

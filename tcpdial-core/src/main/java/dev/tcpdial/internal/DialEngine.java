@@ -393,10 +393,12 @@ public final class DialEngine {
     try {
       return f.get();
     } catch (InterruptedException e) {
+      // A cancel that loses against the completion leaves a connected channel in the future:
+      // the caller gets the cancellation it asked for, so the channel is closed here.
       f.cancel(false);
       Thread.currentThread().interrupt();
       try {
-        f.join();
+        JdkConnect.closeQuietly(f.join());
       } catch (RuntimeException ignored) {
         // cancelled, as asked
       }

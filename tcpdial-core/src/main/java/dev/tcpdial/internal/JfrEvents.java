@@ -95,7 +95,7 @@ final class JfrEvents {
         e.target = r.target().toString();
         e.outcome = r.outcome().label();
         e.errno = r.errno() == null ? null : r.errno().name();
-        e.remote = r.remote() == null ? null : r.remote().toString();
+        e.remote = r.remote() == null ? null : Addresses.text(r.remote());
         e.mode = r.mode().label();
         e.engine = r.engine().label();
         e.attempts = r.attempts().size();
@@ -110,8 +110,8 @@ final class JfrEvents {
           AttemptEvent e = new AttemptEvent();
           e.target = r.target().toString();
           e.index = a.index();
-          e.remote = a.remote().toString();
-          e.local = a.local() == null ? null : a.local().toString();
+          e.remote = Addresses.text(a.remote());
+          e.local = a.local() == null ? null : Addresses.text(a.local());
           e.outcome = a.outcome().label();
           e.errno = a.errno() == null ? null : a.errno().name();
           e.reason = a.reason().label();

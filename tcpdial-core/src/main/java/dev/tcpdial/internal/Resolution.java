@@ -9,15 +9,15 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * From a target to the addresses a dial tries, in order, for both engines: a literal as it is, a
- * name through the {@link Resolver} within the dial's deadline and the resolve timeout; then the
- * family filter, the source address's family, and the RFC 8305 interleaving of {@link AddressOrder}.
+ * name through the {@link Resolver} within the dial's deadline and the resolve timeout (the lookup
+ * runs in {@link Lookups}, where no slow lookup delays another); then the family filter, the
+ * source address's family, and the RFC 8305 interleaving of {@link AddressOrder}.
  */
 public final class Resolution {
 
@@ -29,9 +29,15 @@ public final class Resolution {
   private final InetSocketAddress local;
   private final Duration resolveTimeout;
   private final Clock clock;
+  private final Lookups lookups;
 
   /** Resolution as a dialer with {@code settings} does it. */
   public Resolution(DialEngine.Settings settings, Clock clock) {
+    this(settings, clock, Lookups.SHARED);
+  }
+
+  Resolution(DialEngine.Settings settings, Clock clock, Lookups lookups) {
+    this.lookups = lookups;
     this.resolver = settings.resolver();
     this.family = settings.family();
     this.local = settings.local();
@@ -89,26 +95,15 @@ public final class Resolution {
   private List<InetAddress> lookup(String host, Deadline d, long start)
       throws UnknownHostException, InterruptedException {
     if (d.isNone()) {
-      return callResolver(host);
+      return Lookups.call(resolver, host); // no deadline: the caller's own thread may wait
     }
-    CompletableFuture<List<InetAddress>> f = new CompletableFuture<>();
-    java.util.concurrent.Future<?> task = LOOKUPS.submit(() -> {
-      if (f.isDone()) {
-        return; // its dial gave up while it queued
-      }
-      try {
-        f.complete(callResolver(host));
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    });
+    Lookups.Lookup l = lookups.join(resolver, host);
     try {
-      return f.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
+      return l.result.get(d.remainingNanos(clock.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      f.cancel(false);
-      task.cancel(true);
       throw new UnknownHostException(host + ": resolution timed out after "
-          + Duration.ofNanos(clock.nanoTime() - start).toMillis() + " ms");
+          + Duration.ofNanos(clock.nanoTime() - start).toMillis() + " ms"
+          + (lookups.queued(l) ? " waiting for a lookup thread (" + lookups.load(l) + ")" : ""));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownHostException u) {
         throw u;
@@ -116,45 +111,10 @@ public final class Resolution {
       UnknownHostException u = new UnknownHostException(host + ": resolver failed: " + e.getCause());
       u.initCause(e.getCause());
       throw u;
-    } catch (InterruptedException e) {
-      f.cancel(false);
-      task.cancel(true);
-      throw e;
-    }
-  }
-
-  /**
-   * Where lookups with a deadline run: platform threads, at most {@link #LOOKUP_THREADS}, the rest
-   * queued. The JDK's lookup blocks its thread in getaddrinfo(3); on virtual threads hundreds of
-   * slow lookups held every carrier the scheduler may add (256), so the virtual threads waiting
-   * for their deadlines could not run and every dial ended with its lookup, seconds late. A
-   * waiting dial now sleeps on its deadline while lookups hold only these threads; one whose
-   * deadline passes while its lookup is queued or running ends then.
-   */
-  static final int LOOKUP_THREADS = 64;
-
-  private static final java.util.concurrent.ExecutorService LOOKUPS = lookupPool();
-
-  private static java.util.concurrent.ExecutorService lookupPool() {
-    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(
-        LOOKUP_THREADS, LOOKUP_THREADS, 10, TimeUnit.SECONDS,
-        new java.util.concurrent.LinkedBlockingQueue<>(),
-        Thread.ofPlatform().name("tcpdial-resolve-", 0).daemon().factory());
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
-  }
-
-  private List<InetAddress> callResolver(String host) throws UnknownHostException {
-    try {
-      List<InetAddress> found = resolver.resolve(host);
-      if (found == null || found.isEmpty()) {
-        throw new UnknownHostException(host + ": no address");
-      }
-      return found;
-    } catch (RuntimeException e) {
-      UnknownHostException u = new UnknownHostException(host + ": resolver failed: " + e);
-      u.initCause(e);
-      throw u;
+    } catch (java.util.concurrent.CancellationException e) {
+      throw new UnknownHostException(host + ": lookup abandoned");
+    } finally {
+      lookups.leave(l);
     }
   }
 }

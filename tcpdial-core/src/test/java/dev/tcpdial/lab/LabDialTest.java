@@ -28,7 +28,7 @@ class LabDialTest {
   private static final double SLACK_MS = 150;
   private static final double DEADLINE_MS = 1000;
   private static final String SERVER4 = "198.18.1.2:80";
-  private static final String SILENT6 = "[fd00:4:0:0:0:0:0:1]:80";
+  private static final String SILENT6 = "[fd00:4::1]:80";
 
   private static Lab lab;
   private static Lab.ProbeRun timed;

@@ -1,8 +1,7 @@
 package dev.tcpdial.exporter;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.tcpdial.DialResult;
+import dev.tcpdial.Outcome;
 import dev.tcpdial.Resolver;
 import dev.tcpdial.Target;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -10,12 +9,10 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,14 +23,22 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP side of {@code tcpdial serve}: {@code /probe}, {@code /metrics}, {@code /}, {@code
- * /-/healthy}, {@code /-/ready}, {@code /-/reload}; one handler per endpoint, each request on a
- * pooled platform thread. The configuration is an immutable value swapped whole on reload; a
- * broken file keeps the previous one.
+ * The endpoints of {@code tcpdial serve}: {@code /probe}, {@code /metrics}, {@code /}, {@code
+ * /-/healthy}, {@code /-/ready}, {@code /-/reload}; one handler per endpoint over {@link
+ * WebServer}. The configuration is an immutable value swapped whole on reload; a broken file
+ * keeps the previous one.
+ *
+ * <p>Capacity is kept apart: a probe runs on a thread of its own (at most {@code
+ * --max-concurrent}, past it 503 at once); {@code /metrics}, {@code /} and {@code /-/reload} run
+ * on one control thread with a short queue; {@code /-/healthy} and {@code /-/ready} are answered
+ * on the event loop. So no number of slow probes delays the health endpoints or {@code /metrics}.
+ * A probe whose client hangs up is cancelled at once (it ends {@code cancelled}, nothing is
+ * answered).
  */
 public final class Exporter implements AutoCloseable {
 
@@ -49,34 +54,88 @@ public final class Exporter implements AutoCloseable {
   public record Settings(InetSocketAddress listen, Path configFile, Duration timeoutOffset,
       Cidrs allow, int maxConcurrent) {}
 
+  /**
+   * The HTTP side's limits and its exporter-toolkit configuration.
+   *
+   * @param maxConnections HTTP connections at once; at least {@code maxConcurrent} + {@link
+   *     #RESERVE}
+   * @param requestTimeout time a connection has to deliver a whole request (TLS handshake,
+   *     line, headers, body), from its accept or its first byte after an answer
+   * @param webConfigFile {@code --web.config.file} (TLS, basic authentication, headers), or null
+   */
+  public record Http(int maxConnections, Duration requestTimeout, Path webConfigFile) {
+    /** Time to deliver a request when not given: 10 s. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The defaults for {@code maxConcurrent} probes: connections for each probe and {@link
+     * #RESERVE} more; no web configuration.
+     *
+     * @param maxConcurrent probes at once
+     * @return the defaults
+     */
+    public static Http defaults(int maxConcurrent) {
+      return new Http(maxConcurrent + 2 * RESERVE, DEFAULT_REQUEST_TIMEOUT, null);
+    }
+  }
+
+  /**
+   * Connections kept, at the least, beyond {@code --max-concurrent}: for {@code /metrics}, the
+   * health endpoints and clients between requests ({@code --max-connections} must leave them).
+   */
+  public static final int RESERVE = WebServer.RESERVE;
+
   /** Seconds a probe waits when the scraper sends no timeout (blackbox_exporter's habit). */
   static final double NO_SCRAPE_TIMEOUT = 120;
+  /**
+   * The most a scraper's {@code X-Prometheus-Scrape-Timeout-Seconds} counts for, in seconds: a
+   * larger value (up to 1e308) is taken as this, so no request can make a probe longer than the
+   * module's own timeout or this. Prometheus' own scrape timeouts are far below it.
+   */
+  static final double MAX_SCRAPE_TIMEOUT = 120;
   /** Grace for probes in flight on shutdown before they are cancelled. */
   static final Duration GRACE = Duration.ofMillis(1500);
 
   private final Settings settings;
+  private final Http http;
   private final Prober prober;
-  private final PrintWriter log;
+  private final Log log;
   private final ExporterMetrics metrics;
   private final Semaphore slots;
   private final ExpositionFormats formats = ExpositionFormats.init();
-  private final Set<Thread> probing = ConcurrentHashMap.newKeySet();
+  private final Set<ProbeJob> probing = ConcurrentHashMap.newKeySet();
   private final Object reloadLock = new Object();
   private volatile Config config;
   private volatile Continuous continuous;
   private volatile boolean stopping;
-  private HttpServer server;
-  private ExecutorService executor;
+  private WebServer server;
+  private ExecutorService probes;
+  private ExecutorService control;
+
+  /**
+   * An exporter with the default HTTP limits, logging logfmt at info; nothing runs until {@link
+   * #start}.
+   *
+   * @param settings the listen address, configuration, limits and allowed blocks
+   * @param resolver resolves probe targets' names (the system's, or a test's)
+   * @param log where the log lines go
+   */
+  public Exporter(Settings settings, Resolver resolver, PrintWriter log) {
+    this(settings, Http.defaults(settings.maxConcurrent()), resolver,
+        new Log(log, Log.Level.INFO, Log.Format.LOGFMT));
+  }
 
   /**
    * An exporter; nothing runs until {@link #start}.
    *
    * @param settings the listen address, configuration, limits and allowed blocks
+   * @param http the HTTP side's limits and web configuration
    * @param resolver resolves probe targets' names (the system's, or a test's)
-   * @param log one line per start, reload and error
+   * @param log one line per start, reload and error; per request at debug
    */
-  public Exporter(Settings settings, Resolver resolver, PrintWriter log) {
+  public Exporter(Settings settings, Http http, Resolver resolver, Log log) {
     this.settings = settings;
+    this.http = http;
     this.prober = new Prober(resolver);
     this.log = log;
     this.metrics = new ExporterMetrics(true);
@@ -84,31 +143,50 @@ public final class Exporter implements AutoCloseable {
   }
 
   /**
-   * Loads the configuration and starts listening.
+   * The exporter's log.
    *
-   * @throws Config.Invalid for a configuration that cannot be used (one line)
+   * @return the log
+   */
+  public Log log() {
+    return log;
+  }
+
+  /**
+   * Loads the configurations and starts listening.
+   *
+   * @throws Config.Invalid for a configuration or web configuration that cannot be used (one
+   *     line)
    * @throws IOException when the address cannot be bound
    */
   public void start() throws Config.Invalid, IOException {
+    if (http.maxConnections() < settings.maxConcurrent() + RESERVE) {
+      throw new Config.Invalid("--max-connections " + http.maxConnections()
+          + " leaves no room beside --max-concurrent " + settings.maxConcurrent()
+          + ": give at least " + (settings.maxConcurrent() + RESERVE));
+    }
     Config c = load();
+    try {
+      server = new WebServer(new WebServer.Options(settings.listen(), http.maxConnections(),
+          http.requestTimeout(), http.webConfigFile()), this::handle, log);
+    } catch (WebConfig.Invalid e) {
+      throw new Config.Invalid(e.getMessage());
+    }
     install(c, null);
     metrics.reloadOk.set(1);
     metrics.reloadTime.set((double) Instant.now().getEpochSecond());
-    server = HttpServer.create(settings.listen(), 1024);
     // Platform threads, reused: a probe's blocking connect then waits in the kernel; on a virtual
     // thread it parks and is woken through the JDK's poller, which measured 2-3x fewer /probe
     // answers per second on this 2-core machine. --max-concurrent bounds the probes among them.
-    executor = Executors.newCachedThreadPool(Thread.ofPlatform().name("tcpdial-serve-", 0)
+    probes = Executors.newCachedThreadPool(Thread.ofPlatform().name("tcpdial-probe-", 0)
         .daemon(true).factory());
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
+    control = WebServer.bounded("tcpdial-control");
     server.start();
-    log("listening on " + hostPort(address()) + ", " + describe(c) + ", timeout offset "
-        + GoDuration.format(settings.timeoutOffset()) + ", max concurrent "
-        + settings.maxConcurrent() + ", max connections "
-        + System.getProperty("jdk.httpserver.maxConnections", "unlimited") + ", request timeout "
-        + System.getProperty("sun.net.httpserver.maxReqTime", "none") + "s, allow "
-        + settings.allow());
+    log.info("listening on " + hostPort(address()) + (server.tls() ? " (TLS)" : "") + ", "
+        + describe(c) + ", timeout offset " + GoDuration.format(settings.timeoutOffset())
+        + ", max concurrent " + settings.maxConcurrent() + ", max connections "
+        + http.maxConnections() + ", request timeout "
+        + GoDuration.format(http.requestTimeout()) + ", allow " + settings.allow()
+        + (http.webConfigFile() == null ? "" : ", web config " + http.webConfigFile()));
   }
 
   /**
@@ -117,23 +195,12 @@ public final class Exporter implements AutoCloseable {
    * @return the address, with the port chosen when {@code :0} was asked
    */
   public InetSocketAddress address() {
-    return server.getAddress();
+    return server.address();
   }
 
   private Config load() throws Config.Invalid {
     Path f = settings.configFile();
-    if (f == null) {
-      return Config.builtIn();
-    }
-    String text;
-    try {
-      text = Files.readString(f, StandardCharsets.UTF_8);
-    } catch (IOException | RuntimeException e) {
-      String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
-          : String.valueOf(e.getMessage());
-      throw new Config.Invalid(f + ": cannot read: " + Config.oneLine(why));
-    }
-    return Config.parse(text, f.toString());
+    return f == null ? Config.builtIn() : Config.load(f);
   }
 
   private void install(Config c, Config previous) {
@@ -162,19 +229,27 @@ public final class Exporter implements AutoCloseable {
         metrics.reloadOk.set(1);
         metrics.reloadTime.set((double) Instant.now().getEpochSecond());
         metrics.reloads.labelValues("success").inc();
-        log("reloaded (" + why + "): " + describe(c));
+        log.info("reloaded (" + why + "): " + describe(c));
         return true;
-      } catch (Config.Invalid e) {
+      } catch (Config.Invalid | RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        // whatever went wrong, the previous configuration serves on and the failure is counted
         metrics.reloadOk.set(0);
         metrics.reloads.labelValues("failure").inc();
-        log("error: reload (" + why + ") failed, keeping the previous configuration: "
-            + e.getMessage());
+        log.error("reload (" + why + ") failed, keeping the previous configuration: "
+            + (e instanceof Config.Invalid ? e.getMessage() : e.toString()));
         return false;
       }
     }
   }
 
-  private static String describe(Config c) {
+  /**
+   * One line saying what a configuration serves: its modules, those not served and why, its
+   * continuous targets.
+   *
+   * @param c a configuration
+   * @return e.g. {@code config f.yml: 2 modules served (a, b), 1 not served: c (why), 0 ...}
+   */
+  public static String describe(Config c) {
     StringBuilder b = new StringBuilder("config ").append(c.source()).append(": ")
         .append(c.modules().size()).append(" module").append(c.modules().size() == 1 ? "" : "s")
         .append(" served (").append(String.join(", ", c.modules().keySet())).append(")");
@@ -191,78 +266,146 @@ public final class Exporter implements AutoCloseable {
     return b.toString();
   }
 
-  private void log(String line) {
-    synchronized (log) {
-      log.println(Config.oneLine("tcpdial serve: " + line));
-      log.flush();
-    }
-  }
-
   // ---- handlers ----
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex; InputStream in = ex.getRequestBody()) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      String path = ex.getRequestURI().getRawPath();
-      switch (path) {
+  /** On the event loop: cheap answers here, the rest handed to the probe or control threads. */
+  private void handle(WebServer.Exchange ex) {
+    try {
+      switch (ex.path) {
         case "/probe" -> probe(ex);
-        case "/metrics" -> metricsPage(ex);
-        case "/-/healthy" -> text(ex, 200, "Healthy\n");
-        case "/-/ready" -> text(ex, stopping ? 503 : 200, stopping ? "Stopping\n" : "Ready\n");
-        case "/-/reload" -> reloadEndpoint(ex);
-        case "/" -> index(ex);
-        default -> reject(ex, 404, "not_found", "no such page: " + path
+        case "/metrics" -> onControl(ex, () -> metricsPage(ex));
+        case "/-/healthy" -> ex.respond(200, "Healthy\n");
+        case "/-/ready" -> ex.respond(stopping ? 503 : 200, stopping ? "Stopping\n" : "Ready\n");
+        case "/-/reload" -> onControl(ex, () -> reloadEndpoint(ex));
+        case "/" -> onControl(ex, () -> index(ex));
+        default -> reject(ex, 404, "not_found", "no such page: " + ex.path
             + " (try /probe, /metrics, /-/healthy, /-/ready, /-/reload)");
       }
-    } catch (IOException e) {
-      // the client went away
     } catch (RuntimeException e) {
-      log("error: " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + ": " + e);
-      try {
-        text(ex, 500, "internal error: " + Config.oneLine(String.valueOf(e.getMessage())) + "\n");
-      } catch (IOException | RuntimeException ignored) {
-        // headers already sent
-      }
+      failed(ex, e);
     }
   }
 
-  private void probe(HttpExchange ex) throws IOException {
+  private void onControl(WebServer.Exchange ex, Runnable r) {
+    try {
+      control.execute(() -> {
+        if (ex.clientLeft()) {
+          return;
+        }
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          failed(ex, e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      ex.respond(503, "too many requests waiting for the control thread\n", "Retry-After", "1");
+    }
+  }
+
+  private void failed(WebServer.Exchange ex, RuntimeException e) {
+    log.error("internal error", "method", ex.method, "path", ex.path, "err", e);
+    ex.respond(500, "internal error: " + Config.oneLine(String.valueOf(e.getMessage())) + "\n");
+  }
+
+  /**
+   * A probe's thread, interrupted exactly when the probe is still running: a pooled thread that
+   * has gone on to other work is never interrupted by a late cancel.
+   */
+  private static final class ProbeJob {
+    private Thread thread;
+    private boolean cancelled;
+    private boolean done;
+
+    synchronized boolean begin(Thread t) {
+      thread = t;
+      return !cancelled;
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      if (thread != null && !done) {
+        thread.interrupt();
+      }
+    }
+
+    synchronized void end() {
+      done = true;
+      thread = null;
+    }
+  }
+
+  private void probe(WebServer.Exchange ex) {
     if (!isGet(ex)) {
       reject(ex, 405, "method", "use GET for /probe");
       return;
     }
     ProbeRequest p;
     try {
-      p = probeRequest(ex.getRequestURI().getRawQuery(),
-          ex.getRequestHeaders().getFirst("X-Prometheus-Scrape-Timeout-Seconds"), config);
+      p = probeRequest(ex.rawQuery, ex.headers.get("X-Prometheus-Scrape-Timeout-Seconds"), config);
     } catch (Rejected r) {
       reject(ex, r.status, r.reason, r.getMessage());
       return;
     }
     if (stopping || !slots.tryAcquire()) {
-      ex.getResponseHeaders().set("Retry-After", "1");
       reject(ex, 503, "overloaded", stopping ? "shutting down"
-          : "too many probes in flight (--max-concurrent " + settings.maxConcurrent() + ")");
+          : "too many probes in flight (--max-concurrent " + settings.maxConcurrent() + ")",
+          "Retry-After", "1");
       return;
     }
-    Prober.Result r;
-    Thread me = Thread.currentThread();
-    probing.add(me);
+    ProbeJob job = new ProbeJob();
+    probing.add(job);
     metrics.inFlight.inc();
+    ex.onClientGone(job::cancel);
     try {
-      r = prober.probe(p.target(), p.module(), p.deadline(), settings.allow());
-    } catch (Prober.Denied e) {
-      reject(ex, 403, "denied", "denied: " + e.getMessage());
-      return;
-    } finally {
+      probes.execute(() -> runProbe(ex, p, job));
+    } catch (RejectedExecutionException e) {
+      probing.remove(job);
       metrics.inFlight.dec();
-      probing.remove(me);
       slots.release();
-      Thread.interrupted(); // a cancel on shutdown ends here; the answer still goes out
+      reject(ex, 503, "overloaded", "shutting down", "Retry-After", "1");
+    }
+  }
+
+  private void runProbe(WebServer.Exchange ex, ProbeRequest p, ProbeJob job) {
+    Prober.Result r = null;
+    Prober.Denied denied = null;
+    try {
+      if (job.begin(Thread.currentThread())) {
+        r = prober.probe(p.target(), p.module(), p.deadline(), settings.allow());
+      }
+    } catch (Prober.Denied e) {
+      denied = e;
+    } finally {
+      job.end();
+      Thread.interrupted(); // a cancel ends here; the thread goes back clean
+      probing.remove(job);
+      metrics.inFlight.dec();
+      slots.release();
+    }
+    if (denied != null) {
+      // the answer names no address the name resolved to; the log (debug) does
+      log.debug("probe denied", "target", p.targetText(), "client", ex.client(), "why",
+          denied.getMessage());
+      reject(ex, 403, "denied", "denied: " + (p.target().literal().isPresent()
+          ? p.target().host() + " is outside --allow"
+          : p.target().host() + " resolves to an address outside --allow"));
+      return;
+    }
+    if (r == null) {
+      log.debug("probe not started: its client went away", "target", p.targetText());
+      return;
     }
     metrics.probes.labelValues(p.moduleName(), r.dial().outcome().label()).inc();
+    if (ex.clientLeft()) {
+      if (r.dial().outcome() == Outcome.CANCELLED) {
+        log.debug("probe cancelled: its client went away", "target", p.targetText(),
+            "client", ex.client());
+      }
+      return;
+    }
     if (p.debug()) {
-      text(ex, 200, ProbeMetrics.debug(p.targetText(), r));
+      ex.respond(200, ProbeMetrics.debug(p.targetText(), r));
       return;
     }
     write(ex, ProbeMetrics.of(r));
@@ -340,8 +483,11 @@ public final class Exporter implements AutoCloseable {
   }
 
   /**
-   * The scraper's timeout minus the offset, capped by the module's timeout; without a header
-   * 120 s, as blackbox_exporter does. Never below 1 ms.
+   * blackbox_exporter's rule: the scraper's timeout minus the offset, capped by the module's
+   * timeout; without a header (or with 0) 120 s. Then a ceiling of our own: a header above {@link
+   * #MAX_SCRAPE_TIMEOUT} counts as that, so no request makes a probe longer than the module's
+   * timeout or 120 s. A header that is no number, NaN, infinite or negative is refused. Never
+   * below 1 ms.
    */
   Duration deadline(String header, Module module) {
     double scrape = NO_SCRAPE_TIMEOUT;
@@ -359,6 +505,7 @@ public final class Exporter implements AutoCloseable {
       if (scrape == 0) {
         scrape = NO_SCRAPE_TIMEOUT;
       }
+      scrape = Math.min(scrape, MAX_SCRAPE_TIMEOUT);
     }
     double max = scrape - ProbeMetrics.seconds(settings.timeoutOffset());
     double mod = ProbeMetrics.seconds(module.timeout());
@@ -366,32 +513,35 @@ public final class Exporter implements AutoCloseable {
     return Duration.ofNanos(Math.max(1_000_000L, (long) (s * 1e9)));
   }
 
-  private void metricsPage(HttpExchange ex) throws IOException {
+  private void metricsPage(WebServer.Exchange ex) {
     write(ex, metrics.registry.scrape());
   }
 
-  private void write(HttpExchange ex, MetricSnapshots m) throws IOException {
-    ExpositionFormatWriter w = formats.findWriter(ex.getRequestHeaders().getFirst("Accept"));
+  private void write(WebServer.Exchange ex, MetricSnapshots m) {
+    ExpositionFormatWriter w = formats.findWriter(ex.headers.get("Accept"));
     ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-    w.write(out, m);
-    ex.getResponseHeaders().set("Content-Type", w.getContentType());
-    send(ex, 200, out.toByteArray());
+    try {
+      w.write(out, m);
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+    }
+    ex.respond(200, w.getContentType(), out.toByteArray());
   }
 
-  private void reloadEndpoint(HttpExchange ex) throws IOException {
-    if (!ex.getRequestMethod().equals("POST") && !ex.getRequestMethod().equals("PUT")) {
+  private void reloadEndpoint(WebServer.Exchange ex) {
+    if (!ex.method.equals("POST") && !ex.method.equals("PUT")) {
       reject(ex, 405, "method", "use POST for /-/reload");
       return;
     }
     if (settings.configFile() == null) {
-      text(ex, 400, "no --config file to reload\n");
+      ex.respond(400, "no --config file to reload\n");
       return;
     }
     boolean ok = reload("POST /-/reload");
-    text(ex, ok ? 200 : 500, ok ? "reloaded\n" : "reload failed, previous configuration kept\n");
+    ex.respond(ok ? 200 : 500, ok ? "reloaded\n" : "reload failed, previous configuration kept\n");
   }
 
-  private void index(HttpExchange ex) throws IOException {
+  private void index(WebServer.Exchange ex) {
     Config c = config;
     StringBuilder b = new StringBuilder();
     b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tcpdial serve</title>"
@@ -428,8 +578,7 @@ public final class Exporter implements AutoCloseable {
               d.elapsed().toNanos() / 1e6)).append("</td></tr>\n");
     }
     b.append("</table>\n</body></html>\n");
-    ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-    send(ex, 200, b.toString().getBytes(StandardCharsets.UTF_8));
+    ex.respond(200, "text/html; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private static String html(String s) {
@@ -437,26 +586,14 @@ public final class Exporter implements AutoCloseable {
         .replace("\"", "&quot;");
   }
 
-  private void reject(HttpExchange ex, int status, String reason, String line) throws IOException {
+  private void reject(WebServer.Exchange ex, int status, String reason, String line,
+      String... headers) {
     metrics.rejected.labelValues(reason).inc();
-    text(ex, status, Config.oneLine(line) + "\n");
+    ex.respond(status, Config.oneLine(line) + "\n", headers);
   }
 
-  private static boolean isGet(HttpExchange ex) {
-    return ex.getRequestMethod().equals("GET") || ex.getRequestMethod().equals("HEAD");
-  }
-
-  private static void text(HttpExchange ex, int status, String body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    send(ex, status, body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
-    boolean head = ex.getRequestMethod().equals("HEAD");
-    ex.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
-    if (!head && body.length > 0) {
-      ex.getResponseBody().write(body);
-    }
+  private static boolean isGet(WebServer.Exchange ex) {
+    return ex.method.equals("GET") || ex.method.equals("HEAD");
   }
 
   /** Query parameters; a malformed escape, an empty name or a repeated one is refused. */
@@ -498,8 +635,8 @@ public final class Exporter implements AutoCloseable {
   // ---- shutdown ----
 
   /**
-   * Stops accepting, lets probes in flight finish for {@link #GRACE}, cancels the rest, closes
-   * the server; returns within about 2 s.
+   * Stops accepting, lets probes in flight finish for {@link #GRACE}, cancels the rest (their
+   * clients get the {@code cancelled} answer), closes the server; returns within about 2 s.
    */
   @Override
   public void close() {
@@ -511,25 +648,24 @@ public final class Exporter implements AutoCloseable {
     if (server == null) {
       return;
     }
-    Thread canceller = Thread.ofVirtual().start(() -> {
-      try {
-        long end = System.nanoTime() + GRACE.toNanos();
-        while (!probing.isEmpty() && System.nanoTime() < end) {
-          Thread.sleep(10);
-        }
-        probing.forEach(Thread::interrupt);
-      } catch (InterruptedException e) {
-        probing.forEach(Thread::interrupt);
-      }
-    });
-    server.stop(2);
-    canceller.interrupt();
-    executor.shutdownNow();
+    server.stopAccepting();
     try {
-      executor.awaitTermination(500, TimeUnit.MILLISECONDS);
+      long end = System.nanoTime() + GRACE.toNanos();
+      while (!probing.isEmpty() && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      probing.forEach(ProbeJob::cancel);
+      end = System.nanoTime() + 300_000_000L;
+      while (!probing.isEmpty() && System.nanoTime() < end) {
+        Thread.sleep(10); // the cancelled probes answer
+      }
     } catch (InterruptedException e) {
+      probing.forEach(ProbeJob::cancel);
       Thread.currentThread().interrupt();
     }
+    server.close();
+    probes.shutdownNow();
+    control.shutdownNow();
   }
 
   /**

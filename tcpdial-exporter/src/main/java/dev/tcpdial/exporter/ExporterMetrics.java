@@ -4,6 +4,7 @@ import dev.tcpdial.Outcome;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
@@ -44,6 +45,11 @@ final class ExporterMetrics {
       .help("Modules in the configuration, served or not")
       .labelNames("state").register(registry);
 
+  final Info buildInfo = Info.builder().name("tcpdial_build_info")
+      .help("A metric with a constant '1' value labeled by version, revision (the git commit)"
+          + " and java_version from which tcpdial was built")
+      .labelNames("version", "revision", "java_version").register(registry);
+
   private volatile TargetMetrics targets;
 
   ExporterMetrics(boolean jvm) {
@@ -52,9 +58,33 @@ final class ExporterMetrics {
     }
     reloads.initLabelValues("success");
     reloads.initLabelValues("failure");
+    String[] build = build();
+    buildInfo.setLabelValues(build[0], build[1], System.getProperty("java.version", "unknown"));
     if (jvm) {
       JvmMetrics.builder().register(registry);
     }
+  }
+
+  /**
+   * Version and git commit this was built from ({@code build.properties}, filled in by the
+   * build); "unknown" for what the build could not tell (not built from a git checkout).
+   */
+  static String[] build() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.InputStream in =
+        ExporterMetrics.class.getResourceAsStream("/dev/tcpdial/exporter/build.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (java.io.IOException e) {
+      // unknown
+    }
+    String version = p.getProperty("version", "");
+    String revision = p.getProperty("revision", "");
+    return new String[] {
+      version.isEmpty() || version.startsWith("${") ? "unknown" : version,
+      revision.isEmpty() || revision.startsWith("${") ? "unknown" : revision,
+    };
   }
 
   /** The continuous targets' series; label names fixed per configuration. */

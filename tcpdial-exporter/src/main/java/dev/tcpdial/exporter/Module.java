@@ -4,6 +4,7 @@ import dev.tcpdial.Family;
 import dev.tcpdial.PortState;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A served {@code prober: tcp} module, validated. The blackbox_exporter fields keep their meaning
@@ -14,6 +15,11 @@ import java.time.Duration;
  * @param preferIp6 {@code tcp.preferred_ip_protocol}: ip6 (blackbox_exporter's default) or ip4
  * @param fallback {@code tcp.ip_protocol_fallback} (default true): may the other family be used
  * @param source {@code tcp.source_ip_address}, or null
+ * @param tls {@code tcp.tls}: a TLS handshake right after the connect
+ * @param tlsConfig {@code tcp.tls_config}, for {@code tls} and for a {@code starttls} step;
+ *     {@link TlsConfig#DEFAULT} when not given
+ * @param queryResponse {@code tcp.query_response}: the dialogue after the connect (and the
+ *     handshake), in order; empty = none
  * @param happyEyeballs {@code tcpdial.happy_eyeballs} (default true): every address, RFC 8305;
  *     false dials the single address blackbox_exporter would pick
  * @param attemptDelay {@code tcpdial.attempt_delay}, or null for the library's 250 ms
@@ -30,6 +36,9 @@ record Module(
     boolean preferIp6,
     boolean fallback,
     InetAddress source,
+    boolean tls,
+    TlsConfig tlsConfig,
+    List<QueryStep> queryResponse,
     boolean happyEyeballs,
     Duration attemptDelay,
     int synRetries,
@@ -55,18 +64,33 @@ record Module(
     static final Where NONE = new Where(false, false);
   }
 
-  /** A module with neither {@link Where} key. */
+  /**
+   * Copies the steps; no {@code tls_config} is {@link TlsConfig#DEFAULT}, no {@code where} is
+   * {@link Where#NONE}.
+   */
+  Module {
+    tlsConfig = tlsConfig == null ? TlsConfig.DEFAULT : tlsConfig;
+    queryResponse = List.copyOf(queryResponse);
+    where = where == null ? Where.NONE : where;
+  }
+
+  /** A plain connect module: no TLS, no dialogue, neither {@link Where} key. */
   Module(String name, Duration timeout, boolean preferIp6, boolean fallback, InetAddress source,
       boolean happyEyeballs, Duration attemptDelay, int synRetries, int retries, Family family,
       PortState expect, String yaml) {
-    this(name, timeout, preferIp6, fallback, source, happyEyeballs, attemptDelay, synRetries,
-        retries, family, expect, yaml, Where.NONE);
+    this(name, timeout, preferIp6, fallback, source, false, TlsConfig.DEFAULT, List.of(),
+        happyEyeballs, attemptDelay, synRetries, retries, family, expect, yaml, Where.NONE);
   }
 
   /** The module served without a configuration file: a 5 s plain connect. */
   static Module builtIn() {
     return new Module("tcp_connect", Duration.ofSeconds(5), true, true, null, true, null, 0, 0,
         Family.ANY, null, "prober: tcp\ntimeout: 5s\n");
+  }
+
+  /** Whether the probe does more than connect (a handshake or a dialogue). */
+  boolean converses() {
+    return tls || !queryResponse.isEmpty();
   }
 
   /** What {@code probe_success} holds for. */

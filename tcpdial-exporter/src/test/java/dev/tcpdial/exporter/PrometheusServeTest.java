@@ -157,6 +157,132 @@ class PrometheusServeTest {
     }
   }
 
+  /**
+   * Issue 26 item 3: the exporter toolkit's web configuration as Prometheus meets it. A real
+   * Prometheus scrapes {@code /metrics} and {@code /probe} over TLS (a CA of the test's) with
+   * basic authentication and gets them; without the password it gets 401 ({@code up} 0), and
+   * without trusting the CA the handshake fails ({@code up} 0, an x509 error).
+   */
+  @Test
+  void prometheusScrapesOverTlsWithBasicAuthAndIsRefusedWithout() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of(PROMETHEUS)),
+        "needs Debian's prometheus (scripts/setup-test-deps.sh installs it as root)");
+    Certs certs = Certs.make(dir);
+    Path web = dir.resolve("web.yml");
+    Files.writeString(web, """
+        tls_server_config:
+          cert_file: server.pem
+          key_file: server.key
+        basic_auth_users:
+          prometheus: %s
+        """.formatted(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults()
+        .hashToString(10, "scrape-me".toCharArray())));
+    List<Process> processes = new ArrayList<>();
+    Exporter exporter = null;
+    try (Loopback.Open open = new Loopback.Open()) {
+      StringWriter log = new StringWriter();
+      exporter = new Exporter(new Exporter.Settings(new InetSocketAddress("127.0.0.1", 0), null,
+          Duration.ofMillis(500), Cidrs.parse("127.0.0.0/8"), 100), new Exporter.Http(400,
+          Duration.ofSeconds(10), web), Resolver.system(), new Log(new PrintWriter(log, true),
+          Log.Level.DEBUG, Log.Format.LOGFMT));
+      exporter.start();
+      String at = "127.0.0.1:" + exporter.address().getPort();
+      int promPort = freePort();
+      Path ca = certs.path("ca.pem");
+      Files.writeString(dir.resolve("prometheus.yml"), """
+          global: {scrape_interval: 1s, scrape_timeout: 1s}
+          scrape_configs:
+            - job_name: secure
+              scheme: https
+              tls_config: {ca_file: '%1$s'}
+              basic_auth: {username: prometheus, password: scrape-me}
+              static_configs: [{targets: ['%2$s']}]
+            - job_name: secure_probe
+              scheme: https
+              metrics_path: /probe
+              params: {target: ['127.0.0.1:%3$d']}
+              tls_config: {ca_file: '%1$s'}
+              basic_auth: {username: prometheus, password: scrape-me}
+              static_configs: [{targets: ['%2$s']}]
+            - job_name: no_password
+              scheme: https
+              tls_config: {ca_file: '%1$s'}
+              static_configs: [{targets: ['%2$s']}]
+            - job_name: wrong_password
+              scheme: https
+              tls_config: {ca_file: '%1$s'}
+              basic_auth: {username: prometheus, password: guess}
+              static_configs: [{targets: ['%2$s']}]
+            - job_name: untrusted
+              scheme: https
+              basic_auth: {username: prometheus, password: scrape-me}
+              static_configs: [{targets: ['%2$s']}]
+          """.formatted(ca, at, open.port()));
+      processes.add(new ProcessBuilder(PROMETHEUS, "--config.file=" + dir.resolve("prometheus.yml"),
+          "--storage.tsdb.path=" + dir.resolve("data"),
+          "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("prometheus.log").toFile()).start());
+      Map<String, String> expected = Map.of("secure", "1", "secure_probe", "1", "no_password",
+          "0", "wrong_password", "0", "untrusted", "0");
+      Map<String, String> up = new HashMap<>();
+      Map<String, String> errors = new HashMap<>();
+      String probeSuccess = null;
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+      while (System.nanoTime() < end) {
+        Thread.sleep(1000);
+        up = byLabel(promPort, "up", "job", null);
+        errors = lastErrors(promPort);
+        Map<String, String> ps = byLabel(promPort, "probe_success", "job", null);
+        probeSuccess = ps.get("secure_probe");
+        if (up.equals(expected) && errors.size() == 5 && "1".equals(probeSuccess)) {
+          break;
+        }
+      }
+      assertThat(up).as("up per job; logs in %s", dir).isEqualTo(expected);
+      assertThat(probeSuccess).isEqualTo("1");
+      assertThat(errors.get("secure")).isEmpty();
+      assertThat(errors.get("no_password")).contains("401 Unauthorized");
+      assertThat(errors.get("wrong_password")).contains("401 Unauthorized");
+      assertThat(errors.get("untrusted")).contains("x509: certificate signed by unknown authority");
+      System.out.printf("Prometheus over TLS with basic auth: up %s; errors: %s%n", up, errors);
+    } finally {
+      for (Process p : processes) {
+        p.destroy();
+      }
+      for (Process p : processes) {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      }
+      if (exporter != null) {
+        exporter.close();
+      }
+      http.close();
+    }
+  }
+
+  // job -> the last scrape error of its target ("" when it has none), from /api/v1/targets
+  private Map<String, String> lastErrors(int port) throws Exception {
+    Map<String, String> out = new HashMap<>();
+    HttpResponse<String> r;
+    try {
+      r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/api/v1/targets")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return out;
+    }
+    if (r.statusCode() != 200) {
+      return out;
+    }
+    for (JsonNode t : json.readTree(r.body()).path("data").path("activeTargets")) {
+      if (!t.path("lastScrape").asText().startsWith("0001")) {
+        out.put(t.path("labels").path("job").asText(), t.path("lastError").asText());
+      }
+    }
+    return out;
+  }
+
   // instance -> label value (or the sample's value when label is null), from an instant query
   private Map<String, String> byInstance(int port, String query, String label) throws Exception {
     return byLabel(port, query, "instance", label);

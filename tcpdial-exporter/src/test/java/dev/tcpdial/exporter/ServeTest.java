@@ -206,11 +206,32 @@ class ServeTest {
     int port = openPort();
     HttpResponse<String> denied = get("/probe?target=mixed.test:" + port);
     assertThat(denied.statusCode()).isEqualTo(403);
-    assertThat(denied.body()).contains("127.0.0.2").contains("outside --allow").hasLineCount(1);
-    assertThat(get("/probe?target=127.0.0.3:" + port).statusCode()).isEqualTo(403);
+    // the answer does not tell what the name resolves to (issue 22 item 5); a literal is the
+    // client's own
+    assertThat(denied.body()).isEqualTo("denied: mixed.test resolves to an address outside"
+        + " --allow\n");
+    HttpResponse<String> literal = get("/probe?target=127.0.0.3:" + port);
+    assertThat(literal.statusCode()).isEqualTo(403);
+    assertThat(literal.body()).isEqualTo("denied: 127.0.0.3 is outside --allow\n");
     assertThat(get("/probe?target=127.0.0.1:" + port).statusCode()).isEqualTo(200);
     String m = get("/metrics").body();
     assertThat(value(m, "tcpdial_requests_rejected_total{reason=\"denied\"}")).isEqualTo(2.0);
+    assertThat(log.toString()).doesNotContain("127.0.0.2"); // info: nothing per request
+  }
+
+  @Test
+  void theDeniedAddressIsInTheDebugLogOnly() throws Exception {
+    Resolver r = Resolver.of(Map.of("inside.test", List.of(InetAddress.getByName("127.0.0.9"))));
+    exporter = new Exporter(new Exporter.Settings(new InetSocketAddress("127.0.0.1", 0), null,
+        Duration.ofMillis(500), Cidrs.parse("127.0.0.1/32"), 10), Exporter.Http.defaults(10), r,
+        new Log(new PrintWriter(log, true), Log.Level.DEBUG, Log.Format.LOGFMT));
+    exporter.start();
+    HttpResponse<String> denied = get("/probe?target=inside.test:80");
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(denied.body()).doesNotContain("127.0.0.9");
+    assertThat(log.toString()).containsPattern("level=debug msg=\"probe denied\" target=inside.test:80"
+        + " client=127\\.0\\.0\\.1:\\d+ why=\"inside.test resolves to 127.0.0.9, outside --allow"
+        + " 127.0.0.1/32\"");
   }
 
   @Test
@@ -259,7 +280,12 @@ class ServeTest {
       }
       return List.of(InetAddress.getByName("127.0.0.1"));
     };
-    start(null, Cidrs.ANY, 100, slow);
+    // connections for all 1,000 at once: this is about --max-concurrent, not --max-connections
+    exporter = new Exporter(new Exporter.Settings(new InetSocketAddress("127.0.0.1", 0), null,
+        Duration.ofMillis(500), Cidrs.ANY, 100), new Exporter.Http(1200,
+        Exporter.Http.DEFAULT_REQUEST_TIMEOUT, null), slow,
+        new Log(new PrintWriter(log, true), Log.Level.INFO, Log.Format.LOGFMT));
+    exporter.start();
     int port = openPort();
     get("/probe?target=127.0.0.1:" + port); // warm up
     long fdsBefore = fds();
@@ -319,7 +345,8 @@ class ServeTest {
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(log.toString()).contains("reload (POST /-/reload) failed, keeping the previous"
-        + " configuration").contains("timeout: bad duration 'soon'");
+        + " configuration").contains("blackbox.yml:4: modules.tcp_connect.timeout: cannot unmarshal !!str `soon` into"
+            + " time.Duration");
     String m = get("/metrics").body();
     assertThat(value(m, "tcpdial_config_last_reload_successful")).isEqualTo(0.0);
     assertThat(value(m, "tcpdial_config_reloads_total{result=\"failure\"}")).isEqualTo(1.0);
@@ -374,12 +401,12 @@ class ServeTest {
         "modules:\n  a:\n    prober: tcp\n    tcpdial:\n      expect: maybe\n", "foo: 1\n",
         "modules:\n  a:\n    prober: tcp\ntargets:\n  - target: 127.0.0.1\n    module: a\n",
         "modules:\n  a:\n    prober: tcp\ntargets:\n  - target: 127.0.0.1:1\n    module: b\n",
-        "modules:\n  a:\n    prober: tcp\n    tcp:\n      preferred_ip_protocol: ip5\n")) {
+        "modules:\n  a:\n    prober: tcp\n    tcp:\n      tls: 1\n")) {
       try {
         Config.parse(yaml, "f.yml");
         throw new AssertionError("accepted: " + yaml);
       } catch (Config.Invalid e) {
-        assertThat(e.getMessage()).startsWith("f.yml: ").doesNotContain("\n");
+        assertThat(e.getMessage()).matches("f\\.yml:[0-9]+: .*").doesNotContain("\n");
       }
     }
   }
@@ -388,15 +415,18 @@ class ServeTest {
   @Test
   void deepSelfReferringOrLineBreakingConfigsGetOneLine() throws Exception {
     Map<String, String> cases = Map.of(
-        "[".repeat(3000), "f.yml: nested deeper than 64 levels",
-        "{a: ".repeat(3000), "f.yml: nested deeper than 64 levels",
-        "modules: {m: {prober: tcp, timeout: &t [[*t]]}}\n",
-        "f.yml: an alias refers to a collection that contains it",
+        "[".repeat(3000), "f.yml:1: nested deeper than 64 levels",
+        "{a: ".repeat(3000), "f.yml:1: nested deeper than 64 levels",
+        "modules: {m: {prober: http, http: {oauth2: {client_id: a, token_url: b, claims: &t"
+            + " {k: [[*t]]}}}}}\n",
+        "f.yml:1: modules.m.http.oauth2.claims.k: an alias refers to a collection that contains"
+            + " it",
         "modules:\n  \"a\\nb\":\n    prober: tcp\n    bogus: 1\n",
-        "f.yml: module 'a\\nb': unknown field 'bogus' (known: dns, grpc, http, icmp, prober, tcp,"
-            + " tcpdial, timeout, unix, websocket)",
-        "modules: {m: {prober: tcp, tcp: {source_ip_address: \"1.2.3.4\\n\"}}}\n",
-        "f.yml: module 'm'.tcp.source_ip_address: '1.2.3.4\\n' is not an IP address");
+        "f.yml:4: modules.a\\nb.bogus: field bogus not found in type config.plain (known: dns,"
+            + " grpc, http, icmp, prober, tcp, tcpdial, timeout, unix, websocket)",
+        "modules: {m: {prober: \"http\\nx\"}}\n",
+        "f.yml:1: modules.m.prober: prober 'http\\nx' is not valid (one of http, tcp, icmp, dns,"
+            + " grpc, unix, websocket)");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       try {
         Config.parse(c.getKey(), "f.yml");
@@ -405,13 +435,17 @@ class ServeTest {
         assertThat(e.getMessage()).isEqualTo(c.getValue());
       }
     }
-    Config c = Config.parse("modules: {m: {prober: \"http\\nx\"}}\n", "f.yml");
-    assertThat(c.notServed()).containsEntry("m", "prober http\\nx: tcpdial serves prober: tcp only");
-    // shared parts through aliases are fine, and 64 levels are
-    assertThat(Config.parse("modules: {a: {prober: dns, dns: &x [1, 2]},"
-        + " b: {prober: dns, dns: [*x, *x, [*x]]}}\n", "f.yml").notServed()).hasSize(2);
-    assertThat(Config.parse("modules: {m: {prober: dns, dns: " + "[".repeat(60) + "]".repeat(60)
-        + "}}\n", "f.yml").notServed()).containsKey("m");
+    // accepted as blackbox_exporter accepts it, not served, and the reason is one line
+    Config c = Config.parse("modules: {m: {prober: tcp, tcp: {source_ip_address: "
+        + "\"1.2.3.4\\n\"}}}\n", "f.yml");
+    assertThat(c.notServed()).containsEntry("m", "tcp.source_ip_address: '1.2.3.4\\n' is not an"
+        + " IP address (blackbox_exporter fails every probe of this module)");
+    // shared parts through aliases are fine, and 55 levels are
+    String oauth = "{prober: http, http: {oauth2: {client_id: a, token_url: b, claims: ";
+    assertThat(Config.parse("modules: {a: " + oauth + "&x {k: [1, 2]}}}}, b: " + oauth
+        + "{a: *x, b: *x, c: [*x]}}}}}\n", "f.yml").notServed()).hasSize(2);
+    assertThat(Config.parse("modules: {m: " + oauth + "{k: " + "[".repeat(50) + "]".repeat(50)
+        + "}}}}}\n", "f.yml").notServed()).containsKey("m");
   }
 
   @Test
@@ -425,5 +459,87 @@ class ServeTest {
     assertThat(exporter.deadline("3", new Module("n", Duration.ZERO, true, true, null, true, null,
         0, 0, dev.tcpdial.Family.ANY, null, ""))).isEqualTo(Duration.ofMillis(2500));
     assertThat(exporter.deadline("0.2", none)).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Issue 22 item 1: a module without a timeout took the scraper's header as it came, so
+   * {@code 1e9} made a probe of 999,999,999.5 s. The header now counts for 120 s at the most.
+   */
+  @Test
+  void noScrapeTimeoutHeaderMakesAProbeLongerThanTheCeiling() throws Exception {
+    start(BLACKBOX_YML, Cidrs.ANY, 100, Resolver.system());
+    Module untimed = new Module("n", Duration.ZERO, true, true, null, true, null, 0, 0,
+        dev.tcpdial.Family.ANY, null, "");
+    Duration ceiling = Duration.ofMillis(119_500); // 120 s less the 0.5 s offset
+    for (String h : List.of("1e9", "1e308", "121", "86400", "120.0001")) {
+      assertThat(exporter.deadline(h, untimed)).as(h).isEqualTo(ceiling);
+    }
+    assertThat(exporter.deadline(null, untimed)).isEqualTo(ceiling);
+    assertThat(exporter.deadline("10", untimed)).isEqualTo(Duration.ofMillis(9500));
+    for (String h : List.of("NaN", "Infinity", "-Infinity", "-1", "1e", "0x10", "", " ")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> exporter.deadline(h, untimed))
+          .as(h).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("X-Prometheus-Scrape-Timeout-Seconds");
+    }
+    // a module's own timeout still caps (and is the operator's to choose)
+    Module tenMinutes = new Module("t", Duration.ofMinutes(10), true, true, null, true, null, 0,
+        0, dev.tcpdial.Family.ANY, null, "");
+    assertThat(exporter.deadline("1e9", tenMinutes)).isEqualTo(ceiling);
+    // through HTTP: the probe says what it waited for
+    try (Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
+      Files.writeString(dir.resolve("blackbox.yml"), "modules:\n  untimed:\n    prober: tcp\n");
+      assertThat(exporter.reload("test")).isTrue();
+      HttpResponse<String> r = get("/probe?module=untimed&debug=true&target=127.0.0.1:"
+          + Loopback.closedPort(), "X-Prometheus-Scrape-Timeout-Seconds", "1e9");
+      assertThat(value(r.body(), "probe_timeout_seconds")).isEqualTo(119.5);
+      assertThat(get("/probe?module=untimed&target=127.0.0.1:" + silent.port(),
+          "X-Prometheus-Scrape-Timeout-Seconds", "NaN").statusCode()).isEqualTo(400);
+    }
+  }
+
+  /**
+   * Issue 22 item 1: a probe went on after its client hung up (the JDK's server could not tell),
+   * so clients that leave could pile probes up to their deadlines. Now it ends at once.
+   */
+  @Test
+  void aClientThatHangsUpCancelsItsProbeWithinASecond() throws Exception {
+    start("modules:\n  untimed:\n    prober: tcp\n", Cidrs.ANY, 100, Resolver.system());
+    get("/-/healthy");
+    long fdsBefore = fds();
+    try (Loopback.FullBacklog silent = new Loopback.FullBacklog()) {
+      List<java.net.Socket> clients = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", exporter.address().getPort());
+        clients.add(s);
+        s.getOutputStream().write(("GET /probe?module=untimed&target=127.0.0.1:" + silent.port()
+            + " HTTP/1.1\r\nHost: x\r\nX-Prometheus-Scrape-Timeout-Seconds: 1e9\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+      long end = System.nanoTime() + 5_000_000_000L;
+      while (exporter.inFlight() < 20 && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      assertThat(exporter.inFlight()).isEqualTo(20);
+      long t0 = System.nanoTime();
+      for (java.net.Socket s : clients) {
+        s.close();
+      }
+      while (exporter.inFlight() > 0 && System.nanoTime() - t0 < 5_000_000_000L) {
+        Thread.sleep(5);
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(exporter.inFlight()).isZero();
+      assertThat(ms).as("ms from hang-up to the last probe's end").isLessThan(1000);
+      String m = get("/metrics").body();
+      assertThat(value(m, "tcpdial_probes_in_flight")).isZero();
+      assertThat(value(m, "tcpdial_probes_total{module=\"untimed\",outcome=\"cancelled\"}"))
+          .isEqualTo(20);
+      System.out.printf("20 clients hung up mid-probe: every probe ended %d ms later%n", ms);
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (fds() > fdsBefore + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(fds()).isLessThanOrEqualTo(fdsBefore + 2);
   }
 }

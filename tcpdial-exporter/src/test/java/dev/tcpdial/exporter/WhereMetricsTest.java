@@ -52,8 +52,15 @@ class WhereMetricsTest {
     assertThat(c.modules().get("where").where()).isEqualTo(new Module.Where(true, true));
     assertThatThrownBy(() -> Config.parse("modules:\n  a:\n    prober: tcp\n    tcpdial:\n"
         + "      trace_on_failure: often\n", "f.yml"))
-        .isInstanceOf(Config.Invalid.class).hasMessageStartingWith("f.yml: ")
-        .hasMessageContaining("trace_on_failure");
+        .isInstanceOf(Config.Invalid.class)
+        .hasMessage("f.yml:5: modules.a.tcpdial.trace_on_failure: cannot unmarshal !!str `often`"
+            + " into bool");
+    // the keys are known to the schema: a misspelt one is refused and the list names both
+    assertThatThrownBy(() -> Config.parse("modules:\n  a:\n    prober: tcp\n    tcpdial:\n"
+        + "      trace_on_failures: true\n", "f.yml"))
+        .isInstanceOf(Config.Invalid.class).hasMessageStartingWith("f.yml:5: ")
+        .hasMessageContaining("trace_on_failures")
+        .hasMessageContaining("icmp_from_label").hasMessageContaining("trace_on_failure)");
   }
 
   @Test

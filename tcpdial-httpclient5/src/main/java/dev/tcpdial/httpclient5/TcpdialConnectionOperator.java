@@ -180,9 +180,19 @@ public final class TcpdialConnectionOperator implements HttpClientConnectionOper
       host = host.substring(1, host.length() - 1); // an IPv6 literal as written in a URI
     }
     NamedEndpoint named = endpointName != null ? endpointName : endpointHost;
+    Target target;
+    try {
+      target = new Target(host, port);
+    } catch (IllegalArgumentException e) {
+      // Not a name or port tcpdial dials (port 0, a name with characters no host name has): the
+      // stock operator fails it as the client always did, with an IOException, not this one.
+      stock.connect(conn, endpointHost, endpointName, unixDomainSocket, localAddress,
+          connectTimeout, socketConfig, attachment, context);
+      return;
+    }
     SocketChannel ch;
     try {
-      ch = dialer(connectTimeout, localAddress).dial(new Target(host, port));
+      ch = dialer(connectTimeout, localAddress).dial(target);
     } catch (DialException e) {
       throw translate(named, e);
     }

@@ -232,6 +232,8 @@ class HttpClient5Test {
           () -> get(ours, "http://[::1]:" + closed + "/"));
       assertThat(v6).isInstanceOf(DialConnectException.class);
       assertThat(((DialFailure) v6).result().outcome()).isEqualTo(Outcome.REFUSED);
+      assertThat(v6.getMessage()).as("the address once, in its short form")
+          .contains("dial [::1]:" + closed + ": refused ECONNREFUSED").doesNotContain("0:0");
       assertThat(((DialFailure) v6).result().remote().getAddress().getHostAddress())
           .isEqualTo("0:0:0:0:0:0:0:1");
     }

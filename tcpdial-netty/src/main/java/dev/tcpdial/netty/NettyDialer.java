@@ -47,6 +47,9 @@ import java.util.concurrent.CompletionException;
  * that must be set before the SYN (receive buffer for window scaling) belong in the dialer's
  * {@link dev.tcpdial.SocketConfigurer}.
  *
+ * <p>Needs Netty 4.2 or newer: on 4.1 the constructor throws {@link IllegalStateException}
+ * saying so.
+ *
  * <p>The transport is NIO: the group must accept a {@link NioSocketChannel} (a {@code
  * MultiThreadIoEventLoopGroup} with {@code NioIoHandler.newFactory()}); {@code connect} refuses
  * another group before dialing. Epoll is not offered: {@code EpollSocketChannel(fd)} would need
@@ -59,15 +62,46 @@ import java.util.concurrent.CompletionException;
 public final class NettyDialer {
   private static final InternalLogger LOG = InternalLoggerFactory.getInstance(NettyDialer.class);
 
+  /** Why the Netty on the class path cannot be used, or null. */
+  private static final String UNSUPPORTED = unsupported();
+
   private final Dialer dialer;
 
   /**
    * A Netty connector dialing with {@code dialer}.
    *
    * @param dialer the dialer whose options every connect uses
+   * @throws IllegalStateException when the class path has a Netty older than 4.2, whose event
+   *     loops this class cannot tell apart (its message says which version was found)
    */
   public NettyDialer(Dialer dialer) {
+    if (UNSUPPORTED != null) {
+      throw new IllegalStateException(UNSUPPORTED);
+    }
     this.dialer = Objects.requireNonNull(dialer, "dialer");
+  }
+
+  // Netty 4.2's IoEventLoop tells which transport a loop runs. On 4.1 this class loads, and the
+  // first connect failed with NoClassDefFoundError: io/netty/channel/IoEventLoop; the check is
+  // made once, by name, without linking the class.
+  private static String unsupported() {
+    ClassLoader loader = NettyDialer.class.getClassLoader();
+    try {
+      Class.forName("io.netty.channel.IoEventLoop", false, loader);
+      return null;
+    } catch (ClassNotFoundException | LinkageError e) {
+      String found = "an older one";
+      try {
+        io.netty.util.Version v = io.netty.util.Version.identify(loader).get("netty-transport");
+        if (v != null) {
+          found = "netty-transport " + v.artifactVersion();
+        }
+      } catch (RuntimeException | LinkageError unknown) {
+        // no version resources: "an older one"
+      }
+      return "tcpdial-netty needs Netty 4.2 or newer, and the class path has " + found
+          + " (io.netty.channel.IoEventLoop is missing)";
+    }
   }
 
   /**
@@ -86,13 +120,28 @@ public final class NettyDialer {
    * @return the connect's future, as {@link #connect(Bootstrap, Target)}
    * @throws IllegalStateException when the bootstrap has no remote address, or cannot be used as
    *     {@link #connect(Bootstrap, Target)} says
+   * @throws IllegalArgumentException when the port is 0, or the address is unresolved and its
+   *     name is not a valid host name (a resolved one is dialed by its address then)
    */
   public ChannelFuture connect(Bootstrap bootstrap) {
     SocketAddress remote = bootstrap.config().remoteAddress();
     if (!(remote instanceof InetSocketAddress isa)) {
       throw new IllegalStateException("the bootstrap has no remote host and port: " + remote);
     }
-    return connect(bootstrap, new Target(isa.getHostString(), isa.getPort()));
+    return connect(bootstrap, target(isa));
+  }
+
+  // The address's host name when it is a valid one, else its address: a resolved address whose
+  // name tcpdial would refuse (a reverse lookup's odd answer) is still dialed.
+  private static Target target(InetSocketAddress isa) {
+    try {
+      return new Target(isa.getHostString(), isa.getPort());
+    } catch (IllegalArgumentException e) {
+      if (isa.isUnresolved()) {
+        throw e;
+      }
+      return Target.of(isa.getAddress(), isa.getPort());
+    }
   }
 
   /**
@@ -143,7 +192,7 @@ public final class NettyDialer {
     Map<AttributeKey<?>, Object> attrs = config.attrs();
     if (config.localAddress() != null) {
       throw new IllegalStateException("a local address is the Dialer's option"
-          + " (Dialer.Builder.localAddress), not the bootstrap's: " + config.localAddress());
+          + " (Dialer.Builder.localAddress), not the bootstrap's: " + text(config.localAddress()));
     }
     EventLoop loop = group.next();
     if (loop instanceof IoEventLoop io && !io.isIoType(NioIoHandler.class)) {
@@ -185,6 +234,15 @@ public final class NettyDialer {
       });
     });
     return promise;
+  }
+
+  // 127.0.0.1:0, [::1]:0: the address as people write it (Target's host), not the JDK's /127.0.0.1:0
+  private static String text(SocketAddress a) {
+    if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+      String h = Target.of(i.getAddress(), 1).host();
+      return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + i.getPort();
+    }
+    return String.valueOf(a);
   }
 
   @SuppressWarnings("unchecked")

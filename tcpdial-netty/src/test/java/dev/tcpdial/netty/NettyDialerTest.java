@@ -171,7 +171,8 @@ class NettyDialerTest {
   void aGroupOfAnotherTransportOrALocalAddressIsRefusedBeforeDialing() throws Exception {
     assertThatThrownBy(() -> netty.connect(client(new Counter())
         .localAddress(new InetSocketAddress("127.0.0.1", 0)), "live.test", port))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Dialer's option");
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Dialer's option")
+        .hasMessageEndingWith("not the bootstrap's: 127.0.0.1:0");
     Assumptions.assumeTrue(Epoll.isAvailable(), "no native epoll transport here");
     EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     try {

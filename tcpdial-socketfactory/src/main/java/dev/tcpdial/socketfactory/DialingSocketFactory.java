@@ -8,12 +8,10 @@ import dev.tcpdial.Mode;
 import dev.tcpdial.RetryPolicy;
 import dev.tcpdial.Target;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -57,7 +55,11 @@ import javax.net.SocketFactory;
  * any}, {@code ipv4}, {@code ipv6}), {@code tcpdial.retries} and {@code tcpdial.synRetries}
  * (counts). They are read from, latest winning: the properties file named by the system property
  * {@code tcpdial.config}, the system properties, and the properties given to {@link
- * #DialingSocketFactory(Properties)}.
+ * #DialingSocketFactory(Properties)}. Only the system property names the file ({@code
+ * tcpdial.config} among the given properties is refused unless it is the same): a JDBC URL is
+ * written by whoever connects, who must not make the application open a file. The file must be a
+ * regular file of at most 64 KiB, read within 2 s; an error about it names the file and the
+ * option, never a value from it.
  */
 public class DialingSocketFactory extends SocketFactory {
 
@@ -87,10 +89,12 @@ public class DialingSocketFactory extends SocketFactory {
   /**
    * A factory with the {@code tcpdial.*} options of {@code properties}, over those of the {@code
    * tcpdial.config} file and the system properties. Other keys are ignored, so pgjdbc can hand
-   * over a connection's whole property set.
+   * over a connection's whole property set; {@code tcpdial.config} is not an option here (only
+   * the system property names the file).
    *
    * @param properties options; other keys are ignored
-   * @throws IllegalArgumentException when an option is malformed, with a one-line reason
+   * @throws IllegalArgumentException when an option is malformed, the file cannot be read, or
+   *     {@code properties} names a file other than the system property's, with a one-line reason
    */
   public DialingSocketFactory(Properties properties) {
     this(options(merged(properties)).build());
@@ -136,6 +140,17 @@ public class DialingSocketFactory extends SocketFactory {
    */
   public static Dialer.Builder options(Properties properties) {
     Dialer.Builder b = Dialer.builder().mode(Mode.SYNC);
+    apply(b, properties, null);
+    return b;
+  }
+
+  /**
+   * Applies the {@code tcpdial.*} options of {@code properties} to {@code b}. With {@code file}
+   * (the options came from it) an error names the file and the option but never quotes a value
+   * or an unknown key: the file may hold what its reader must not show. Otherwise the value is
+   * quoted: it is the caller's own.
+   */
+  private static void apply(Dialer.Builder b, Properties properties, String file) {
     for (String key : properties.stringPropertyNames()) {
       if (!key.startsWith("tcpdial.") || key.equals(CONFIG_PROPERTY)) {
         continue;
@@ -153,11 +168,27 @@ public class DialingSocketFactory extends SocketFactory {
           default -> throw new IllegalArgumentException("unknown option");
         }
       } catch (IllegalArgumentException | DateTimeParseException e) {
+        if (file != null) {
+          throw new IllegalArgumentException("bad tcpdial option in " + file + ": " + expected(key));
+        }
         throw new IllegalArgumentException("bad tcpdial option " + key + "=" + v + ": "
             + (e.getMessage() == null ? "malformed" : e.getMessage()), e);
       }
     }
-    return b;
+  }
+
+  /** What an option takes, said without its value. */
+  private static String expected(String key) {
+    return switch (key) {
+      case "tcpdial.connectTimeout", "tcpdial.deadline", "tcpdial.attemptDelay",
+          "tcpdial.resolveTimeout" -> key + " must be a duration: 250ms, 2s, 1m or PT2S";
+      case "tcpdial.family" -> key + " must be any, ipv4 or ipv6";
+      case "tcpdial.retries" -> key + " must be a count, 0 or more";
+      case "tcpdial.synRetries" -> key + " must be a count, 0 (the system's) to 127";
+      default -> "an unknown tcpdial.* key (known: tcpdial.connectTimeout, tcpdial.deadline,"
+          + " tcpdial.attemptDelay, tcpdial.resolveTimeout, tcpdial.family, tcpdial.retries,"
+          + " tcpdial.synRetries)";
+    };
   }
 
   /** {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, or ISO-8601 ({@code PT2S}). */
@@ -187,15 +218,24 @@ public class DialingSocketFactory extends SocketFactory {
     return Duration.ofNanos(Math.round(n * unitNanos));
   }
 
+  /**
+   * The file's options, the system properties, then {@code given}, latest winning. The file is
+   * named by the system property only: a client's properties (a JDBC URL's, for one) come from
+   * whoever writes the URL, who must not make the application open a file of their choosing.
+   */
   private static Properties merged(Properties given) {
+    String file = System.getProperty(CONFIG_PROPERTY);
+    String fromClient = given.getProperty(CONFIG_PROPERTY);
+    if (fromClient != null && !fromClient.equals(file)) {
+      // one answer whatever the name: nothing is learnt about the file, nothing is opened
+      throw new IllegalArgumentException("tcpdial.config is taken from the system property only"
+          + " (-Dtcpdial.config=FILE), not from the client's properties");
+    }
     Properties all = new Properties();
-    String file = given.getProperty(CONFIG_PROPERTY, System.getProperty(CONFIG_PROPERTY));
     if (file != null && !file.isBlank()) {
-      try (InputStream in = Files.newInputStream(Path.of(file.strip()))) {
-        all.load(in);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read tcpdial options from " + file + ": " + e, e);
-      }
+      Properties fromFile = OptionsFile.read(Path.of(file.strip()));
+      apply(Dialer.builder(), fromFile, OptionsFile.printable(file.strip()));
+      all.putAll(fromFile);
     }
     System.getProperties().forEach((k, v) -> all.put(k, v));
     given.forEach((k, v) -> all.put(k, v));

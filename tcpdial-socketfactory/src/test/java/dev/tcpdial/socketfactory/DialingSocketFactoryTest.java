@@ -16,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -156,32 +155,6 @@ class DialingSocketFactoryTest {
     assertThat(s.isClosed()).isTrue();
     assertThatThrownBy(() -> s.connect(new InetSocketAddress("127.0.0.1", port)))
         .isInstanceOf(java.net.SocketException.class).hasMessageContaining("closed");
-  }
-
-  @Test
-  void optionsComeFromTheFileNamedByTcpdialConfigGivenOnesWin() throws Exception {
-    java.nio.file.Path file = java.nio.file.Files.createTempFile("tcpdial-", ".properties");
-    try {
-      java.nio.file.Files.writeString(file, "tcpdial.family=ipv6\ntcpdial.attemptDelay=100ms\n");
-      Properties fromFile = new Properties();
-      fromFile.setProperty(DialingSocketFactory.CONFIG_PROPERTY, file.toString());
-      // IPv6 only: the IPv4 literal leaves nothing to dial
-      UnknownHostException e = assertThrows(UnknownHostException.class,
-          () -> new DialingSocketFactory(fromFile).createSocket("127.0.0.1", port));
-      assertThat(((DialException) e.getCause()).outcome()).isEqualTo(Outcome.RESOLUTION_FAILED);
-      Properties override = new Properties();
-      override.putAll(fromFile);
-      override.setProperty("tcpdial.family", "any");
-      try (Socket s = new DialingSocketFactory(override).createSocket("127.0.0.1", port)) {
-        assertThat(s.isConnected()).isTrue();
-      }
-      fromFile.setProperty(DialingSocketFactory.CONFIG_PROPERTY, file + ".missing");
-      assertThatThrownBy(() -> new DialingSocketFactory(fromFile))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("cannot read tcpdial options from ");
-    } finally {
-      java.nio.file.Files.delete(file);
-    }
   }
 
   @Test

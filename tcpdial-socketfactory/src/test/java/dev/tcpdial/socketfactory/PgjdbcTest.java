@@ -2,6 +2,8 @@ package dev.tcpdial.socketfactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.tcpdial.DialException;
 import dev.tcpdial.Dialer;
@@ -13,12 +15,18 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -150,6 +158,45 @@ class PgjdbcTest {
     DialException d = dialException(e);
     assertThat(d).as("the cause chain of %s", e).isNotNull();
     assertThat(d.outcome()).isEqualTo(Outcome.RESOLUTION_FAILED);
+  }
+
+  @Test
+  void aUrlCannotMakeTheFactoryReadAFile() throws Exception {
+    Path dir = Files.createTempDirectory("tcpdial-pg-config-");
+    Path secret = Files.writeString(dir.resolve("secret"), "tcpdial.family=hunter2\n");
+    Path fifo = dir.resolve("fifo");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    try {
+      List<String> answers = new ArrayList<>();
+      for (String file : List.of(secret.toString(), dir.resolve("missing").toString(),
+          "/dev/zero", fifo.toString())) {
+        String url = url(pg.port) + "&tcpdial.config="
+            + URLEncoder.encode(file, StandardCharsets.UTF_8);
+        long t0 = System.nanoTime();
+        SQLException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+            () -> assertThrows(SQLException.class, () -> DriverManager.getConnection(url).close()),
+            file);
+        assertThat((System.nanoTime() - t0) / 1e6).as("refused at once: %s", file)
+            .isLessThan(2_000.0);
+        StringBuilder chain = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+          chain.append(c.getClass().getName()).append(": ").append(c.getMessage()).append('\n');
+        }
+        assertThat(chain.toString()).as(file).doesNotContain("hunter2").doesNotContain(file)
+            .contains("tcpdial.config is taken from the system property only");
+        answers.add(chain.toString());
+      }
+      assertThat(answers).as("the same answer whatever the file: no oracle").hasSize(4)
+          .containsOnly(answers.get(0));
+    } finally {
+      try (FileChannel unblock = FileChannel.open(fifo, StandardOpenOption.READ,
+          StandardOpenOption.WRITE)) {
+        unblock.size(); // a reader blocked opening the FIFO (the defect) returns
+      }
+      for (Path p : List.of(secret, fifo, dir)) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   @Test

@@ -17,7 +17,20 @@ public final class OutputOptions {
     CSV
   }
 
+  /** The formats as {@code --help} writes them, for shell completion. */
+  public static final class FormatNames extends java.util.ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    /** Every format, lower case. */
+    public FormatNames() {
+      for (Format f : Format.values()) {
+        add(f.name().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+  }
+
   @Option(names = "--format", paramLabel = "text|json|csv", defaultValue = "text",
+      completionCandidates = FormatNames.class,
       description = "Output format: aligned text, one JSON object per line (then a summary line), or CSV"
           + " with a header row. Default: ${DEFAULT-VALUE}.")
   public Format format = Format.TEXT;

@@ -51,6 +51,8 @@ public final class Report {
   private boolean flushEach = true;
   private boolean compact;
   private java.util.Set<Outcome> only; // the outcomes written (--only, --open), or null: all
+  private java.util.Set<Outcome> hideInText; // left out of text output, counted in one line
+  private final long[] notShown = new long[Outcome.values().length];
 
   public Report(PrintWriter out, PrintWriter err, OutputOptions opts, boolean expectations, boolean seq,
       boolean label) {
@@ -111,9 +113,22 @@ public final class Report {
     return this;
   }
 
-  /** Writes only the rows with these outcomes ({@code null}: all); every row is still counted. */
+  /**
+   * Writes only the rows with these outcomes ({@code null}: all), in every format; every row is
+   * still counted, and a row whose expectation failed is always written.
+   */
   public Report only(java.util.Set<Outcome> outcomes) {
     this.only = outcomes;
+    return this;
+  }
+
+  /**
+   * Leaves the rows with these outcomes out of text output only ({@code null}: none), as nmap
+   * leaves out closed ports: they are counted in one line of the summary, "not shown: N
+   * refused". JSON and CSV keep every row; a row whose expectation failed is always written.
+   */
+  public Report hideInText(java.util.Set<Outcome> outcomes) {
+    this.hideInText = outcomes;
     return this;
   }
 
@@ -177,7 +192,15 @@ public final class Report {
       }
     }
     exitCode = ExitCodes.worst(exitCode, row.exitCode());
-    if (opts.quiet || (only != null && !only.contains(r.outcome()))) {
+    if (opts.quiet) {
+      return;
+    }
+    // a failed expectation explains the exit code: it is never left out
+    boolean kept = row.expected() != null && !row.matched();
+    if (!kept && ((only != null && !only.contains(r.outcome()))
+        || (hideInText != null && opts.format == OutputOptions.Format.TEXT
+            && hideInText.contains(r.outcome())))) {
+      notShown[r.outcome().ordinal()]++;
       return;
     }
     switch (opts.format) {
@@ -660,6 +683,15 @@ public final class Report {
     if (only != null) {
       m.put("only", only.stream().map(Outcome::label).toList());
     }
+    Map<String, Object> hidden = new LinkedHashMap<>();
+    for (Outcome o : Outcome.values()) {
+      if (notShown[o.ordinal()] > 0) {
+        hidden.put(o.label(), notShown[o.ordinal()]);
+      }
+    }
+    if (!hidden.isEmpty()) {
+      m.put("not_shown", hidden);
+    }
     m.put("elapsed_ms", new Raw(ms(elapsed)));
     m.put("exit_code", exitCode);
     return m;
@@ -688,8 +720,29 @@ public final class Report {
   }
 
   /**
+   * The rows left out, in one line: {@code not shown: 1021 refused (--all shows them)}; or null
+   * when every row was written.
+   */
+  String notShownLine() {
+    StringBuilder sb = new StringBuilder();
+    for (Outcome o : Outcome.values()) {
+      long n = notShown[o.ordinal()];
+      if (n > 0) {
+        sb.append(sb.isEmpty() ? "not shown: " : ", ").append(n).append(' ').append(o.label());
+      }
+    }
+    if (sb.isEmpty()) {
+      return null;
+    }
+    return sb.append(only != null
+        ? " (--only " + String.join(",", only.stream().map(Outcome::label).toList()) + ")"
+        : " (--all shows them)").toString();
+  }
+
+  /**
    * Writes the summary: JSON gets {@code {"summary": fields}} on stdout; text gets {@code
-   * textLines} on stdout; CSV gets {@code textLines} on stderr (stdout stays a clean table).
+   * textLines} on stdout; CSV gets {@code textLines} on stderr (stdout stays a clean table). Text
+   * and CSV start with the line that counts the rows left out, if any.
    */
   public void summary(Map<String, Object> fields, List<String> textLines) {
     if (opts.quiet) {
@@ -697,10 +750,17 @@ public final class Report {
       return;
     }
     flushRaw();
+    List<String> lines = textLines;
+    String hidden = notShownLine();
+    if (hidden != null) {
+      lines = new ArrayList<>(textLines.size() + 1);
+      lines.add(hidden);
+      lines.addAll(textLines);
+    }
     switch (opts.format) {
       case JSON -> out.println(jsonLine(Map.of("summary", fields)));
-      case TEXT -> textLines.forEach(out::println);
-      case CSV -> textLines.forEach(err::println);
+      case TEXT -> lines.forEach(out::println);
+      case CSV -> lines.forEach(err::println);
     }
     flush();
   }

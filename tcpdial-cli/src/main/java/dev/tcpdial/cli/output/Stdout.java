@@ -34,7 +34,7 @@ import java.util.Map;
  */
 public final class Stdout extends OutputStream {
   /** The exit status after standard output was closed by its reader. */
-  static final int CLOSED_PIPE = 141;
+  static final int CLOSED_PIPE = ExitCodes.CLOSED_PIPE;
 
   private static final int EINTR = 4;
   private static final int EAGAIN = 11;
@@ -73,6 +73,41 @@ public final class Stdout extends OutputStream {
       }
     }
     return new Checked(new FileOutputStream(FileDescriptor.out), err);
+  }
+
+  /**
+   * Points descriptor 1 back at the results' descriptor for a full-screen view that can only
+   * draw on descriptor 1 (JLine's system terminal writes there and asks it for the size), until
+   * the returned handle is closed: then descriptor 1 points at stderr again. Meanwhile the view
+   * owns the screen, and what the JVM prints by itself lands on it; the results still go to
+   * their own descriptor. Nothing to do where descriptor 1 was never moved.
+   *
+   * @return what puts descriptor 1 back at stderr; closing it twice is harmless
+   */
+  public static AutoCloseable resultsOnDescriptor1() {
+    int results = Terminal.outFd;
+    if (results == 1 || !Native.OK) {
+      return () -> { };
+    }
+    try {
+      if ((int) Native.DUP2.invokeExact(results, 1) < 0) {
+        return () -> { };
+      }
+    } catch (Throwable e) {
+      return () -> { };
+    }
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (done.compareAndSet(false, true)) {
+        try {
+          if ((int) Native.DUP2.invokeExact(2, 1) < 0) {
+            return; // descriptor 1 stays on the terminal: only the JVM's own output lands there
+          }
+        } catch (Throwable e) {
+          // as above
+        }
+      }
+    };
   }
 
   @Override

@@ -35,9 +35,19 @@ public final class Terminal {
     }
   }
 
+  /**
+   * True when the results go to a terminal: the results' own descriptor, which is no longer 1
+   * once {@link Stdout} pointed descriptor 1 at stderr (asking descriptor 1 would ask stderr).
+   *
+   * @return whether standard output, as the shell gave it, is a terminal
+   */
+  public static boolean stdoutIsTerminal() {
+    return isatty(outFd);
+  }
+
   /** True when file descriptor {@code fd} is a terminal; falls back to System.console(). */
   @SuppressWarnings("SystemConsoleNull") // the JDK still documents null for a JVM without console
-  public static boolean isatty(int fd) {
+  static boolean isatty(int fd) {
     if (Isatty.HANDLE != null) {
       try {
         return (int) Isatty.HANDLE.invokeExact(fd) == 1;

@@ -19,10 +19,11 @@ import org.jline.utils.AttributedStyle;
  * snapshot, the size, the time and the style, so it is tested without a terminal.
  *
  * <p>Layout, top to bottom: a title; the plot (connect time on y, left labels in ms, one column
- * per probe interval, now at the right); one failure lane per target (the outcome's letter where
- * a probe failed, {@code ░} while the target is down); the time axis with clock labels; the
- * legend; the footer with each target's running statistics and its outage, if any. Columns in
- * which a target is down are shaded in the plot too.
+ * per probe interval, now at the right); one failure lane per target, however many there are (the
+ * outcome's letter where a probe failed, {@code ░} while the target is down); the time axis with
+ * clock labels; the legend; the footer with each target's running statistics and its outage, if
+ * any (as many targets as fit; the statistics at the end have every one). Columns in which every
+ * target is down are shaded in the plot too.
  */
 public final class ChartRenderer {
   private ChartRenderer() {}
@@ -54,9 +55,15 @@ public final class ChartRenderer {
 
   private static final String MARKERS_UNICODE = "●◆▲■✚★";
   private static final String MARKERS_ASCII = "*+o#@%";
+  /**
+   * The targets' colours: none of the outcomes' (green connected, red refused, yellow timeout,
+   * magenta unreachable, as in the text output and the reports), so a series never says an
+   * outcome; the marker tells series of one colour apart.
+   */
   private static final int[] SERIES_COLOURS = {
-    AttributedStyle.CYAN, AttributedStyle.GREEN, AttributedStyle.BLUE, AttributedStyle.WHITE,
-    AttributedStyle.CYAN, AttributedStyle.GREEN,
+    AttributedStyle.CYAN, AttributedStyle.BLUE, AttributedStyle.WHITE,
+    AttributedStyle.BRIGHT + AttributedStyle.CYAN, AttributedStyle.BRIGHT + AttributedStyle.BLUE,
+    AttributedStyle.BRIGHT + AttributedStyle.WHITE,
   };
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
@@ -75,6 +82,15 @@ public final class ChartRenderer {
       case CANCELLED -> 'C';
       case ERROR -> 'E';
     };
+  }
+
+  /**
+   * The margin of target {@code i}'s failure lane: its marker and "failed", or with more targets
+   * than markers its marker and number (as the legend names it); then the axis.
+   */
+  static String lane(int i, int n, boolean unicode) {
+    return pad(marker(i, unicode) + (n > MARKERS_ASCII.length() ? " " + (i + 1) : " failed"),
+        MARGIN - 1) + (unicode ? '│' : '|');
   }
 
   /** The marker of series {@code i}. */
@@ -154,11 +170,17 @@ public final class ChartRenderer {
       long nowMillis, Style style) {
     Canvas cv = new Canvas(Math.max(1, width), Math.max(1, height));
     int n = s.series().size();
-    boolean sharedLane = n > 3;
-    int lanes = n == 0 ? 0 : sharedLane ? 1 : n;
+    int lanes = n; // one per target: a shared lane would show only one target's letter a column
     int plotCols = width - MARGIN - 1; // the last column stays empty: no wrap at the margin
     List<String> legend = legend(s, width - 1, style);
-    int footer = 1 + n;
+    // the footer's rows: its heading and a row per target, fewer when the screen is short (the
+    // statistics printed at the end have every target), never at the plot's expense
+    int room = height - 1 - lanes - 2 - legend.size() - 3;
+    int footerTargets = Math.max(0, Math.min(n, room - 1));
+    int footer = room >= 1 ? 1 + footerTargets : 0;
+    if (footerTargets < n && footer > 1) {
+      footerTargets--; // a row says how many more
+    }
     int plotRows = height - 1 - lanes - 2 - legend.size() - footer;
     if (width < MIN_WIDTH || height < MIN_HEIGHT || plotRows < 3 || plotCols < 10) {
       cv.text(0, 0, clip("terminal " + width + "x" + height + " too small for the chart", width - 1),
@@ -245,12 +267,11 @@ public final class ChartRenderer {
     // failure lanes
     int laneTop = top + plotRows;
     for (int l = 0; l < lanes; l++) {
-      String name = sharedLane ? "failed" : marker(l, style.unicode()) + " failed";
-      cv.text(laneTop + l, 0, pad(name, MARGIN - 1), sharedLane ? faint : seriesStyle(l, style));
+      cv.text(laneTop + l, 0, lane(l, n, style.unicode()).substring(0, MARGIN - 1), seriesStyle(l, style));
       cv.put(laneTop + l, MARGIN - 1, vbar, faint);
     }
     for (int i = 0; i < n; i++) {
-      int lane = laneTop + (sharedLane ? 0 : i);
+      int lane = laneTop + i;
       for (int c = 0; c < plotCols; c++) {
         if (laneDown[i][c]) {
           cv.put(lane, MARGIN + c, shadeChar, shade);
@@ -273,7 +294,7 @@ public final class ChartRenderer {
           seen.add(sm.outcome());
           AttributedStyle fs = style.colour()
               ? plain.foreground(outcomeColour(sm.outcome())).bold() : plain;
-          cv.put(laneTop + (sharedLane ? 0 : i), MARGIN + c, letter(sm.outcome()), fs);
+          cv.put(laneTop + i, MARGIN + c, letter(sm.outcome()), fs);
         }
       }
     }
@@ -298,10 +319,17 @@ public final class ChartRenderer {
       legendLine(cv, row++, line, s, style);
     }
     // footer
+    if (footer == 0) {
+      return cv.lines();
+    }
     int nameWidth = Math.max(8, Math.min(Math.min(maxName(s), 24), width - 1 - 2 - 41 - 18));
     cv.text(row++, 0, clip(pad("  target", nameWidth + 2) + "  sent  loss   min   p50   p90"
         + "   p99   max  outage", width - 1), style.colour() ? plain.underline() : plain);
-    for (int i = 0; i < n && row < height; i++) {
+    if (footerTargets < n) {
+      cv.text(row + footerTargets, 0, clip("  and " + (n - footerTargets) + " more (every target"
+          + " in the statistics at the end)", width - 1), faint);
+    }
+    for (int i = 0; i < footerTargets && row < height; i++) {
       PingHistory.Series se = s.series().get(i);
       Figures f = se.figures();
       StringBuilder sb = new StringBuilder();
@@ -358,8 +386,10 @@ public final class ChartRenderer {
   /** The legend's lines: series, then failure letters (refused and timeout always, others seen). */
   private static List<String> legend(PingHistory.Snapshot s, int width, Style style) {
     List<String> items = new ArrayList<>();
-    for (int i = 0; i < s.series().size(); i++) {
-      items.add(marker(i, style.unicode()) + " " + clip(s.series().get(i).name(), 30));
+    int n = s.series().size();
+    for (int i = 0; i < n; i++) {
+      items.add(marker(i, style.unicode()) + (n > MARKERS_ASCII.length() ? " " + (i + 1) : "")
+          + " " + clip(s.series().get(i).name(), 30));
     }
     Set<Outcome> shown = EnumSet.of(Outcome.REFUSED, Outcome.TIMEOUT);
     for (PingHistory.Series se : s.series()) {

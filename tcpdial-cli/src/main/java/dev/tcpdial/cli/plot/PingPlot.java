@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,10 +62,10 @@ public final class PingPlot implements PingSink {
     this.terminal = terminal;
     this.onQuit = onQuit;
     this.history = new PingHistory(names, interval);
-    boolean utf8 = StandardCharsets.UTF_8.equals(terminal.encoding());
+    boolean symbols = canDraw(terminal.outputEncoding());
     Integer max = terminal.getNumericCapability(Capability.max_colors);
     int colours = max == null ? 1 : max;
-    this.style = new ChartRenderer.Style(!noColour && colours >= 8, utf8,
+    this.style = new ChartRenderer.Style(!noColour && colours >= 8, symbols,
         ZoneId.systemDefault(), title);
     this.colours = style.colour() ? colours : 1;
     this.hook = new Thread(this::restore, "tcpdial-plot-restore");
@@ -73,7 +74,8 @@ public final class PingPlot implements PingSink {
   }
 
   /**
-   * Opens the chart on the process's terminal, or returns {@code null} where it cannot be drawn
+   * Opens the chart on the terminal of descriptor 1 (where the caller put the results' terminal;
+   * see {@code Stdout.resultsOnDescriptor1}), or returns {@code null} where it cannot be drawn
    * (no capable terminal; smaller than {@link #DEFAULT_MIN_WIDTH} x {@link #DEFAULT_MIN_HEIGHT}
    * unless {@code required}).
    *
@@ -93,7 +95,13 @@ public final class PingPlot implements PingSink {
     }
     Terminal t;
     try {
+      // the locale's charset, for writing and for choosing symbols or ASCII alike (JLine's own
+      // default is UTF-8 whatever the locale: under LC_ALL=C every symbol came out as '?');
+      // only descriptor 1, where the caller put the results' terminal, is drawn on
+      Charset cs = localeCharset();
       t = TerminalBuilder.builder().system(true).dumb(false).nativeSignals(false)
+          .systemOutput(TerminalBuilder.SystemOutput.SysOut)
+          .encoding(cs).stdinEncoding(cs).stdoutEncoding(cs)
           .signalHandler(Terminal.SignalHandler.SIG_IGN).build();
     } catch (IOException | RuntimeException e) {
       return refuse(required, "no terminal to draw on: " + e.getMessage());
@@ -109,6 +117,33 @@ public final class PingPlot implements PingSink {
     }
     String noColour = System.getenv("NO_COLOR");
     return new PingPlot(t, names, interval, title, noColour != null && !noColour.isEmpty(), onQuit);
+  }
+
+  /** Every character the chart draws beyond ASCII. */
+  private static final String SYMBOLS = "●◆▲■✚★░│┤└┬─";
+
+  /**
+   * Whether the chart's symbols can be written in {@code charset}, the terminal's: else it draws
+   * its ASCII fallback (an encoder would write {@code ?} for each symbol it cannot encode).
+   *
+   * @param charset the charset the terminal is written in
+   * @return true when every symbol of the chart can be encoded
+   */
+  static boolean canDraw(Charset charset) {
+    return charset != null && charset.canEncode() && charset.newEncoder().canEncode(SYMBOLS);
+  }
+
+  /**
+   * The terminal's charset: the locale's ({@code LC_ALL}, {@code LC_CTYPE}, {@code LANG}, as
+   * the JVM read it at start into {@code native.encoding}); UTF-8 when the JVM does not say.
+   */
+  static Charset localeCharset() {
+    String name = System.getProperty("native.encoding");
+    try {
+      return name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
+    } catch (IllegalArgumentException e) {
+      return StandardCharsets.US_ASCII; // a charset the JDK cannot write: keep to ASCII
+    }
   }
 
   private static PingPlot refuse(boolean required, String why) {

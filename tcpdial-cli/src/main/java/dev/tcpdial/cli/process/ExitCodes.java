@@ -2,6 +2,7 @@ package dev.tcpdial.cli.process;
 
 import dev.tcpdial.Outcome;
 import dev.tcpdial.PortState;
+import java.util.List;
 
 /**
  * The exit codes of every tcpdial command. With several results the command exits with the most
@@ -34,10 +35,71 @@ public final class ExitCodes {
   public static final int LOCAL = 8;
   /** An expectation ({@code --expect} or a {@code =open|closed|filtered} suffix) did not hold. */
   public static final int MISMATCH = 9;
+  /**
+   * Some input lines were bad (each named on stderr with its file and line, and skipped); the
+   * other targets were dialed.
+   */
+  public static final int BAD_INPUT = 10;
+  /** Interrupted by SIGINT: 128 + 2. Not ranked: it replaces the results' code. */
+  public static final int SIGINT = 130;
+  /** Interrupted by SIGTERM: 128 + 15. Not ranked: it replaces the results' code. */
+  public static final int SIGTERM = 143;
+  /** Standard output closed by its reader: 128 + SIGPIPE. Not ranked: the process ends at once. */
+  public static final int CLOSED_PIPE = 141;
 
   /** Least severe first; a command exits with the code of its result that comes last here. */
   public static final int[] SEVERITY = {OK, REFUSED, TIMEOUT, UNREACHABLE, PROHIBITED, RESOLUTION, MISMATCH,
-      LOCAL, ERROR, USAGE};
+      BAD_INPUT, LOCAL, ERROR, USAGE};
+
+  /**
+   * One exit status and what it means, as every page that lists them says it: {@code --help},
+   * {@code tcpdial man}, EXIT_CODES.md.
+   *
+   * @param code the exit status
+   * @param meaning one or more whole sentences' worth of text, without a final full stop
+   */
+  public record Meaning(int code, String meaning) {}
+
+  /**
+   * Every exit status, the ranked ones in {@link #SEVERITY} order, then those that replace the
+   * results' code. The one model of the exit status: the help, the manual page and EXIT_CODES.md
+   * are made from it or checked against it.
+   */
+  public static final List<Meaning> TABLE = List.of(
+      new Meaning(OK, "every target connected, or every expectation held"),
+      new Meaning(REFUSED, "refused: the host answered the SYN with a reset, nothing listens"
+          + " (ECONNREFUSED)"),
+      new Meaning(TIMEOUT, "timeout: no answer to the SYN in time (our deadline, or the kernel's"
+          + " ETIMEDOUT)"),
+      new Meaning(UNREACHABLE, "host or network unreachable; also an IPv4 ICMP"
+          + " administratively-prohibited answer (the kernel reports it as EHOSTUNREACH)"),
+      new Meaning(PROHIBITED, "prohibited (EACCES/EPERM): a local prohibit route or firewall rule,"
+          + " an IPv6 ICMP administratively-prohibited answer"),
+      new Meaning(RESOLUTION, "the name did not resolve"),
+      new Meaning(MISMATCH, "an expectation (--expect, or a =open|closed|filtered suffix) did not"
+          + " hold"),
+      new Meaning(BAD_INPUT, "some input was bad: each bad line of a target file or stdin was named"
+          + " on stderr (file:line: why) and skipped, the other targets were dialed"),
+      new Meaning(LOCAL, "a local problem: no local address or port, out of descriptors,"
+          + " cancelled; demo --lab without root"),
+      new Meaning(ERROR, "another error: outcome error, or an internal failure; also a write error"
+          + " on standard output (a full disk: one line on stderr, at once)"),
+      new Meaning(USAGE, "usage error: a bad option or target argument, a target file that cannot"
+          + " be read, an unknown command (also with --help); one line on stderr, never a stack"
+          + " trace"),
+      new Meaning(SIGINT, "interrupted by SIGINT (Ctrl-C): the results so far and the summary"
+          + " were written, targets not dialed are counted as not_scanned"),
+      new Meaning(SIGTERM, "interrupted by SIGTERM, as by SIGINT"),
+      new Meaning(CLOSED_PIPE, "standard output closed by its reader (| head): the command"
+          + " stopped at once, quietly"));
+
+  /** How the codes combine: said under the table wherever it is shown. */
+  public static final String RANKING = "With several results the command exits with the code of"
+      + " the most severe, in this order from least to most severe: "
+      + java.util.Arrays.stream(SEVERITY).mapToObj(Integer::toString)
+          .collect(java.util.stream.Collectors.joining(", "))
+      + ". The codes " + SIGINT + ", " + SIGTERM + " and " + CLOSED_PIPE + " are not ranked: they"
+      + " replace the results' code.";
 
   private ExitCodes() {}
 

@@ -23,11 +23,33 @@ public final class Page {
   private Page() {}
 
   /**
-   * Nothing may be fetched: not a font, not an image, not a script. The page says so itself, so a
-   * browser refuses even what a later edit might add by mistake.
+   * The page's Content-Security-Policy: nothing may be fetched (not a font, not an image, not a
+   * script), and the only scripts that run are {@code scripts}, each named by its SHA-256 (CSP
+   * level 2), never {@code 'unsafe-inline'}: a script that text from the run smuggled into the
+   * page, or a later edit, does not run. The page says so itself, so a browser refuses even what
+   * a later edit might add by mistake.
+   *
+   * @param scripts the text of each inline script, exactly as between its tags
    */
-  static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; "
-      + "script-src 'unsafe-inline'; img-src data:";
+  static String csp(List<String> scripts) {
+    StringBuilder sb = new StringBuilder("default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    if (!scripts.isEmpty()) {
+      sb.append("; script-src");
+      for (String s : scripts) {
+        sb.append(" 'sha256-").append(sha256(s)).append('\'');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String sha256(String script) {
+    try {
+      return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest
+          .getInstance("SHA-256").digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JDK", e); // every JDK has it
+    }
+  }
 
   static final String STYLE = """
       body{font:14px/1.4 system-ui,sans-serif;margin:1.2em 2em;color:#1b1f24;background:#fff}
@@ -75,11 +97,14 @@ public final class Page {
     return sb.toString();
   }
 
-  /** The page's start: head with the style, the title and the run's facts. */
+  /**
+   * The page's start: head with the style, the title and the run's facts; {@code scripts} are
+   * the inline scripts the page will hold, allowed by their hashes.
+   */
   static void head(StringBuilder sb, String title, String commandLine, Instant start,
-      Duration elapsed) {
+      Duration elapsed, List<String> scripts) {
     sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
-        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"").append(CSP)
+        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"").append(csp(scripts))
         .append("\">\n<meta name=\"viewport\" content=\"width=device-width\">\n<title>");
     esc(sb, title).append("</title>\n<style>\n").append(STYLE).append(outcomeCss())
         .append("</style></head>\n<body>\n<h1>");

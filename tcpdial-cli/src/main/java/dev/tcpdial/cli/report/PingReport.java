@@ -47,6 +47,8 @@ public final class PingReport implements PingSink {
     double min = Double.POSITIVE_INFINITY;
     double max;
     double sum;
+    long firstUp = Long.MAX_VALUE; // when its first and last connected probe ended, epoch ms
+    long lastUp = Long.MIN_VALUE;
     final long[] failed = new long[OUTCOMES];
 
     void merge(Bucket b) {
@@ -54,6 +56,8 @@ public final class PingReport implements PingSink {
       min = Math.min(min, b.min);
       max = Math.max(max, b.max);
       sum += b.sum;
+      firstUp = Math.min(firstUp, b.firstUp);
+      lastUp = Math.max(lastUp, b.lastUp);
       for (int i = 0; i < OUTCOMES; i++) {
         failed[i] += b.failed[i];
       }
@@ -111,6 +115,9 @@ public final class PingReport implements PingSink {
     }
     if (r.connected()) {
       double ms = r.elapsed().toNanos() / 1e6;
+      long ended = started.plus(r.elapsed()).toEpochMilli(); // as the statistics time an outage
+      b.firstUp = Math.min(b.firstUp, ended);
+      b.lastUp = Math.max(b.lastUp, ended);
       b.connected++;
       b.min = Math.min(b.min, ms);
       b.max = Math.max(b.max, ms);
@@ -179,14 +186,20 @@ public final class PingReport implements PingSink {
     return Page.write(file, html(end, elapsed), err, "tcpdial ping");
   }
 
-  private static final String[] SERIES = {"#0969da", "#1a7f37", "#bf3989", "#953800", "#6639ba",
-      "#0a3069"};
+  /**
+   * The targets' colours: none is, or is near, an outcome's colour ({@link Page#colour}), so a
+   * target that never connected is never drawn in the colour that means connected, and a
+   * failure mark never looks like a series.
+   */
+  static final String[] SERIES = {"#00a3a3", "#e0409a", "#7a6a00", "#3b3bff", "#ff7f50",
+      "#006d6d"};
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   String html(Instant end, Duration elapsed) {
     long start = origin == Long.MIN_VALUE ? end.toEpochMilli() : origin;
     StringBuilder sb = new StringBuilder(32 * 1024);
-    Page.head(sb, "tcpdial ping report", commandLine, Instant.ofEpochMilli(start), elapsed);
+    Page.head(sb, "tcpdial ping report", commandLine, Instant.ofEpochMilli(start), elapsed,
+        List.of());
     sb.append("<p class=\"meta\">").append(names.size()).append(" target")
         .append(names.size() == 1 ? "" : "s").append(", a probe every ")
         .append(intervalMillis).append(" ms</p>\n");
@@ -289,7 +302,8 @@ public final class PingReport implements PingSink {
     for (int i = 0; i < lanes; i++) {
       String colour = SERIES[i % SERIES.length];
       StringBuilder path = new StringBuilder();
-      boolean gap = false;
+      boolean gap = false; // a bucket where nothing connected came since the last point
+      Bucket last = null; // of the last point drawn
       int laneTop = top + height + gapH + i * laneH + 2;
       sb.append("<g class=\"series\" data-target=\"");
       Page.esc(sb, names.get(i)).append("\">");
@@ -304,9 +318,12 @@ public final class PingReport implements PingSink {
         if (b.connected > 0) {
           double mean = b.sum / b.connected;
           double ym = y(mean, log, y0, y1, top, height);
+          // the line stops where the target was down: no segment across an outage, even one
+          // inside wide buckets that also hold connected probes
+          boolean broken = last == null || gap || downBetween(i, last.lastUp, b.firstUp);
+          path.append(broken ? "M" : "L").append(Page.num(x)).append(',').append(Page.num(ym));
           gap = false;
-          path.append(path.isEmpty() || gap ? "M" : "L").append(Page.num(x)).append(',')
-              .append(Page.num(ym));
+          last = b;
           if (b.max > b.min) {
             sb.append("<line x1=\"").append(Page.num(x)).append("\" x2=\"").append(Page.num(x))
                 .append("\" y1=\"").append(Page.num(y(b.min, log, y0, y1, top, height)))
@@ -321,7 +338,7 @@ public final class PingReport implements PingSink {
                       + " ms, mean " + Page.ms(mean))
               .append("</title></circle>");
         } else {
-          gap = true; // the line breaks where nothing connected
+          gap = true; // nothing connected in this step: the line breaks
         }
         for (Outcome o : Outcome.values()) {
           long n = b.failed[o.ordinal()];
@@ -354,6 +371,16 @@ public final class PingReport implements PingSink {
           .append(span < 60_000 ? clockTenths(t) : clock(t)).append("</text>");
     }
     sb.append("\n</svg>\n");
+  }
+
+  /** True when an outage of target {@code i} lies between two connected probes' ends. */
+  private boolean downBetween(int i, long from, long to) {
+    for (Band band : outages.get(i)) {
+      if (band.down() < to && band.up() > from) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static double y(double ms, boolean log, double y0, double y1, int top, int height) {

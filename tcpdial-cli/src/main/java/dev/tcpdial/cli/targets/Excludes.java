@@ -10,7 +10,9 @@ import java.util.Locale;
 
 /**
  * What {@code --exclude} takes out of a scan: addresses, CIDR blocks, IPv4 ranges
- * ({@code 198.18.1.1-20}) and host names (matched as written, ignoring case), comma-separated.
+ * ({@code 198.18.1.1-20}, {@code 198.18.1.250-}, {@code 198.18.*.1}) and host names (matched as
+ * written, ignoring case), comma-separated as in nmap's {@code --exclude}: a comma ends an item,
+ * so an octet list ({@code 198.18.1.1,3}) is two items here.
  */
 public final class Excludes {
   static final Excludes NONE = new Excludes(List.of());
@@ -41,12 +43,17 @@ public final class Excludes {
     if (base.startsWith("[") && base.endsWith("]")) {
       base = base.substring(1, base.length() - 1);
     }
-    if (slash < 0 && base.indexOf('-') >= 0 && base.chars().allMatch(c -> c == '.' || c == '-' || Character.isDigit(c))) {
+    if (slash < 0 && Ranges.looksLikeRange(base)) {
       int[][] o = Ranges.octets(base);
       if (o == null) {
-        throw new UsageException(bad + "not an address range (write 198.18.1.1-20)");
+        throw new UsageException(bad + "not an address range (write 198.18.1.1-20, 198.18.1.250-"
+            + " or 198.18.1.*; a comma separates items here, as in nmap's --exclude)");
       }
       return o;
+    }
+    if (slash < 0 && base.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new UsageException(bad + "not an address (a comma separates items here, as in nmap's"
+          + " --exclude: for 198.18.1.1,3 write 198.18.1.1,198.18.1.3)");
     }
     Target t;
     try {

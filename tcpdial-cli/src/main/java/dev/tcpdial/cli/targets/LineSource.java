@@ -19,10 +19,20 @@ import java.util.concurrent.BlockingQueue;
  * Holds one line and a read buffer; a pipe is read by a thread of its own, at most
  * {@link #QUEUED} lines ahead, so the scan dials lines as they arrive and an interrupt is not
  * stuck in a read. Errors quote no more than the offending token, never a whole line.
+ *
+ * <p>A line that cannot be a target (not UTF-8, too long) is a {@link Line} with an {@link
+ * Line#error() error}: the reader skips it and goes on; only a failed read ends the source.
  */
 public final class LineSource {
-  /** One line: its text without the comment, and its number (from 1). */
-  record Line(String text, long number) {}
+  /**
+   * One line: its text without the comment, and its number (from 1); or, for a line that is no
+   * text, why (then {@code text} is null).
+   */
+  record Line(String text, long number, String error) {
+    Line(String text, long number) {
+      this(text, number, null);
+    }
+  }
 
   /** The longest line taken, in bytes; a target is never longer than a few hundred. */
   static final int MAX_LINE = 4096;
@@ -80,7 +90,8 @@ public final class LineSource {
    * The next line with a target, or null at the end (or when the calling thread is interrupted
    * while it waits for a pipe: its interrupt flag is set again).
    *
-   * @throws UsageException for a line that is not UTF-8 text or is too long, or a read error
+   * @throws UsageException for a read error (a line that is no text comes as a {@link Line}
+   *     with its error)
    */
   Line next() {
     if (queue == null) {
@@ -138,13 +149,14 @@ public final class LineSource {
         len--;
       }
       if (tooLong) {
-        throw new UsageException(where + ": line longer than " + MAX_LINE + " bytes (one target per line)");
+        return new Line(null, number, where + ": line longer than " + MAX_LINE
+            + " bytes (one target per line)");
       }
       String text;
       try {
         text = utf8.reset().decode(ByteBuffer.wrap(line, from, len - from)).toString();
       } catch (CharacterCodingException e) {
-        throw new UsageException(where + ": not UTF-8 text (byte 0x"
+        return new Line(null, number, where + ": not UTF-8 text (byte 0x"
             + String.format("%02x", line[firstBad(from, len)] & 0xff) + " at column "
             + (firstBad(from, len) - from + 1) + "); target files are UTF-8");
       }

@@ -12,9 +12,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Port lists of {@code -p}: {@code 22,80,8000-8100}, and service names ({@code ssh,http}) from
- * {@code /etc/services} (TCP entries, aliases included), or from a built-in table of common ones
- * when that file is missing. A port is decimal (leading zeros allowed), 1 to 65535.
+ * Port lists of {@code -p}, in nmap's syntax where it is unambiguous: {@code 22,80,8000-8100},
+ * open-ended ranges ({@code -1024} from 1, {@code 60000-} to 65535, {@code -} every port), one
+ * trailing comma, the {@code T:} (TCP) prefix, and service names ({@code ssh,http}) from {@code
+ * /etc/services} (TCP entries, aliases included), or from a built-in table of common ones when
+ * that file is missing. A port is decimal (leading zeros allowed), 1 to 65535.
+ *
+ * <p>Where tcpdial differs from nmap on purpose: port 0 is refused (it cannot be connected to;
+ * nmap scans it when named), names come from {@code /etc/services}, not nmap-services (nmap's
+ * {@code http} is 80 and 8008, here 80), nmap's patterns over its services file ({@code http*},
+ * {@code [1-1024]}) are not taken, and {@code U:}, {@code S:}, {@code P:} ports are refused (TCP
+ * only).
  */
 final class Ports {
   private Ports() {}
@@ -37,27 +45,47 @@ final class Ports {
 
   private static volatile Map<String, Integer> services;
 
+  /** A range with either end left out: {@code 1-10}, {@code -10}, {@code 60000-}, {@code -}. */
+  private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("(\\d*)-(\\d*)");
+
   /** Parses a list; ascending, each port once. */
   static int[] parse(String spec) {
     if (spec.isBlank()) {
       throw new UsageException("-p: empty port list");
     }
+    String[] parts = spec.split(",", -1);
+    int n = parts.length;
+    if (n > 1 && parts[n - 1].isBlank()) {
+      n--; // one trailing comma, as nmap takes it: "-p 80,"
+    }
     BitSet set = new BitSet();
-    for (String part : spec.split(",", -1)) {
-      String p = part.strip();
+    for (int i = 0; i < n; i++) {
+      String p = parts[i].strip();
+      if (p.length() >= 2 && p.charAt(1) == ':' && Character.isLetter(p.charAt(0))) {
+        char proto = p.charAt(0);
+        if (proto != 'T' && proto != 't') {
+          throw new UsageException("-p '" + TargetList.shorten(spec) + "': '" + proto + ":' ports are"
+              + " not TCP; tcpdial dials TCP only (T: or no prefix)");
+        }
+        p = p.substring(2).strip();
+      }
       if (p.isEmpty()) {
         throw new UsageException("-p '" + TargetList.shorten(spec) + "': empty element");
       }
-      int dash = p.indexOf('-');
-      if (dash > 0 && isDigits(p.substring(0, dash)) && isDigits(p.substring(dash + 1))) {
-        int lo = number(p.substring(0, dash), spec);
-        int hi = number(p.substring(dash + 1), spec);
+      java.util.regex.Matcher range = RANGE.matcher(p);
+      if (range.matches()) {
+        int lo = range.group(1).isEmpty() ? 1 : number(range.group(1), spec);
+        int hi = range.group(2).isEmpty() ? 65535 : number(range.group(2), spec);
         if (lo > hi) {
           throw new UsageException("-p '" + TargetList.shorten(spec) + "': range " + p + " runs backwards");
         }
         set.set(lo, hi + 1);
       } else if (isDigits(p)) {
         set.set(number(p, spec));
+      } else if (p.indexOf('*') >= 0 || p.indexOf('?') >= 0 || p.startsWith("[")) {
+        throw new UsageException("-p '" + TargetList.shorten(spec) + "': '" + TargetList.shorten(p)
+            + "' is one of nmap's patterns over nmap-services, which tcpdial does not read; write"
+            + " the ports, or service names of " + SERVICES);
       } else {
         set.set(service(p, spec));
       }
@@ -72,6 +100,10 @@ final class Ports {
   private static int number(String t, String spec) {
     String digits = t.replaceFirst("^0+(?=.)", "");
     int p = digits.length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(digits);
+    if (p == 0) {
+      throw new UsageException("-p '" + TargetList.shorten(spec) + "': port 0 cannot be connected"
+          + " to (nmap scans it when named; tcpdial's ports are 1-65535)");
+    }
     if (p < 1 || p > 65535) {
       throw new UsageException("-p '" + TargetList.shorten(spec) + "': port "
           + TargetList.shorten(t) + " is outside 1-65535");

@@ -29,8 +29,10 @@ import java.util.NoSuchElementException;
  * at most three quarters: 33-67 bytes a distinct target; a host name's text once per name). Port
  * numbers do not count: a port list is an {@code int[]} shared by every host that takes it.
  *
- * <p>An error in a specification met while streaming (a bad line, two expectations for one target,
- * more than {@link #MAX_TARGETS} targets) ends the stream: {@link #error()} says what.
+ * <p>A bad line of a file or stdin (not a target, not text, a second and different expectation
+ * for a target already met) is told to the {@link #onBadLine sink}, counted and skipped: the stream
+ * goes on. What no later line can mend (a failed read, more than {@link #MAX_TARGETS} targets)
+ * ends the stream: {@link #error()} says what.
  */
 public final class TargetList {
   /** One target and what is expected of it ({@code null}: nothing). */
@@ -54,6 +56,9 @@ public final class TargetList {
   private long upperBound;
   private boolean bounded = true;
   private UsageException error;
+  private long badLines;
+  private long excluded;
+  private java.util.function.Consumer<String> onBadLine = m -> { };
 
   public TargetList(String portSpec, PortState defaultExpectation) {
     this(portSpec, defaultExpectation, Family.ANY, Excludes.NONE);
@@ -90,6 +95,33 @@ public final class TargetList {
     sources.add(s);
   }
 
+  /**
+   * Where each bad line is told, as {@code FILE:LINE: why} (quoting no more than the offending
+   * token), when the stream meets it; it is skipped and counted.
+   *
+   * @param sink called on the thread that takes the entries
+   * @return this list
+   */
+  public TargetList onBadLine(java.util.function.Consumer<String> sink) {
+    this.onBadLine = sink;
+    return this;
+  }
+
+  /** Lines skipped as bad so far (a line counts once however many of its targets were bad). */
+  public long badLines() {
+    return badLines;
+  }
+
+  /** Targets left out by the exclusions so far (each time a specification named one). */
+  public long excluded() {
+    return excluded;
+  }
+
+  private void bad(String message) {
+    badLines++;
+    onBadLine.accept(message);
+  }
+
   /** Adds the lines of {@code source}, read when the stream reaches them. */
   public void addLines(LineSource source) {
     bounded = false;
@@ -120,12 +152,25 @@ public final class TargetList {
     return error;
   }
 
-  /** Every entry of {@code shard} ({@code null}: all), for tests; throws the stream's error. */
+  /**
+   * Every entry of {@code shard} ({@code null}: all), for tests; throws the stream's error, or
+   * the first bad line's.
+   */
   List<Entry> entries(Converters.Shard shard) {
     List<Entry> out = new ArrayList<>();
+    List<String> bad = new ArrayList<>();
+    java.util.function.Consumer<String> sink = onBadLine;
+    onBadLine = m -> {
+      bad.add(m);
+      sink.accept(m);
+    };
     iterator(shard).forEachRemaining(out::add);
+    onBadLine = sink;
     if (error != null) {
       throw error;
+    }
+    if (!bad.isEmpty()) {
+      throw new UsageException(bad.getFirst());
     }
     return out;
   }
@@ -202,7 +247,15 @@ public final class TargetList {
         sources.poll();
         continue;
       }
-      return new Expansion(parse(line.text(), ls.name() + ":" + line.number()));
+      if (line.error() != null) {
+        bad(line.error());
+        continue;
+      }
+      try {
+        return new Expansion(parse(line.text(), ls.name() + ":" + line.number()));
+      } catch (UsageException e) {
+        bad(e.getMessage());
+      }
     }
     return null;
   }
@@ -215,11 +268,7 @@ public final class TargetList {
       int[] ports, PortState expected, String where, int width) {
     long hosts() {
       if (octets != null) {
-        long n = 1;
-        for (int[] o : octets) {
-          n *= o[1] - o[0] + 1;
-        }
-        return n;
+        return Ranges.size(octets);
       }
       return base == null ? 1 : 1L << (base.length * 8 - prefixBits);
     }
@@ -229,6 +278,9 @@ public final class TargetList {
     String s = spec.strip();
     PortState expected = defaultExpectation;
     int eq = s.lastIndexOf('=');
+    if (eq >= 0 && Pasted.isUrl(s) && !isState(s.substring(eq + 1))) {
+      eq = -1; // a URL's query (?sslmode=require), not an expectation
+    }
     if (eq >= 0) {
       try {
         expected = PortState.parse(s.substring(eq + 1));
@@ -241,6 +293,15 @@ public final class TargetList {
     }
     if (s.isEmpty()) {
       throw new UsageException(where + ": empty target");
+    }
+    String url;
+    try {
+      url = Pasted.url(s);
+    } catch (UsageException e) {
+      throw new UsageException(where + ": " + e.getMessage());
+    }
+    if (url != null) {
+      s = url;
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -288,6 +349,15 @@ public final class TargetList {
       return new Spec(name, base, base == null ? 0 : base.length * 8, null, zone, ps, expected, where, w);
     } catch (IllegalArgumentException e) {
       throw new UsageException(where + ": " + reason(e.getMessage(), s));
+    }
+  }
+
+  private static boolean isState(String text) {
+    try {
+      PortState.parse(text);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
@@ -355,10 +425,12 @@ public final class TargetList {
     }
   }
 
-  /** {@code 198.18.1.1-20}, {@code 198.18.1-2.1-5}: four octets, at least one a range. */
+  /**
+   * {@code 198.18.1.1-20}, {@code 198.18.1-2.1-5}, {@code 198.18.1.1,3,5}, {@code 198.18.1.*},
+   * {@code 198.18.1.250-}: four parts, at least one more than a number.
+   */
   private static boolean isRange(String s) {
-    String host = s.indexOf(':') >= 0 ? s.substring(0, s.indexOf(':')) : s;
-    return host.indexOf('-') >= 0 && host.chars().allMatch(c -> c == '.' || c == '-' || (c >= '0' && c <= '9'));
+    return Ranges.looksLikeRange(s.indexOf(':') >= 0 ? s.substring(0, s.indexOf(':')) : s);
   }
 
   private Spec range(String s, PortState expected, String where) {
@@ -379,7 +451,8 @@ public final class TargetList {
     int[][] octets = Ranges.octets(host);
     if (octets == null) {
       throw new UsageException(where + ": '" + shorten(host) + "' is not an address range (write"
-          + " 198.18.1.1-20 or 198.18.1-2.1-5: four numbers 0-255, each a number or a-b)");
+          + " 198.18.1.1-20, 198.18.1-2.250-, 198.18.1.1,3,5 or 198.18.1.*: four parts, each a"
+          + " number 0-255, a-b, -b, a-, * or a comma list of them)");
     }
     if (family == Family.IPV6) {
       throw new UsageException(where + ": address range '" + shorten(host)
@@ -456,6 +529,7 @@ public final class TargetList {
     private long k0;
     private long k1;
     private long k2;
+    private boolean conflicted; // the line was counted bad for a second expectation
 
     Expansion(Spec spec) {
       this.spec = spec;
@@ -473,6 +547,7 @@ public final class TargetList {
         host++;
         port = 0;
         if (!loadHost()) {
+          excluded += spec.ports().length - port;
           port = spec.ports().length; // excluded: skip its ports
           return null;
         }
@@ -563,12 +638,14 @@ public final class TargetList {
       }
       return true;
     }
-    if (code != 0 && before != code) {
+    if (code != 0 && before != code && !x.conflicted) {
       // the first line that names a target decides; a later line without an expectation adds
-      // nothing, a later different one cannot be honoured (the target may be dialed already)
-      throw new UsageException(x.spec.where() + ": " + x.hostText + " port "
-          + Long.toString(x.k0 & 0xffff) + " is expected " + label(code) + " here but "
-          + label(before) + " earlier; one expectation per target");
+      // nothing, a later different one cannot be honoured (the target may be dialed already):
+      // that line is bad, its other targets still count
+      x.conflicted = true;
+      bad(x.spec.where() + ": " + x.hostText + " port " + Long.toString(x.k0 & 0xffff)
+          + " is expected " + label(code) + " here but " + label(before) + " earlier; one"
+          + " expectation per target");
     }
     return false;
   }

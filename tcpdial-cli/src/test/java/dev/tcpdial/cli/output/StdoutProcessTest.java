@@ -127,7 +127,8 @@ class StdoutProcessTest {
       assertThat(NamespaceScanTest.exec(List.of("ip", "netns", "exec", ns, "ip", "link", "set", "lo",
           "up"))).isZero();
       List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-      cmd.addAll(NamespaceScanTest.java("scan", "127.0.0.0/16", "-p", "1-32", "--timeout", "200ms"));
+      cmd.addAll(NamespaceScanTest.java("scan", "127.0.0.0/16", "-p", "1-32", "--timeout", "200ms",
+          "--all"));
       long start = System.nanoTime();
       p = new ProcessBuilder(cmd).start();
       BufferedReader r = p.inputReader(StandardCharsets.UTF_8);

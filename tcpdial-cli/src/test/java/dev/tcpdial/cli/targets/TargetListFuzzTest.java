@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Timeout;
  * The scan's target grammar on any text: hosts, CIDR blocks, {@code -p} port lists and ranges,
  * {@code =open|closed|filtered}, {@code #} comments, a target file line by line. Property: a list
  * whose every entry is a valid, distinct target that prints back to itself, split exactly by
- * shards, ended (when the input goes bad part-way) by a one-line {@link UsageException}; or that
- * error at once; never another exception, never a hang.
+ * shards, each bad line of a file told in one line and skipped, ended (when what no later line
+ * can mend happens) by a one-line {@link UsageException}; or that error at once; never another
+ * exception, never a hang.
  *
  * <p>An input is a target file; its first line, when it starts with {@code -p }, is the port list.
  */
@@ -99,6 +100,10 @@ class TargetListFuzzTest {
    */
   private static long checkList(Supplier<TargetList> make, String input) {
     TargetList list = make.get();
+    list.onBadLine(m -> {
+      assertThat(m).as("a bad line's message").isNotBlank().doesNotContain("\n")
+          .doesNotContain("\r").startsWith("targets.txt:");
+    });
     Set<Target> seen = new HashSet<>();
     Iterator<TargetList.Entry> it = list.iterator(null);
     long n = 0;

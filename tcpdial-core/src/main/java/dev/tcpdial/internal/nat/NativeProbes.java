@@ -72,6 +72,9 @@ public final class NativeProbes implements AutoCloseable {
     }
     String why = whyNot(settings);
     if ((asked == null || asked == Engine.AUTO) && why != null) {
+      if (Precheck.ONLY_NATIVE_ACCESS_MISSING) {
+        warnOnce();
+      }
       return null;
     }
     // forced io_uring: whether the kernel gives rings is asked now, so every probe can say why
@@ -83,6 +86,25 @@ public final class NativeProbes implements AutoCloseable {
     return new NativeProbes(settings, clock, refused, recorder);
   }
 
+  private static final java.util.concurrent.atomic.AtomicBoolean WARNED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Says once per JVM, as a warning of the {@code dev.tcpdial} {@link System.Logger}, that the
+   * default engine fell back for want of a JVM flag: the application's author may not know the
+   * flags exist, and the results alone do not tell (they name the engine, and are right).
+   */
+  private static void warnOnce() {
+    if (WARNED.compareAndSet(false, true)) {
+      System.getLogger("dev.tcpdial").log(System.Logger.Level.WARNING, "tcpdial: probes run on"
+          + " the JDK engine, not the native one: native access is not enabled, so errno names"
+          + " come from the JDK's exception texts (under a non-English locale some failures are"
+          + " named error) and synRetries/userTimeout are refused. Run java with"
+          + " --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED"
+          + " (on the module path: =dev.tcpdial for both)");
+    }
+  }
+
   /** Null when the native engine can carry out probes with {@code settings}, else why not. */
   public static String whyNot(DialEngine.Settings settings) {
     if (NativeLoop.unavailableBeforeLinking() != null) {
@@ -92,7 +114,8 @@ public final class NativeProbes implements AutoCloseable {
       return "a socket configurer works on JDK channels: the native engine cannot apply it";
     }
     if (settings.local() != null && settings.local().isUnresolved()) {
-      return "the local address " + settings.local() + " is not resolved";
+      return "the local address " + dev.tcpdial.internal.Addresses.text(settings.local())
+          + " is not resolved";
     }
     return null;
   }

@@ -8,6 +8,10 @@ final class Precheck {
 
   static final String WHY = why();
 
+  /** True when native access is all the native engine lacks here: a JVM flag would give it. */
+  static final boolean ONLY_NATIVE_ACCESS_MISSING =
+      Platform.linux() && Abi.ARCH != null && !Platform.nativeAccess();
+
   private static String why() {
     if (!Platform.linux()) {
       return "the native engine needs Linux (this is " + System.getProperty("os.name") + ")";
