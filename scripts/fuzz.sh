@@ -30,6 +30,8 @@ targets=(
   "tcpdial-cli dev.tcpdial.cli.targets.ConvertersFuzzTest#expectationAndTarget"
   "tcpdial-exporter dev.tcpdial.exporter.ServeFuzzTest#probeQuery"
   "tcpdial-exporter dev.tcpdial.exporter.ServeFuzzTest#config"
+  "tcpdial-exporter dev.tcpdial.exporter.ProbeFuzzTest#dialogue"
+  "tcpdial-exporter dev.tcpdial.exporter.ProbeFuzzTest#tlsFiles"
 )
 out="$root/target/fuzz"
 mkdir -p "$out"

@@ -4,12 +4,15 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Engine;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Target;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,8 +26,16 @@ import org.HdrHistogram.Recorder;
  *
  * <pre>
  *   listen SECONDS                     accept-and-close listener on 127.0.0.1; prints its port
+ *   hold SECONDS                       a listener that accepts and never answers (a TLS probe
+ *                                      then waits in its handshake); prints its port
  *   load PORT PATH CONNS SECONDS       keep-alive GETs from CONNS connections; rps and latency
+ *   inflight PORT PATH N SECONDS       N connections send one GET each and wait SECONDS; prints
+ *                                      how many were answered by then
  *   bare HOST:PORT SECONDS             Dialer.probe in a loop, as serve dials; latency
+ *   hold SECONDS                       a silent listener on 127.0.0.1 (accept queue kept full, so
+ *                                      the kernel drops every new SYN); prints its port
+ *   burst PORT PATH N                  N GETs at once, one connection each; waits for every
+ *                                      answer (at most 60 s); counts 200s
  * </pre>
  *
  * Every loop ends by itself after SECONDS.
@@ -38,7 +49,13 @@ public final class ServeLoad {
       case "load" -> load(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]),
           Integer.parseInt(args[4]));
       case "bare" -> bare(args[1], Integer.parseInt(args[2]));
-      default -> throw new IllegalArgumentException("listen | load | bare");
+      case "hold" -> hold(Integer.parseInt(args[1]));
+      case "mute" -> mute(Integer.parseInt(args[1]));
+      case "inflight" -> inflight(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]),
+          Integer.parseInt(args[4]));
+      case "burst" -> burst(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]));
+      default -> throw new IllegalArgumentException(
+          "listen | load | bare | hold | mute | inflight | burst");
     }
   }
 
@@ -57,6 +74,101 @@ public final class ServeLoad {
     });
     Thread.sleep(seconds * 1000L);
     s.close();
+  }
+
+  /** A listener that accepts and never reads or answers: a TLS probe waits in its handshake. */
+  static void mute(int seconds) throws Exception {
+    ServerSocket s = new ServerSocket(0, 4096, InetAddress.getByName("127.0.0.1"));
+    System.out.println(s.getLocalPort());
+    System.out.flush();
+    List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread.ofPlatform().daemon().start(() -> {
+      while (true) {
+        try {
+          held.add(s.accept()); // never read, never answered: closed when the process ends
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    Thread.sleep(seconds * 1000L);
+    s.close();
+  }
+
+  static void inflight(int port, String path, int n, int seconds) throws Exception {
+    byte[] req = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "X-Prometheus-Scrape-Timeout-Seconds: 30\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    List<Socket> socks = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Socket s = new Socket("127.0.0.1", port);
+      s.getOutputStream().write(req);
+      socks.add(s);
+    }
+    Thread.sleep(seconds * 1000L);
+    int answered = 0;
+    for (Socket s : socks) {
+      if (s.getInputStream().available() > 0) {
+        answered++;
+      }
+      s.close();
+    }
+    System.out.printf(java.util.Locale.ROOT, "sent=%d answered=%d%n", n, answered);
+  }
+
+  /**
+   * A listener that never accepts, its accept queue filled by connections of its own: the kernel
+   * drops every later SYN (Linux drops a SYN when the accept queue is full), so a connect to it
+   * stays in SYN_SENT until its deadline, as to a silent host, with no namespace and no firewall.
+   */
+  static void hold(int seconds) throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      List<SocketChannel> fill = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        SocketChannel c = SocketChannel.open();
+        c.configureBlocking(false);
+        c.connect(s.getLocalSocketAddress());
+        fill.add(c);
+      }
+      Thread.sleep(300);
+      System.out.println(s.getLocalPort());
+      System.out.flush();
+      Thread.sleep(seconds * 1000L);
+      for (SocketChannel c : fill) {
+        c.close();
+      }
+    }
+  }
+
+  /**
+   * {@code n} requests at once, each on a connection of its own (virtual threads: the client's
+   * own footprint is not what is measured); returns when every answer is in, or after 60 s.
+   */
+  static void burst(int port, String path, int n) throws Exception {
+    AtomicLong ok = new AtomicLong();
+    AtomicLong bad = new AtomicLong();
+    byte[] req = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "X-Prometheus-Scrape-Timeout-Seconds: 30\r\nConnection: close\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    long t0 = System.nanoTime();
+    List<Thread> ts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ts.add(Thread.ofVirtual().start(() -> {
+        try (Socket s = new Socket()) {
+          s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+          s.setSoTimeout(60_000);
+          s.getOutputStream().write(req);
+          InputStream in = new BufferedInputStream(s.getInputStream(), 4096);
+          (readResponse(in) == 200 ? ok : bad).incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+          bad.incrementAndGet();
+        }
+      }));
+    }
+    for (Thread t : ts) {
+      t.join(Duration.ofSeconds(61));
+    }
+    System.out.printf(java.util.Locale.ROOT, "ok=%d errors=%d seconds=%.1f%n", ok.get(), bad.get(),
+        (System.nanoTime() - t0) / 1e9);
   }
 
   static void load(int port, String path, int conns, int seconds) throws Exception {

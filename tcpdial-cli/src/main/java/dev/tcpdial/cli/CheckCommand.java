@@ -50,10 +50,13 @@ import picocli.CommandLine.Unmatched;
         "  tcpdial check --mode sync --retries 2 --deadline 10s 198.18.1.2:80",
         "  tcpdial check --syn-retries 1 --timeout 0 198.18.4.1:80   # the kernel gives up after ~3 s",
         "  tcpdial check --format json 127.0.0.1:80 | jq .outcome",
+        "  tcpdial check --tls --ca-file ca.pem mail.example.test:465",
+        "  tcpdial check --module smtp_starttls --config blackbox.yml mail.example.test:25",
         "",
         "Exit code: 0 when every target connected, else the most severe failure's code (see",
         "tcpdial --help: 3 refused, 4 timeout, 5 unreachable, 6 prohibited, 7 resolution, 8 local,",
-        "1 other error, 2 usage); 130/143 when interrupted by SIGINT/SIGTERM.",
+        "1 other error, 2 usage; with --tls or --module 11 TLS failed, 12 dialogue failed);",
+        "130/143 when interrupted by SIGINT/SIGTERM.",
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec
@@ -67,6 +70,9 @@ final class CheckCommand implements Callable<Integer> {
 
   @Mixin
   OnlyOptions filter;
+
+  @Mixin
+  StageOptions stages;
 
   @Option(names = {"-m", "--mode"}, paramLabel = "sync|async", defaultValue = "async",
       completionCandidates = DialOptions.ModeNames.class,
@@ -115,6 +121,10 @@ final class CheckCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     targets.forEach(dial::checkFamily);
+    stages.check();
+    if (stages.active()) {
+      return new StageCheck(spec, output, dial, stages, filter.outcomes()).run(targets);
+    }
     int width = targets.stream().mapToInt(t -> t.toString().length()).max().orElse(10);
     report.targetWidth(width).addressWidth(Report.addressWidth(targets));
     AtomicBoolean stop = new AtomicBoolean();

@@ -169,10 +169,27 @@ class InterruptProcessTest {
       sb.append("127.0.0.1:").append(closed + 1 == 65536 ? 1 : closed + 1).append('\n');
       in.write(sb.toString().getBytes(StandardCharsets.US_ASCII));
       in.flush();
-      Thread.sleep(300);
-      signal(p, "INT");
+      // both rows written: every line has been read and the scan waits for more on stdin (a
+      // fixed sleep was too short for a JVM on a busy machine); a scan that never writes them is
+      // ended after 30 s, and the assertions below say so
       BufferedReader r = p.inputReader(StandardCharsets.UTF_8);
-      List<String> lines = rest(p, r, List.of());
+      Thread watchdog = Thread.ofVirtual().start(() -> {
+        try {
+          if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+          }
+        } catch (InterruptedException e) {
+          // the test ended first
+        }
+      });
+      List<String> rows = new ArrayList<>();
+      for (String l; rows.size() < 2 && (l = r.readLine()) != null; ) {
+        rows.add(l);
+      }
+      assertThat(rows).as("rows before the signal").hasSize(2);
+      signal(p, "INT");
+      List<String> lines = rest(p, r, rows);
+      watchdog.interrupt();
       assertThat(p.exitValue()).as(String.join("\n", lines)).isEqualTo(130);
       JsonNode s = Cli.JSON.readTree(lines.getLast()).get("summary");
       assertThat(s.get("interrupted").asText()).isEqualTo("SIGINT");

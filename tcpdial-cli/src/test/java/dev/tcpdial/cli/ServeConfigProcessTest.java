@@ -146,7 +146,8 @@ class ServeConfigProcessTest {
             prober: icmp
         """);
     String ok = run(0, "--config.check", "--config.file", good.toString());
-    assertThat(ok).hasLineCount(1).contains("config " + good + ": 1 module served (tcp_connect)")
+    assertThat(ok).hasLineCount(1)
+        .contains("config " + good + ": 2 modules served (tcp_connect, ssh_banner)")
         .contains("icmp (prober icmp: tcpdial serves prober: tcp only)").endsWith(": ok\n");
     Path bad = dir.resolve("bad.yml");
     Files.writeString(bad, "modules:\n  dns:\n    prober: dns\n    dns:\n      query_nme: x\n");

@@ -234,19 +234,19 @@ class WhereLabTest {
       String plain = ServeNamespaceTest.probe(prefix + "c", listen,
           "module=plain&target=198.18.23.2:83", "5");
       assertThat(plain).contains("probe_tcp_icmp{code=\"13\",name=\"admin-prohibited\","
-          + "origin=\"icmp\",type=\"3\"} 1.0").doesNotContain("probe_tcp_trace");
+          + "origin=\"icmp\",type=\"3\"} 1\n").doesNotContain("probe_tcp_trace");
       String where = ServeNamespaceTest.probe(prefix + "c", listen,
           "module=where&target=198.18.23.2:83", "5");
       assertThat(where).contains("probe_tcp_icmp{code=\"13\",from=\"198.18.22.3\","
-          + "name=\"admin-prohibited\",origin=\"icmp\",type=\"3\"} 1.0");
+          + "name=\"admin-prohibited\",origin=\"icmp\",type=\"3\"} 1\n");
       assertThat(ServeNamespaceTest.value(where, "probe_tcp_trace_hops")).isEqualTo(3);
       assertThat(where).contains("probe_tcp_trace_last_hop_info{address=\"198.18.22.3\","
-          + "verdict=\"refused\"} 1.0");
+          + "verdict=\"refused\"} 1\n");
       String dropped = ServeNamespaceTest.probe(prefix + "c", listen,
           "module=where&target=198.18.23.2:82", "5");
       assertThat(ServeNamespaceTest.value(dropped, "probe_tcp_trace_hops")).isEqualTo(1);
       assertThat(dropped).contains("probe_tcp_trace_last_hop_info{address=\"198.18.20.1\","
-          + "verdict=\"dropped\"} 1.0");
+          + "verdict=\"dropped\"} 1\n");
       // the whole probe, dial and trace, within the scrape's 5 s
       assertThat(ServeNamespaceTest.curlSeconds(dropped)).isLessThan(5.0);
     } finally {

@@ -351,11 +351,11 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
    * can: the one place that says which of the model's features the probe does.
    */
   static String notProbed(Module m) {
-    if (!m.queryResponse().isEmpty()) {
-      return "tcp.query_response: tcpdial opens connections and sends nothing";
-    }
-    if (m.tls()) {
-      return "tcp.tls: tcpdial does not do TLS handshakes";
+    TlsConfig t = m.tlsConfig();
+    boolean usesTls = m.tls() || m.queryResponse().stream().anyMatch(QueryStep::startTls);
+    if (usesTls && (t.caRef() != null || t.certRef() != null || t.keyRef() != null)) {
+      return "tcp.tls_config: ca_ref, cert_ref and key_ref need a secret manager, which tcpdial"
+          + " does not have";
     }
     return null;
   }

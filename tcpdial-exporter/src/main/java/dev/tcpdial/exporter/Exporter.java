@@ -372,7 +372,9 @@ public final class Exporter implements AutoCloseable {
     Prober.Denied denied = null;
     try {
       if (job.begin(Thread.currentThread())) {
-        r = prober.probe(p.target(), p.module(), p.deadline(), settings.allow());
+        // a target that does not parse is a failed probe, as blackbox_exporter answers it
+        r = p.target() == null ? Prober.badTarget(p.module(), p.deadline(), p.targetError())
+            : prober.probe(p.target(), p.module(), p.deadline(), settings.allow());
       }
     } catch (Prober.Denied e) {
       denied = e;
@@ -408,21 +410,23 @@ public final class Exporter implements AutoCloseable {
       ex.respond(200, ProbeMetrics.debug(p.targetText(), r));
       return;
     }
-    write(ex, ProbeMetrics.of(r));
+    // always the text format, numbers as client_golang writes them: blackbox_exporter's answer
+    ex.respond(200, ProbeMetrics.CONTENT_TYPE, ProbeMetrics.body(r));
   }
 
   /**
    * A checked {@code /probe} request: what to dial, with which module, until when.
    *
-   * @param target the target parsed
+   * @param target the target parsed, or null when it does not parse
    * @param targetText the target as given
    * @param moduleName the module's name
    * @param module the module
    * @param deadline the probe's deadline
    * @param debug whether the answer is the debug page
+   * @param targetError why the target does not parse, or null
    */
   record ProbeRequest(Target target, String targetText, String moduleName, Module module,
-      Duration deadline, boolean debug) {}
+      Duration deadline, boolean debug, String targetError) {}
 
   /** A request refused before anything is dialed: its status, reason label and one line. */
   static final class Rejected extends Exception {
@@ -462,11 +466,12 @@ public final class Exporter implements AutoCloseable {
     if (targetText == null || targetText.isBlank()) {
       throw new Rejected(400, "bad_request", "target parameter is missing (target=host:port)");
     }
-    Target target;
+    Target target = null;
+    String targetError = null;
     try {
       target = Target.parse(targetText);
     } catch (IllegalArgumentException e) {
-      throw new Rejected(400, "bad_request", e.getMessage());
+      targetError = Config.oneLine(e.getMessage());
     }
     Duration deadline;
     try {
@@ -479,7 +484,7 @@ public final class Exporter implements AutoCloseable {
       throw new Rejected(400, "bad_request", "debug must be true or false");
     }
     return new ProbeRequest(target, targetText, moduleName, module, deadline,
-        debug.equals("true"));
+        debug.equals("true"), targetError);
   }
 
   /**
@@ -525,7 +530,8 @@ public final class Exporter implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
     }
-    ex.respond(200, w.getContentType(), out.toByteArray());
+    // numbers as client_golang writes them, as on /probe (1, 3.668918509e+09)
+    ex.respond(200, w.getContentType(), GoText.exposition(out.toByteArray(), w.getContentType()));
   }
 
   private void reloadEndpoint(WebServer.Exchange ex) {
@@ -558,7 +564,8 @@ public final class Exporter implements AutoCloseable {
         + "<tr><th>module</th><th>served</th><th>timeout</th><th>why not</th></tr>\n");
     for (Module m : c.modules().values()) {
       b.append("<tr><td>").append(html(m.name())).append("</td><td>yes</td><td>")
-          .append(GoDuration.format(m.timeout())).append("</td><td></td></tr>\n");
+          .append(m.timeout().isZero() ? "scrape timeout" : GoDuration.format(m.timeout()))
+          .append("</td><td></td></tr>\n");
     }
     for (Map.Entry<String, String> e : c.notServed().entrySet()) {
       b.append("<tr><td>").append(html(e.getKey())).append("</td><td>no</td><td></td><td>")
@@ -646,6 +653,7 @@ public final class Exporter implements AutoCloseable {
       c.close();
     }
     if (server == null) {
+      prober.close();
       return;
     }
     server.stopAccepting();
@@ -666,6 +674,7 @@ public final class Exporter implements AutoCloseable {
     server.close();
     probes.shutdownNow();
     control.shutdownNow();
+    prober.close();
   }
 
   /**

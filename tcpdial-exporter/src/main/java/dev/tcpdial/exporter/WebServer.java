@@ -137,6 +137,18 @@ final class WebServer implements AutoCloseable {
   private Channel server;
   private volatile boolean closing;
 
+  static {
+    // Netty names every channel with the machine's hardware address, looked up once; where there
+    // is none (a container or a namespace with only lo) it writes a warning through
+    // java.util.logging, outside the exporter's log, and takes random bytes. Random bytes from the
+    // start: the same ids' uniqueness, no lookup, no stray line.
+    if (System.getProperty("io.netty.machineId") == null) {
+      byte[] id = new byte[8];
+      java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
+      System.setProperty("io.netty.machineId", java.util.HexFormat.ofDelimiter(":").formatHex(id));
+    }
+  }
+
   WebServer(Options options, Handler handler, Log log) throws WebConfig.Invalid {
     this.options = options;
     this.handler = handler;

@@ -45,6 +45,13 @@ class WhereMetricsTest {
             Errno.EHOSTUNREACH, Duration.ZERO, Duration.ofMillis(2), Attempt.Reason.FIRST, icmp)));
   }
 
+  /** A plain connect's result: no TLS, no dialogue configured. */
+  static Prober.Result result(Module m, DialResult r, Trace trace) {
+    return new Prober.Result(m, Duration.ofSeconds(5), r, false, r.elapsed(), Duration.ZERO,
+        TlsStage.Result.of(TlsStage.NOT_CONFIGURED, null), Dialogue.none(Dialogue.NOT_CONFIGURED),
+        null, trace);
+  }
+
   @Test
   void theModuleKeysAreReadAndCheckedAndOffByDefault() throws Exception {
     Config c = Config.parse(YAML, "f.yml");
@@ -66,15 +73,19 @@ class WhereMetricsTest {
   @Test
   void theSenderIsALabelOnlyWhenTheModuleAsks() throws Exception {
     Config c = Config.parse(YAML, "f.yml");
-    String plain = ProbeMetrics.text(ProbeMetrics.of(new Prober.Result(c.modules().get("plain"),
-        Duration.ofSeconds(5), prohibited(), false)));
+    String plain = ProbeMetrics.text(ProbeMetrics.of(result(c.modules().get("plain"),
+        prohibited(), null)));
     assertThat(plain).contains("probe_tcp_icmp{code=\"13\",name=\"admin-prohibited\","
-        + "origin=\"icmp\",type=\"3\"} 1.0").doesNotContain("from=")
+        + "origin=\"icmp\",type=\"3\"} 1\n").doesNotContain("from=")
         .doesNotContain("probe_tcp_trace");
-    String where = ProbeMetrics.text(ProbeMetrics.of(new Prober.Result(c.modules().get("where"),
-        Duration.ofSeconds(5), prohibited(), false)));
+    String where = ProbeMetrics.text(ProbeMetrics.of(result(c.modules().get("where"),
+        prohibited(), null)));
     assertThat(where).contains("probe_tcp_icmp{code=\"13\",from=\"198.18.22.3\","
-        + "name=\"admin-prohibited\",origin=\"icmp\",type=\"3\"} 1.0");
+        + "name=\"admin-prohibited\",origin=\"icmp\",type=\"3\"} 1\n");
+    // sorted among the others by name, as client_golang writes them
+    assertThat(where.indexOf("# HELP probe_tcp_icmp ")).isGreaterThan(
+        where.indexOf("# HELP probe_tcp_errno ")).isLessThan(
+        where.indexOf("# HELP probe_tcp_outcome "));
   }
 
   @Test
@@ -89,10 +100,13 @@ class WhereMetricsTest {
         List.of(new Trace.Hop(1, List.of(p1)), new Trace.Hop(2, List.of(p2))), null,
         new Trace.Verdict(Trace.Verdict.Kind.DROPPED, 1, r1, Duration.ofMillis(1),
             Outcome.TIMEOUT, null, null), Duration.ofSeconds(3), null);
-    String m = ProbeMetrics.text(ProbeMetrics.of(new Prober.Result(c.modules().get("where"),
-        Duration.ofSeconds(5), prohibited(), false, t)));
-    assertThat(m).contains("probe_tcp_trace_hops 1.0")
-        .contains("probe_tcp_trace_last_hop_info{address=\"198.18.20.1\",verdict=\"dropped\"} 1.0");
+    Prober.Result p = result(c.modules().get("where"), prohibited(), t);
+    String m = ProbeMetrics.text(ProbeMetrics.of(p));
+    assertThat(m).contains("probe_tcp_trace_hops 1\n")
+        .contains("probe_tcp_trace_last_hop_info{address=\"198.18.20.1\",verdict=\"dropped\"} 1\n");
+    assertThat(ProbeMetrics.debug("198.18.23.2:83", p))
+        .contains("answered by: admin-prohibited from 198.18.22.3")
+        .contains("Path trace (tcpdial.trace_on_failure): " + t.verdict().line());
     // what is worth a trace: not a reset from the target, not a local route
     assertThat(Prober.worthTracing(prohibited())).isTrue();
   }

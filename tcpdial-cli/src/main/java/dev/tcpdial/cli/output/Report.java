@@ -53,6 +53,7 @@ public final class Report {
   private java.util.Set<Outcome> only; // the outcomes written (--only, --open), or null: all
   private java.util.Set<Outcome> hideInText; // left out of text output, counted in one line
   private final long[] notShown = new long[Outcome.values().length];
+  private RowExtras extras; // columns after the connect's (check --tls, --module), or null
 
   public Report(PrintWriter out, PrintWriter err, OutputOptions opts, boolean expectations, boolean seq,
       boolean label) {
@@ -132,6 +133,12 @@ public final class Report {
     return this;
   }
 
+  /** Columns after the connect's in every format ({@code null}: none). */
+  public Report extras(RowExtras e) {
+    this.extras = e;
+    return this;
+  }
+
   /** Flush after each row (interactive commands) or leave it to {@link #flush()} (scan). */
   public Report flushEach(boolean on) {
     this.flushEach = on;
@@ -171,6 +178,9 @@ public final class Report {
     if (expectations) {
       h.add("expected");
       h.add("matched");
+    }
+    if (extras != null) {
+      h.addAll(extras.csvHeader());
     }
     flushRaw();
     out.println(String.join(",", h));
@@ -344,6 +354,9 @@ public final class Report {
     if (icmp != null && icmp.origin() != IcmpReport.Origin.UNREAD) {
       sb.append("  ").append(icmp.label()); // who answered: time-exceeded from 198.18.21.2
     }
+    if (extras != null) {
+      sb.append("  ").append(extras.text(row));
+    }
     out.println(stripTrailing(sb));
     if (opts.verbose) {
       out.println("    " + r.explanation());
@@ -358,6 +371,9 @@ public final class Report {
             a.index(), Addresses.hostPort(a.remote()), a.outcome().label(),
             a.errno() == null ? "-" : a.errno().name(), ms(a.start()), ms(a.elapsed()),
             a.reason().label(), a.icmp() == null ? "" : "  " + a.icmp().label()));
+      }
+      if (extras != null) {
+        extras.verbose(row).forEach(l -> out.println("    " + l));
       }
     }
   }
@@ -468,6 +484,9 @@ public final class Report {
       sb.append(',');
       quoteInto(field(sb, "expected"), row.expected().label()).append(',');
       field(sb, "matched").append(row.matched());
+    }
+    if (extras != null) {
+      extras.json(sb, row);
     }
     sb.append('}');
   }
@@ -638,6 +657,9 @@ public final class Report {
     if (expectations) {
       f.add(row.expected() == null ? "" : row.expected().label());
       f.add(row.expected() == null ? "" : Boolean.toString(row.matched()));
+    }
+    if (extras != null) {
+      f.addAll(extras.csv(row));
     }
     StringBuilder sb = new StringBuilder(120);
     for (int i = 0; i < f.size(); i++) {

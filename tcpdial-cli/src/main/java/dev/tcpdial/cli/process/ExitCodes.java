@@ -47,9 +47,23 @@ public final class ExitCodes {
   /** Standard output closed by its reader: 128 + SIGPIPE. Not ranked: the process ends at once. */
   public static final int CLOSED_PIPE = 141;
 
-  /** Least severe first; a command exits with the code of its result that comes last here. */
-  public static final int[] SEVERITY = {OK, REFUSED, TIMEOUT, UNREACHABLE, PROHIBITED, RESOLUTION, MISMATCH,
-      BAD_INPUT, LOCAL, ERROR, USAGE};
+  /**
+   * {@code check --tls}, {@code check --module}: connected, then the TLS handshake failed (its
+   * outcome names why: certificate_expired, unknown_authority, protocol_version, timeout, ...).
+   */
+  public static final int TLS = 11;
+  /**
+   * {@code check --module}: connected (and TLS, if any, established), then the module's
+   * query_response dialogue failed (expect_mismatch, closed_by_peer, timeout, ...).
+   */
+  public static final int DIALOGUE = 12;
+
+  /**
+   * Least severe first; a command exits with the code of its result that comes last here. The
+   * further a probe got, the less severe: a dialogue or TLS failure ranks below refused.
+   */
+  public static final int[] SEVERITY = {OK, DIALOGUE, TLS, REFUSED, TIMEOUT, UNREACHABLE,
+      PROHIBITED, RESOLUTION, MISMATCH, BAD_INPUT, LOCAL, ERROR, USAGE};
 
   /**
    * One exit status and what it means, as every page that lists them says it: {@code --help},
@@ -67,6 +81,12 @@ public final class ExitCodes {
    */
   public static final List<Meaning> TABLE = List.of(
       new Meaning(OK, "every target connected, or every expectation held"),
+      new Meaning(DIALOGUE, "check --module: connected (and TLS established, if the module does"
+          + " TLS), then the module's query_response dialogue failed; query_outcome and"
+          + " query_step say how and where"),
+      new Meaning(TLS, "check --tls, check --module: connected, then the TLS handshake failed;"
+          + " tls_outcome (and tls_alert) say why, named as the exporter's probe_tls_outcome"
+          + " names it"),
       new Meaning(REFUSED, "refused: the host answered the SYN with a reset, nothing listens"
           + " (ECONNREFUSED)"),
       new Meaning(TIMEOUT, "timeout: no answer to the SYN in time (our deadline, or the kernel's"
@@ -85,8 +105,9 @@ public final class ExitCodes {
       new Meaning(ERROR, "another error: outcome error, or an internal failure; also a write error"
           + " on standard output (a full disk: one line on stderr, at once)"),
       new Meaning(USAGE, "usage error: a bad option or target argument, a target file that cannot"
-          + " be read, an unknown command (also with --help); one line on stderr, never a stack"
-          + " trace"),
+          + " be read, an unknown command (also with --help), a configuration file or module that"
+          + " check --module cannot use, a TLS file (--ca-file, a module's tls_config) that cannot"
+          + " be read; one line on stderr, never a stack trace"),
       new Meaning(SIGINT, "interrupted by SIGINT (Ctrl-C): the results so far and the summary"
           + " were written, targets not dialed are counted as not_scanned"),
       new Meaning(SIGTERM, "interrupted by SIGTERM, as by SIGINT"),
