@@ -16,6 +16,10 @@ import java.util.Objects;
  * @param start when the attempt started, counted from the start of the dial
  * @param elapsed how long the attempt took
  * @param reason why the attempt started
+ * @param icmp who answered a failed attempt with an error ({@link IcmpReport}): the router or
+ *     target that sent an ICMP error, this host, or that the engine could not read it; {@code null}
+ *     when no ICMP error or local decision is behind the outcome (connected, a reset from the
+ *     target, a timeout)
  */
 public record Attempt(
     int index,
@@ -25,7 +29,25 @@ public record Attempt(
     Errno errno,
     Duration start,
     Duration elapsed,
-    Reason reason) {
+    Reason reason,
+    IcmpReport icmp) {
+
+  /**
+   * An attempt with no {@link IcmpReport}.
+   *
+   * @param index 0 for the dial's first attempt, then 1, 2, ...
+   * @param remote the address this attempt connected to
+   * @param local the local address of the socket, or {@code null}
+   * @param outcome how the attempt ended
+   * @param errno the kernel's errno, or {@code null}
+   * @param start when the attempt started, from the start of the dial
+   * @param elapsed how long the attempt took
+   * @param reason why the attempt started
+   */
+  public Attempt(int index, InetSocketAddress remote, InetSocketAddress local, Outcome outcome,
+      Errno errno, Duration start, Duration elapsed, Reason reason) {
+    this(index, remote, local, outcome, errno, start, elapsed, reason, null);
+  }
 
   /** Why an attempt started. */
   public enum Reason {

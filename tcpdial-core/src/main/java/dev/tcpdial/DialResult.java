@@ -102,11 +102,53 @@ public record DialResult(
   }
 
   /**
-   * One sentence on what the outcome means, with the errno's detail when it adds something.
+   * Who answered the deciding attempt with an error: the router or target that sent an ICMP error
+   * and which one, this host, or that the engine could not read it ({@link IcmpReport}); {@code
+   * null} when the dial connected, made no attempt, or failed with neither an ICMP error nor a
+   * local decision behind it (a reset from the target, a timeout). The deciding attempt is the
+   * last one with this result's outcome, errno and address.
+   *
+   * @return the report of the deciding attempt, or {@code null}
+   */
+  public IcmpReport icmp() {
+    for (int i = attempts.size() - 1; i >= 0; i--) {
+      Attempt a = attempts.get(i);
+      if (a.outcome() == outcome && Objects.equals(a.errno(), errno)
+          && a.remote().equals(remote)) {
+        return a.icmp();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * One sentence on what the outcome means, with the errno's detail when it adds something, and
+   * who sent the error when an ICMP error was read ({@link #icmp()}).
    *
    * @return the explanation
    */
   public String explanation() {
+    IcmpReport icmp = icmp();
+    if (icmp != null && icmp.timeExceeded()) {
+      return "time exceeded in transit: the SYN's time to live ran out on the way (a routing loop,"
+          + " or a path longer than its TTL)" + (icmp.from() != null && icmp.origin()
+          == IcmpReport.Origin.ICMP ? "; ICMP time-exceeded from " + icmp.fromText()
+          : "");
+    }
+    String text = errnoExplanation();
+    if (icmp == null || !icmp.hasType()) {
+      return text;
+    }
+    if (icmp.origin() == IcmpReport.Origin.LOCAL) {
+      return text + "; decided on this host (" + icmp.name() + ")";
+    }
+    String who = icmp.from() == null ? "" : remote != null
+        && icmp.from().equals(remote.getAddress()) ? " from the target itself"
+        : " from " + icmp.fromText();
+    return text + "; ICMP " + icmp.name() + who;
+  }
+
+  private String errnoExplanation() {
     if (outcome == Outcome.TIMEOUT) {
       return errno != null
           ? "the kernel gave up (ETIMEDOUT) after its SYN retries went unanswered: host down or a"

@@ -210,6 +210,44 @@ public final class Dialer implements AutoCloseable {
   }
 
   /**
+   * Traces the path of a connect to {@code target}'s first address (the one a dial tries first),
+   * hop by hop, and says where the SYN goes and where it dies ({@link Trace}): probes with TTL 1,
+   * 2, ... to the real port, one flow for all of them, no privilege. Blocks until the trace ends
+   * (about one {@link Trace.Options#hopTimeout()} per silent hop, plus a round trip per probe).
+   * Resolution is this dialer's ({@link Builder#resolver}, {@link Builder#family}, {@link
+   * Builder#resolveTimeout}); the source address and port are {@link Builder#localAddress}'s
+   * when set; the per-attempt timeouts and the deadline do not apply (the options' hop timeout
+   * does). Runs on plain system calls on a thread of its own, whatever this dialer's engine, and
+   * needs what the native engine needs (Linux on x86_64 or aarch64, native access): elsewhere the
+   * trace's verdict is {@link Trace.Verdict.Kind#NOT_TRACED} and {@link Trace#detail()} says why.
+   * An interrupt ends it early (verdict not traced, outcome {@link Outcome#CANCELLED}) and leaves
+   * the interrupt status set.
+   *
+   * @param target where to trace
+   * @param options how to probe
+   * @return the trace; never throws for a network outcome
+   */
+  public Trace trace(Target target, Trace.Options options) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(options, "options");
+    return engine.trace(target, options, false).getFirst();
+  }
+
+  /**
+   * {@link #trace} to every address {@code target} resolves to (after the family filter), side by
+   * side, one thread each; in the order a dial would try them.
+   *
+   * @param target where to trace
+   * @param options how to probe
+   * @return one trace per address (one, not traced, when the name did not resolve)
+   */
+  public java.util.List<Trace> traceAll(Target target, Trace.Options options) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(options, "options");
+    return engine.trace(target, options, true);
+  }
+
+  /**
    * Starts preparing, on a background thread, what any dialer's first probe needs and is slow to
    * make: the native engine's links to the C library (about 0.1 s of a fresh JVM). Returns at once;
    * touches no network. Optional: a dialer does the same when it is built. Worth calling first

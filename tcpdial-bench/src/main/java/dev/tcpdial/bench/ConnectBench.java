@@ -56,7 +56,11 @@ import java.util.concurrent.atomic.LongAdder;
  * included), {@code rss_kb} its peak resident set. With {@code --count N} the run stops issuing
  * after N connects and skips the warm-up (for syscall counting).
  *
- * <pre>ConnectBench --client NAME --conc C --warmup S --duration S [--count N] ADDR:PORT...</pre>
+ * <pre>ConnectBench --client NAME --conc C --warmup S --duration S [--count N] [--failures]
+ *     ADDR:PORT...</pre>
+ *
+ * <p>{@code --failures} counts every ended probe in {@code connects}, failed or not: for targets
+ * that refuse (closed ports), where the failure path is what is measured.
  */
 public final class ConnectBench {
 
@@ -88,6 +92,7 @@ public final class ConnectBench {
     // busy platform threads on one CPU a sleeping main thread can wake seconds late.
     final long windowStartNanos;
     final boolean timed;
+    boolean countFailures; // --failures: the window counts failed probes too
     final AtomicReference<Mark> start = new AtomicReference<>();
     final AtomicReference<Mark> end = new AtomicReference<>();
 
@@ -103,7 +108,8 @@ public final class ConnectBench {
     }
 
     Mark mark() {
-      return new Mark(completed.sum(), allocated(), Proc.cpuSeconds(), System.nanoTime());
+      return new Mark(countFailures ? done() : completed.sum(), allocated(), Proc.cpuSeconds(),
+          System.nanoTime());
     }
 
     /** One of {@code inFlight} chains of connects has ended; the last one drains the client. */
@@ -164,6 +170,7 @@ public final class ConnectBench {
     double warmup = 1;
     double duration = 5;
     long count = -1;
+    boolean failures = false;
     List<InetSocketAddress> targets = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -172,6 +179,7 @@ public final class ConnectBench {
         case "--warmup" -> warmup = Double.parseDouble(args[++i]);
         case "--duration" -> duration = Double.parseDouble(args[++i]);
         case "--count" -> count = Long.parseLong(args[++i]);
+        case "--failures" -> failures = true;
         default -> {
           Target t = Target.parse(args[i]);
           targets.add(new InetSocketAddress(t.literal().orElseThrow(), t.port()));
@@ -180,7 +188,7 @@ public final class ConnectBench {
     }
     if (name == null || targets.isEmpty()) {
       System.err.println("usage: ConnectBench --client " + String.join("|", CLIENTS)
-          + " --conc C --warmup S --duration S [--count N] ADDR:PORT...");
+          + " --conc C --warmup S --duration S [--count N] [--failures] ADDR:PORT...");
       System.exit(2);
     }
     if (count >= 0) {
@@ -196,6 +204,7 @@ public final class ConnectBench {
     long windowStart = t0 + (long) (warmup * 1e9);
     Ctx ctx = new Ctx(targets.toArray(InetSocketAddress[]::new), conc, count, windowStart, hardEnd,
         workers);
+    ctx.countFailures = failures;
     if (count >= 0) {
       ctx.start.set(ctx.mark());
     }
@@ -300,7 +309,9 @@ public final class ConnectBench {
     try (Dialer d = Dialer.builder().mode(Mode.SYNC).engine(engine)
         .connectTimeout(Duration.ofSeconds(2)).build()) {
       DialResult r = d.probe(new Target(probe.getAddress().getHostAddress(), probe.getPort()));
-      if (r.engine() != engine || r.outcome() != Outcome.CONNECTED) {
+      // a closed port (--failures) refuses: the engine works all the same
+      if (r.engine() != engine
+          || (r.outcome() != Outcome.CONNECTED && r.outcome() != Outcome.REFUSED)) {
         System.out.println("result client=" + name + " conc=" + conc
             + " unavailable=probe_engine_"
             + r.engine().label() + "_outcome_" + r.outcome().label());

@@ -5,9 +5,12 @@ import dev.tcpdial.Dialer;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
+import dev.tcpdial.Trace;
 import dev.tcpdial.cli.output.OutputOptions;
 import dev.tcpdial.cli.output.Report;
 import dev.tcpdial.cli.output.Row;
+import dev.tcpdial.cli.output.TraceReport;
+import dev.tcpdial.cli.targets.Addresses;
 import dev.tcpdial.cli.process.ExitCodes;
 import dev.tcpdial.cli.process.Interrupts;
 import dev.tcpdial.cli.process.Messages;
@@ -77,6 +80,14 @@ final class CheckCommand implements Callable<Integer> {
           + " at once on the event loop. Default: ${DEFAULT-VALUE}.")
   Mode mode;
 
+  @Option(names = "--trace-on-failure",
+      description = "After the results, trace the path to each failed target's address (timeout,"
+          + " unreachable, prohibited, an ICMP refusal): where the SYN dies, or who refuses it."
+          + " One probe a hop, up to 30 hops; see tcpdial trace.")
+  boolean traceOnFailure;
+
+  private final List<DialResult> results = new ArrayList<>();
+
   @Parameters(arity = "0..*", paramLabel = "TARGET", description = "host:port, [v6addr]:port,"
       + " HOST PORT (two words, as tcping takes them), a URL (https://host/, postgres://host/db:"
       + " the scheme's port unless it names one), or host:port,host:port")
@@ -142,9 +153,10 @@ final class CheckCommand implements Callable<Integer> {
           if (stop.get() && r.outcome() == Outcome.CANCELLED) {
             break; // in flight at the interrupt: not checked
           }
-          report.row(Row.of(r));
+          row(report, r);
         }
       }
+      traces = traceFailures(dialer, report);
     } finally {
       interrupts.restore();
       Thread.interrupted();
@@ -163,6 +175,9 @@ final class CheckCommand implements Callable<Integer> {
     fields.put("targets", (long) targets.size());
     fields.put("not_scanned", notChecked);
     fields.put("interrupted", interrupts.signalName());
+    if (traceOnFailure) {
+      fields.put("traces", traces.stream().map(t -> (Object) TraceReport.json(t)).toList());
+    }
     int code = interrupts.exitCode(report.exitCode());
     fields.put("exit_code", code);
     report.summary(fields, text);
@@ -184,12 +199,12 @@ final class CheckCommand implements Callable<Integer> {
           break;
         }
         while (!window.tryAcquire()) {
-          report.row(Row.of(get(futures.get(printed++))));
+          row(report, get(futures.get(printed++)));
         }
         futures.add(dialer.probeAsync(t).whenComplete((r, e) -> window.release()));
       }
       while (printed < futures.size() && !stop.get()) {
-        report.row(Row.of(get(futures.get(printed++))));
+        row(report, get(futures.get(printed++)));
       }
     } catch (InterruptedException e) {
       // the signal handler: what ended is written below
@@ -199,12 +214,52 @@ final class CheckCommand implements Callable<Integer> {
         CompletableFuture<DialResult> f = futures.get(i);
         DialResult r = f.isDone() && !f.isCompletedExceptionally() ? f.getNow(null) : null;
         if (r != null && r.outcome() != Outcome.CANCELLED) {
-          report.row(Row.of(r));
+          row(report, r);
         } else {
           f.cancel(true);
         }
       }
     }
+  }
+
+  private void row(Report report, DialResult r) {
+    results.add(r);
+    report.row(Row.of(r));
+  }
+
+  private List<Trace> traces = List.of();
+
+  /**
+   * With {@code --trace-on-failure}: a trace of each failed target worth one ({@link
+   * TraceReport#worthTracing}), one after another, written as text after the rows (JSON: the
+   * summary's {@code traces}; CSV: the verdicts on stderr). They add to what is known, not to
+   * the exit code.
+   */
+  private List<Trace> traceFailures(Dialer dialer, Report report) {
+    if (!traceOnFailure || output.quiet) {
+      return List.of();
+    }
+    List<Trace> done = new ArrayList<>();
+    TraceReport text = new TraceReport(report.err(), report.err(), output.format, false,
+        output.verbose);
+    for (DialResult r : results) {
+      if (Thread.currentThread().isInterrupted() || !TraceReport.worthTracing(r)) {
+        continue;
+      }
+      Trace t = dialer.trace(Target.of(r.remote()), TraceReport.onFailure(dial.timeout));
+      done.add(t);
+      switch (output.format) {
+        case TEXT -> text.text(t, "  ").forEach(spec.commandLine().getOut()::println);
+        case CSV -> report.err().println(r.target() + " (" + Addresses.host(r.remote()) + "): "
+            + t.verdict().line());
+        case JSON -> {
+          // in the summary
+        }
+      }
+    }
+    spec.commandLine().getOut().flush();
+    report.err().flush();
+    return done;
   }
 
   private static DialResult get(CompletableFuture<DialResult> f) throws InterruptedException {

@@ -121,7 +121,7 @@ public final class DialOptions {
     return b;
   }
 
-  private static InetAddress sourceAddress(String text) {
+  static InetAddress sourceAddress(String text) {
     Target t;
     try {
       t = new Target(text.strip(), 1);

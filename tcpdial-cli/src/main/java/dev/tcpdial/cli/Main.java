@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
         "  tcpdial check 127.0.0.1:22 [::1]:80 localhost:8080",
         "  tcpdial ping -c 5 -i 200ms 127.0.0.1:8080",
         "  tcpdial scan 127.0.0.1 -p 1-1024 --format json",
+        "  tcpdial trace example.org:443",
         "  tcpdial demo",
     })
 public final class Main implements Runnable {
@@ -77,6 +78,7 @@ public final class Main implements Runnable {
       case "check" -> new CheckCommand();
       case "ping" -> new PingCommand();
       case "scan" -> new ScanCommand();
+      case "trace" -> new TraceCommand();
       case "serve" -> new ServeCommand();
       case "demo" -> new DemoCommand();
       default -> null;
@@ -85,7 +87,7 @@ public final class Main implements Runnable {
       cl.addSubcommand(only);
     } else {
       for (Object sub : new Object[] {new CheckCommand(), new PingCommand(), new ScanCommand(),
-          new ServeCommand(), new DemoCommand(), new CompletionCommand(),
+          new TraceCommand(), new ServeCommand(), new DemoCommand(), new CompletionCommand(),
           new ManCommand(), new CommandLine.HelpCommand()}) {
         cl.addSubcommand(sub);
       }

@@ -119,6 +119,13 @@ final class PingCommand implements Callable<Integer> {
           + " time, outages as bands, the statistics.")
   Path reportFile;
 
+  @Option(names = "--trace-on-failure",
+      description = "When an outage starts (a target's first failed probe after it connected, or"
+          + " at the start), trace the path to the failing address in the background (one probe"
+          + " a hop, up to 30 hops); the outage log then says where the SYN died. At most "
+          + OutageTraces.MAX_PER_TARGET + " traces a target.")
+  boolean traceOnFailure;
+
   @Override
   public Integer call() {
     targets = new ArrayList<>();
@@ -161,6 +168,9 @@ final class PingCommand implements Callable<Integer> {
         .addressWidth(Report.addressWidth(targets));
     Run run = new Run(report, views, targets.stream().map(t -> new PingStats()).toList(),
         new int[targets.size()]);
+    OutageTraces outageTraces = traceOnFailure ? new OutageTraces(targets.size(), dial.timeout,
+        dial.builder(mode, Duration.ofSeconds(5)).build()) : null;
+    run.outageTraces = outageTraces;
     Interrupts interrupts = Interrupts.install(stopper);
     long start = System.nanoTime();
     ExecutorService threads = mode == Mode.SYNC ? Executors.newVirtualThreadPerTaskExecutor() : null;
@@ -221,6 +231,9 @@ final class PingCommand implements Callable<Integer> {
         }
         page.statistics(i, lines);
       }
+    }
+    if (outageTraces != null) {
+      outageTraces.summary(names, text, fields, output.verbose);
     }
     if (page != null && !page.write(end, elapsed, report.err())) {
       code = ExitCodes.worst(code, ExitCodes.ERROR);
@@ -297,6 +310,7 @@ final class PingCommand implements Callable<Integer> {
     final int limit = Math.max(targets.size(), SystemLimits.defaultConcurrency());
     long late;
     int mostInFlight;
+    OutageTraces outageTraces; // --trace-on-failure, or null
 
     Run(Report report, PingSink views, List<PingStats> stats, int[] worst) {
       this.report = report;
@@ -307,6 +321,9 @@ final class PingCommand implements Callable<Integer> {
 
     /** Counts, reports and draws a probe that ended. */
     void ended(InFlight p, DialResult r) {
+      if (outageTraces != null) {
+        outageTraces.probed(p.index(), r, p.ended(r));
+      }
       PingStats st = stats.get(p.index());
       st.add(r, p.ended(r));
       Row row = new Row(r, null, p.seq(), null);

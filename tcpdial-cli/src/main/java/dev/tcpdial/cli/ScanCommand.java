@@ -23,6 +23,7 @@ import dev.tcpdial.cli.process.UsageException;
 import dev.tcpdial.cli.report.Page;
 import dev.tcpdial.cli.report.ReportFile;
 import dev.tcpdial.cli.report.ScanReport;
+import dev.tcpdial.cli.output.TraceReport;
 import dev.tcpdial.cli.targets.Converters;
 import dev.tcpdial.cli.targets.Excludes;
 import dev.tcpdial.cli.targets.LineSource;
@@ -181,6 +182,12 @@ final class ScanCommand implements Callable<Integer> {
           + " refused (at most " + ScanReport.TABLE_LIMIT + " rows). Results still go to stdout.")
   Path reportFile;
 
+  @Option(names = "--trace-on-failure",
+      description = "After the scan, trace the path to each host with filtered, unreachable or"
+          + " prohibited ports (one port a host, at most " + FailureTraces.MAX_HOSTS + " hosts,"
+          + " one probe a hop): where those ports stop, in the summary and the --report page.")
+  boolean traceOnFailure;
+
   @Option(names = "--report-all", description = "The report's table lists refused results too.")
   boolean reportAll;
 
@@ -333,6 +340,7 @@ final class ScanCommand implements Callable<Integer> {
     AtomicInteger windowNow = new AtomicInteger(asked.initial());
     Window window = asked.onChange(windowNow::set);
     Object end = new Object();
+    FailureTraces tracer = traceOnFailure ? new FailureTraces(dial.timeout) : null;
     Progress progress = !noProgress && !output.quiet
         && Terminal.progressOnStderr(spec.commandLine().getErr())
         ? new Progress(spec.commandLine().getErr(),
@@ -359,6 +367,9 @@ final class ScanCommand implements Callable<Integer> {
         }
         Row row = (Row) o;
         report.row(row);
+        if (tracer != null) {
+          tracer.offer(row.result());
+        }
         if (page != null) {
           page.add(row.result(), row.expected(), row.matched());
         }
@@ -395,6 +406,17 @@ final class ScanCommand implements Callable<Integer> {
     if (progress != null) {
       progress.stop();
     }
+    List<dev.tcpdial.Trace> traces = List.of();
+    if (tracer != null && !interrupts.caught()) {
+      try (Dialer d = dial.builder(Mode.ASYNC, DEFAULT_TIMEOUT).build()) {
+        traces = tracer.run(d);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (page != null) {
+        traces.forEach(page::where);
+      }
+    }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     long targets = taken.get();
     Map<String, Object> fields = report.summaryFields("scan", elapsed);
@@ -418,6 +440,9 @@ final class ScanCommand implements Callable<Integer> {
     }
     fields.put("explanations", explanations);
     fields.put("interrupted", interrupts.signalName());
+    if (tracer != null) {
+      fields.put("traces", traces.stream().map(t -> (Object) TraceReport.json(t)).toList());
+    }
     if (report.total() < targets && !interrupts.caught()) {
       report.exitAtLeast(ExitCodes.LOCAL);
     }
@@ -438,6 +463,9 @@ final class ScanCommand implements Callable<Integer> {
     if (list.badLines() > 0) {
       text.add(list.badLines() + " bad input line" + (list.badLines() == 1 ? "" : "s")
           + " skipped (named on stderr)");
+    }
+    for (dev.tcpdial.Trace t : traces) {
+      text.add("where: " + t.target() + ": " + t.verdict().line());
     }
     long local = report.count(Outcome.NO_LOCAL_ADDRESS) + report.count(Outcome.LOCAL_RESOURCES);
     if (local > 0 && !output.quiet) {

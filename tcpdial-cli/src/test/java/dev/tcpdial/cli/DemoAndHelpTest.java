@@ -104,7 +104,7 @@ class DemoAndHelpTest {
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.out()).isEmpty();
     assertThat(r.err().lines().toList()).containsExactly("tcpdial: unknown command 'bogus'; the"
-        + " commands are check, ping, scan, serve, demo, completion, man, help (see tcpdial --help)");
+        + " commands are check, ping, scan, trace, serve, demo, completion, man, help (see tcpdial --help)");
   }
 
   /** IPv4 admin-prohibited ends host_unreachable (EHOSTUNREACH): the help says so, under 5. */

@@ -74,10 +74,10 @@ class ScanCommandTest {
     List<String> lines = r.lines();
     assertThat(lines).hasSize(closed.size() + 1);
     assertThat(lines.getFirst()).isEqualTo("target,host,port,address,outcome,errno,errno_number,"
-        + "time_ms,mode,engine,attempts,expected,matched");
+        + "time_ms,mode,engine,attempts,icmp,icmp_type,icmp_code,icmp_from,expected,matched");
     for (String l : lines.subList(1, lines.size())) {
       assertThat(l).contains(",refused,ECONNREFUSED,111,").endsWith(",closed,true");
-      assertThat(l.split(",", -1)).hasSize(13);
+      assertThat(l.split(",", -1)).hasSize(17);
     }
     assertThat(r.code()).isZero();
   }

@@ -2,6 +2,7 @@ package dev.tcpdial.internal;
 
 import dev.tcpdial.Attempt;
 import dev.tcpdial.Errno;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Outcome;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -120,6 +121,8 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     Errno errno;
     InetSocketAddress local;
     Throwable cause;
+    IcmpReport icmp;
+    JdkErrQueue queue;
     int selfTries;
 
     Connect(int index, InetSocketAddress remote, long deadlineNanos) {
@@ -135,6 +138,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
         fail(e, false);
         return;
       }
+      queue = JdkErrQueue.attach(channel, remote);
       try {
         if (channel.connect(remote)) {
           succeed();
@@ -197,6 +201,11 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
     }
 
     @Override
+    public IcmpReport icmp() {
+      return icmp;
+    }
+
+    @Override
     public void late() {
       release(); // the race was decided without it: a late connection is closed
     }
@@ -216,6 +225,7 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
         return;
       }
       loop.timers().remove(this);
+      closeQueue();
       outcome = Outcome.CONNECTED;
       local = JdkConnect.localOf(channel);
       report(this);
@@ -228,6 +238,9 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
       cause = e;
       if (channel != null) {
         local = JdkConnect.localOf(channel);
+      }
+      if (queue != null && connecting) {
+        icmp = queue.failed(errno); // the JDK closed the channel: the second descriptor remains
       }
       release();
       report(this);
@@ -242,6 +255,14 @@ final class AsyncDial extends TimerQueue.Timer implements Race.Actions, EventLoo
       }
       JdkConnect.closeQuietly(channel);
       channel = null;
+      closeQueue();
+    }
+
+    private void closeQueue() {
+      if (queue != null) {
+        queue.close();
+        queue = null;
+      }
     }
   }
 }

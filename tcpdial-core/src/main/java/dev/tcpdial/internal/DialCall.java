@@ -102,6 +102,9 @@ final class DialCall {
 
   /** The race is over: build the result and hand it over. */
   void finish(Race race, SocketChannel channel) {
+    if (channel != null) {
+      JdkErrQueue.handOver(channel);
+    }
     long now = engine.clock().nanoTime();
     DialResult r = new DialResult(target, race.outcome(), race.errno(), race.remote(), race.local(),
         offset(now), Duration.ofNanos(resolutionNanos), addresses, settings.mode(),

@@ -64,6 +64,7 @@ public final class DialEngine {
     this.events = settings.mode() == Mode.SYNC
         ? Runnable::run : new SerialExecutor(settings.executor());
     this.natives = dev.tcpdial.internal.nat.NativeProbes.choose(settings, clock, JfrEvents::record);
+    JdkErrQueue.warmUpInBackground(); // dial() always runs on the JDK engine
   }
 
   Settings settings() {
@@ -383,6 +384,84 @@ public final class DialEngine {
     }
   }
 
+  // ---- path traces ----
+
+  /** See {@link dev.tcpdial.Dialer#trace} ({@code all} false) and {@code traceAll}. */
+  public List<dev.tcpdial.Trace> trace(Target target, dev.tcpdial.Trace.Options options,
+      boolean all) {
+    if (dev.tcpdial.internal.nat.PathTrace.unavailable() == null) {
+      // once per JVM (waits for one running): links and calls the system calls, so a trace's
+      // time is the network's, as prestart() does for dials
+      dev.tcpdial.internal.nat.NativeLoop.warmUpNow();
+    }
+    long start = clock.nanoTime();
+    if (closed) {
+      return List.of(dev.tcpdial.internal.nat.PathTrace.notTraced(target, null, Outcome.CANCELLED,
+          Duration.ZERO, "the dialer is closed"));
+    }
+    List<InetSocketAddress> plan;
+    try {
+      if (target.isLiteral()) {
+        plan = resolution.literal(target);
+        if (plan.isEmpty()) {
+          throw new UnknownHostException(target.host() + ": not an address of the wanted family");
+        }
+      } else {
+        plan = resolution.resolve(target, Deadline.after(start, settings.deadline())).plan();
+      }
+    } catch (UnknownHostException e) {
+      return List.of(dev.tcpdial.internal.nat.PathTrace.notTraced(target, null,
+          Outcome.RESOLUTION_FAILED, Duration.ofNanos(clock.nanoTime() - start), e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of(dev.tcpdial.internal.nat.PathTrace.notTraced(target, null, Outcome.CANCELLED,
+          Duration.ofNanos(clock.nanoTime() - start), "interrupted while resolving"));
+    }
+    List<InetSocketAddress> addresses = new java.util.ArrayList<>();
+    for (InetSocketAddress a : plan) {
+      if (!addresses.contains(a)) {
+        addresses.add(a);
+      }
+    }
+    if (!all) {
+      addresses = addresses.subList(0, 1);
+    }
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<CompletableFuture<dev.tcpdial.Trace>> runs = new java.util.ArrayList<>();
+    for (InetSocketAddress a : addresses) {
+      CompletableFuture<dev.tcpdial.Trace> f = new CompletableFuture<>();
+      runs.add(f);
+      // a platform thread: the trace blocks in poll(2), which would pin a virtual thread's carrier
+      Thread.ofPlatform().name("tcpdial-trace").daemon().start(() -> {
+        try {
+          f.complete(dev.tcpdial.internal.nat.PathTrace.run(target, a, settings.local(), options,
+              clock, start, () -> stop.get() || closed));
+        } catch (Throwable t) {
+          f.completeExceptionally(t);
+        }
+      });
+    }
+    List<dev.tcpdial.Trace> out = new java.util.ArrayList<>();
+    boolean interrupted = false;
+    for (CompletableFuture<dev.tcpdial.Trace> f : runs) {
+      while (true) {
+        try {
+          out.add(f.get());
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+          stop.set(true); // each trace sees it within 100 ms and ends
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("a path trace failed", e.getCause());
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return out;
+  }
+
   /**
    * Does now what the first dial would: loads the dial path's classes, asks libc for the errno
    * texts, links the native calls and starts the loops, so the first dial's time is the network's.
@@ -390,7 +469,8 @@ public final class DialEngine {
   public void prestart() {
     Errnos.classify(new java.net.ConnectException("Connection refused"));
     for (Class<?> c : List.of(Race.class, RaceDriver.class, SyncDial.class, AsyncDial.class,
-        DialCall.class, JdkConnect.class, JdkConnect.End.class, Events.class, JfrEvents.class,
+        DialCall.class, JdkConnect.class, JdkConnect.End.class, JdkErrQueue.class, Libc.class,
+        Events.class, JfrEvents.class,
         Deadline.class, AddressOrder.class, Resolution.class, dev.tcpdial.Attempt.class,
         DialResult.class)) {
       try {

@@ -1,6 +1,7 @@
 package dev.tcpdial.internal;
 
 import dev.tcpdial.Errno;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.SocketConfigurer;
 import java.io.IOException;
@@ -13,9 +14,17 @@ import java.nio.channels.SocketChannel;
 final class JdkConnect {
   private JdkConnect() {}
 
-  /** How one attempt ended; {@code channel} is set, open and connected only for CONNECTED. */
+  /**
+   * How one attempt ended; {@code channel} is set, open and connected only for CONNECTED; {@code
+   * icmp}: who answered a failed connect, or null.
+   */
   record End(Outcome outcome, Errno errno, SocketChannel channel, InetSocketAddress local,
-      Throwable cause) {
+      Throwable cause, IcmpReport icmp) {
+
+    End(Outcome outcome, Errno errno, SocketChannel channel, InetSocketAddress local,
+        Throwable cause) {
+      this(outcome, errno, channel, local, cause, null);
+    }
 
     static End failed(Throwable t, boolean connecting) {
       Errnos.Classified c = Errnos.classify(t, connecting);
@@ -107,24 +116,27 @@ final class JdkConnect {
     } catch (IOException | RuntimeException e) {
       return End.failed(e, false);
     }
+    JdkErrQueue queue = JdkErrQueue.attach(ch, remote);
     opened.accept(ch); // from here on another thread may close it to stop the attempt
     try {
       long timeoutMs = 0;
       if (deadlineNanos != Long.MAX_VALUE) {
         long left = deadlineNanos - clock.nanoTime();
         if (left <= 0) {
+          queue.close();
           closeQuietly(ch);
           return new End(Outcome.TIMEOUT, null, null, null, null);
         }
         timeoutMs = Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
       }
       ch.socket().connect(remote, (int) timeoutMs);
+      queue.close();
       return new End(Outcome.CONNECTED, null, ch, localOf(ch), null);
     } catch (IOException | RuntimeException e) {
       InetSocketAddress local = localOf(ch);
       closeQuietly(ch);
       End f = End.failed(e, true);
-      return new End(f.outcome(), f.errno(), null, local, e);
+      return new End(f.outcome(), f.errno(), null, local, e, queue.failed(f.errno()));
     }
   }
 

@@ -33,6 +33,10 @@ final class JfrEvents {
     @Label("Mode") String mode;
     @Label("Engine") String engine;
     @Label("Attempts") int attempts;
+    @Label("ICMP") @Description("Who answered the deciding attempt: ICMP error name, local, unread")
+    String icmp;
+    @Label("ICMP Sender") @Description("The address of the node that sent the ICMP error")
+    String icmpFrom;
     @Label("Elapsed") @Timespan long elapsed;
     @Label("Resolution") @Timespan long resolution;
   }
@@ -50,6 +54,9 @@ final class JfrEvents {
     @Label("Outcome") String outcome;
     @Label("Errno") String errno;
     @Label("Reason") String reason;
+    @Label("ICMP") @Description("Who answered: ICMP error name, local, unread") String icmp;
+    @Label("ICMP Sender") @Description("The address of the node that sent the ICMP error")
+    String icmpFrom;
     @Label("Start") @Timespan long start;
     @Label("Elapsed") @Timespan long elapsed;
   }
@@ -64,6 +71,15 @@ final class JfrEvents {
     if (FlightRecorder.isInitialized()) {
       Recorded.record(r);
     }
+  }
+
+  // time-exceeded, admin-prohibited, ...; local, or unread, where no ICMP type applies
+  static String icmpName(dev.tcpdial.IcmpReport r) {
+    return r == null ? null : r.hasType() ? r.name() : r.origin().label();
+  }
+
+  static String icmpFrom(dev.tcpdial.IcmpReport r) {
+    return r == null || r.from() == null ? null : r.fromText();
   }
 
   /** The event classes' side, loaded once a recorder exists. */
@@ -83,6 +99,8 @@ final class JfrEvents {
         e.mode = r.mode().label();
         e.engine = r.engine().label();
         e.attempts = r.attempts().size();
+        e.icmp = icmpName(r.icmp());
+        e.icmpFrom = icmpFrom(r.icmp());
         e.elapsed = r.elapsed().toNanos();
         e.resolution = r.resolution().toNanos();
         e.commit();
@@ -97,6 +115,8 @@ final class JfrEvents {
           e.outcome = a.outcome().label();
           e.errno = a.errno() == null ? null : a.errno().name();
           e.reason = a.reason().label();
+          e.icmp = icmpName(a.icmp());
+          e.icmpFrom = icmpFrom(a.icmp());
           e.start = a.start().toNanos();
           e.elapsed = a.elapsed().toNanos();
           e.commit();

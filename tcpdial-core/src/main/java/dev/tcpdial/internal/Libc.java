@@ -22,6 +22,8 @@ final class Libc {
 
   private static final MethodHandle SETSOCKOPT;
   private static final MethodHandle GETSOCKOPT;
+  private static final MethodHandle DUP;
+  private static final MethodHandle CLOSE;
   private static final MethodHandle GET_FD;
   private static final VarHandle ERRNO;
   private static final long STATE_SIZE;
@@ -30,6 +32,8 @@ final class Libc {
   static {
     MethodHandle setsockopt = null;
     MethodHandle getsockopt = null;
+    MethodHandle dup = null;
+    MethodHandle close = null;
     MethodHandle getFd = null;
     VarHandle errno = null;
     long size = 0;
@@ -52,6 +56,11 @@ final class Libc {
         getsockopt = linker.downcallHandle(linker.defaultLookup().findOrThrow("getsockopt"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ccs);
+        dup = linker.downcallHandle(linker.defaultLookup().findOrThrow("fcntl"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT), ccs, Linker.Option.firstVariadicArg(2));
+        close = linker.downcallHandle(linker.defaultLookup().findOrThrow("close"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
         getFd = MethodHandles.lookup().findVirtual(selCh, "getFDVal",
             java.lang.invoke.MethodType.methodType(int.class));
@@ -63,6 +72,8 @@ final class Libc {
     }
     SETSOCKOPT = setsockopt;
     GETSOCKOPT = getsockopt;
+    DUP = dup;
+    CLOSE = close;
     GET_FD = getFd;
     ERRNO = errno;
     STATE_SIZE = size;
@@ -94,6 +105,40 @@ final class Libc {
       throw e;
     } catch (Throwable t) {
       throw new IOException("setsockopt " + what + ": " + t, t);
+    }
+  }
+
+  private static final int F_DUPFD_CLOEXEC = 1030;
+
+  /**
+   * A second descriptor of {@code ch}'s socket ({@code fcntl(F_DUPFD_CLOEXEC)}), which keeps the
+   * socket alive after the JDK closes the channel's own; the caller closes it ({@link #close}).
+   */
+  static int dup(SocketChannel ch) throws IOException {
+    if (UNAVAILABLE != null) {
+      throw new IOException(UNAVAILABLE);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      int fd = (int) GET_FD.invoke(ch);
+      MemorySegment state = arena.allocate(STATE_SIZE);
+      int d = (int) DUP.invokeExact(state, fd, F_DUPFD_CLOEXEC, 0);
+      if (d < 0) {
+        throw new IOException("fcntl(F_DUPFD_CLOEXEC): " + Errno.of((int) ERRNO.get(state, 0L)));
+      }
+      return d;
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IOException("fcntl: " + t, t);
+    }
+  }
+
+  /** Closes a descriptor {@link #dup} gave; 0 or -1. */
+  static int close(int fd) {
+    try {
+      return (int) CLOSE.invokeExact(fd);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
     }
   }
 

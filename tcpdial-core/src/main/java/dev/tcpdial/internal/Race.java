@@ -2,6 +2,7 @@ package dev.tcpdial.internal;
 
 import dev.tcpdial.Attempt;
 import dev.tcpdial.Errno;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.RetryPolicy;
 import java.net.Inet6Address;
@@ -65,6 +66,7 @@ public final class Race {
     Errno errno;
     InetSocketAddress local;
     Throwable cause;
+    IcmpReport icmp;
 
     Slot(int index, InetSocketAddress remote, Attempt.Reason reason, long startNanos,
         long deadlineNanos) {
@@ -130,10 +132,20 @@ public final class Race {
    */
   public boolean attemptEnded(int index, Outcome how, Errno errno, InetSocketAddress local,
       Throwable cause, long now) {
+    return attemptEnded(index, how, errno, local, cause, null, now);
+  }
+
+  /**
+   * {@link #attemptEnded(int, Outcome, Errno, InetSocketAddress, Throwable, long)} with who
+   * answered the attempt ({@code icmp}, or null).
+   */
+  public boolean attemptEnded(int index, Outcome how, Errno errno, InetSocketAddress local,
+      Throwable cause, IcmpReport icmp, long now) {
     Slot s = slots.get(index);
     if (done || s.outcome != null) {
       return false;
     }
+    s.icmp = icmp;
     end(s, how, errno, local, cause, now);
     if (how == Outcome.CONNECTED) {
       winner = index;
@@ -405,7 +417,7 @@ public final class Race {
     Slot s = slots.get(i);
     return new Attempt(i, s.remote, s.local, s.outcome, s.errno,
         java.time.Duration.ofNanos(s.startNanos - startNanos),
-        java.time.Duration.ofNanos(Math.max(0, s.endNanos - s.startNanos)), s.reason);
+        java.time.Duration.ofNanos(Math.max(0, s.endNanos - s.startNanos)), s.reason, s.icmp);
   }
 
   /** Every attempt, as public records. */

@@ -31,6 +31,11 @@ public final class RaceDriver {
     /** The exception behind it, or null. */
     Throwable cause();
 
+    /** Who answered a failed attempt ({@link dev.tcpdial.IcmpReport}), or null. */
+    default dev.tcpdial.IcmpReport icmp() {
+      return null;
+    }
+
     /** The race was decided without this attempt: let go of what it still holds. */
     default void late() {}
   }
@@ -81,7 +86,7 @@ public final class RaceDriver {
   private void drain() {
     Report r;
     while ((r = reports.poll()) != null) {
-      if (!race.attemptEnded(r.attempt(), r.outcome(), r.errno(), r.local(), r.cause(),
+      if (!race.attemptEnded(r.attempt(), r.outcome(), r.errno(), r.local(), r.cause(), r.icmp(),
           clock.nanoTime())) {
         r.late();
       }

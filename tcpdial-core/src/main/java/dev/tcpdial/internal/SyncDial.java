@@ -114,7 +114,7 @@ final class SyncDial implements Race.Actions {
 
   private void deliver(Handle h, JdkConnect.End end) {
     boolean taken = race.attemptEnded(h.index, end.outcome(), end.errno(), end.local(), end.cause(),
-        clock.nanoTime());
+        end.icmp(), clock.nanoTime());
     if (end.channel() != null) {
       if (taken && race.outcome() == dev.tcpdial.Outcome.CONNECTED && race.relevant() == h.index) {
         winner = end.channel();

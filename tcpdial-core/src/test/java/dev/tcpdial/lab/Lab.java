@@ -136,7 +136,19 @@ public final class Lab implements AutoCloseable {
    * @throws AssertionError when the probe does not finish in time or exits with an error
    */
   public ProbeRun probe(String namespace, List<String> args, List<String> jobs, Duration timeout) {
+    return probe(namespace, args, jobs, timeout, false);
+  }
+
+  /**
+   * {@link #probe}; {@code unprivileged}: the probe process runs as user and group 65534
+   * ({@code nobody}), with no supplementary groups and no capabilities, inside the namespace.
+   */
+  public ProbeRun probe(String namespace, List<String> args, List<String> jobs, Duration timeout,
+      boolean unprivileged) {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+    if (unprivileged) {
+      cmd.addAll(UNPRIVILEGED);
+    }
     cmd.addAll(javaCommand(LabProbe.class));
     cmd.addAll(args);
     if (!jobs.isEmpty()) {
@@ -176,10 +188,16 @@ public final class Lab implements AutoCloseable {
   /** {@link #probe} on a thread of its own, to run probes in several namespaces at once. */
   public CompletableFuture<ProbeRun> probeAsync(String namespace, List<String> args,
       List<String> jobs, Duration timeout) {
+    return probeAsync(namespace, args, jobs, timeout, false);
+  }
+
+  /** {@link #probe(String, List, List, Duration, boolean)} on a thread of its own. */
+  public CompletableFuture<ProbeRun> probeAsync(String namespace, List<String> args,
+      List<String> jobs, Duration timeout, boolean unprivileged) {
     CompletableFuture<ProbeRun> f = new CompletableFuture<>();
     Thread.ofPlatform().name("lab-probe-" + namespace).daemon().start(() -> {
       try {
-        f.complete(probe(namespace, args, jobs, timeout));
+        f.complete(probe(namespace, args, jobs, timeout, unprivileged));
       } catch (Throwable t) {
         f.completeExceptionally(t);
       }
@@ -331,6 +349,10 @@ public final class Lab implements AutoCloseable {
     }
   }
 
+  /** Runs what follows as user and group 65534 with no supplementary groups (util-linux). */
+  static final List<String> UNPRIVILEGED = List.of("setpriv", "--reuid=65534", "--regid=65534",
+      "--clear-groups", "--inh-caps=-all", "--");
+
   /** {@code java ... MAIN} with the flags tcpdial needs and this build's classes. */
   static List<String> javaCommand(Class<?> main) {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -367,7 +389,7 @@ public final class Lab implements AutoCloseable {
     throw new IllegalStateException("lab/lab.sh not found in " + dir + " or above");
   }
 
-  private static long effectiveUid() {
+  static long effectiveUid() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("Uid:")) {
@@ -380,7 +402,7 @@ public final class Lab implements AutoCloseable {
     return -1;
   }
 
-  private static Path onPath(String command) {
+  static Path onPath(String command) {
     String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
     for (String dir : path.split(":")) {
       if (!dir.isEmpty()) {
@@ -393,9 +415,9 @@ public final class Lab implements AutoCloseable {
     return null;
   }
 
-  private record Result(int exit, String out, String err, boolean timedOut) {}
+  record Result(int exit, String out, String err, boolean timedOut) {}
 
-  private static Result run(List<String> cmd, String input, Duration timeout) {
+  static Result run(List<String> cmd, String input, Duration timeout) {
     Process p;
     try {
       p = new ProcessBuilder(cmd).start();

@@ -25,7 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * two JVM starts. Root only: skipped otherwise.
  *
  * <p>Every scenario runs on every engine that can run here (io_uring, epoll, the JDK), each in a
- * probe process of its own per namespace, and the results must name the engine; {@code
+ * probe process of its own per namespace, and the results must name the engine; the probe
+ * processes run as an unprivileged user (65534) inside the namespaces, and every scenario that an
+ * ICMP error or a local decision ends must name who answered as {@code lab/senders.txt} says. {@code
  * -Dtcpdial.lab.engine=uring} (or {@code epoll}, {@code jdk}) runs only that one.
  */
 class LabOutcomesTest {
@@ -41,6 +43,7 @@ class LabOutcomesTest {
 
   private static Lab lab;
   private static final Map<String, ProbeLine> results = new HashMap<>();
+  private static final List<Lab.ProbeRun> runsDone = new ArrayList<>();
 
   @BeforeAll
   static void runEveryScenario() throws Exception {
@@ -57,10 +60,12 @@ class LabOutcomesTest {
       List<CompletableFuture<Lab.ProbeRun>> runs = new ArrayList<>();
       for (var e : jobs.entrySet()) {
         runs.add(lab.probeAsync(lab.namespace(e.getKey()), args, e.getValue(),
-            Duration.ofSeconds(60)));
+            Duration.ofSeconds(60), true));
       }
       for (CompletableFuture<Lab.ProbeRun> r : runs) {
-        r.join().results().forEach((k, v) -> results.put(engine + " " + k, v));
+        Lab.ProbeRun run = r.join();
+        runsDone.add(run);
+        run.results().forEach((k, v) -> results.put(engine + " " + k, v));
       }
     }
   }
@@ -104,6 +109,51 @@ class LabOutcomesTest {
       // the deciding attempt's address is the one reported
       assertThat(r.attempts().stream().map(ProbeLine.AttemptLine::remote)).contains(r.remote());
     }
+  }
+
+  @ParameterizedTest(name = "{0} {1} {2}")
+  @MethodSource("scenarios")
+  void whoAnswered(LabScenario s, String mode, String engine) {
+    ProbeLine r = results.get(engine + " " + s.id() + "/" + mode);
+    assertThat(r).as("a result for %s in mode %s on %s", s.id(), mode, engine).isNotNull();
+    String expected = SENDERS.getOrDefault(s.id(), "-");
+    String what = s.description() + "\n  got: " + r.raw();
+    assertThat(r.icmp()).as("who answered: " + what).isEqualTo(expected);
+    if (!r.attempts().isEmpty()) {
+      ProbeLine.AttemptLine deciding = r.attempts().stream()
+          .filter(a -> a.remote().equals(r.remote()) && a.outcome().equals(r.outcome()))
+          .reduce((a, b) -> b).orElseThrow();
+      assertThat(deciding.icmp()).as("the deciding attempt's sender: " + what).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void theProbesRanUnprivileged() {
+    assertThat(runsDone).isNotEmpty();
+    for (Lab.ProbeRun run : runsDone) {
+      assertThat(run.info("before", "uid")).as("uid of the probe in " + run.namespace())
+          .isEqualTo("65534");
+    }
+  }
+
+  /** {@code lab/senders.txt}: scenario id to {@code origin,name,sender}. */
+  private static final Map<String, String> SENDERS = loadSenders();
+
+  private static Map<String, String> loadSenders() {
+    Map<String, String> m = new HashMap<>();
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Lab.labDir().resolve("senders.txt"))) {
+        String t = line.strip();
+        if (t.isEmpty() || t.startsWith("#")) {
+          continue;
+        }
+        String[] f = t.split("\\s+");
+        m.put(f[0] + ":" + f[1], f[2] + "," + f[3] + "," + f[4]);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return m;
   }
 
   private static double measured(ProbeLine r, String key) {

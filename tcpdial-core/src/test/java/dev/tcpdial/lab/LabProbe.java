@@ -62,7 +62,8 @@ import java.util.concurrent.TimeoutException;
  *
  * (on one line). {@code errno=-} and {@code errnum=-} when the kernel gave none, {@code remote=-}
  * when no attempt was made; each {@code aN} is {@code address|outcome|errno|start ms|elapsed
- * ms|reason}; a failed {@code --api dial} adds {@code cause=} (its cause's message, spaces as
+ * ms|reason|icmp}, and {@code icmp=} is the result's: {@code origin,name,sender} ({@code
+ * icmp,time-exceeded,198.18.21.2}, {@code local,-,-}) or {@code -}; a failed {@code --api dial} adds {@code cause=} (its cause's message, spaces as
  * {@code _}). An {@code INFO} line before and after the dials gives the namespace's {@code
  * net.ipv4.tcp_syn_retries}; {@code DONE count=N} ends the output. Exit status 0 when every dial
  * ended (whatever its outcome), 3 when some were still running at {@code --timeout-s}, 2 for bad
@@ -114,7 +115,7 @@ public final class LabProbe {
       System.err.println("LabProbe: " + e.getMessage());
       System.exit(2);
     }
-    out.println("INFO phase=before tcp_syn_retries=" + synRetriesSysctl());
+    out.println("INFO phase=before tcp_syn_retries=" + synRetriesSysctl() + " uid=" + uid() + " ");
     out.flush();
     for (String warmup : warmups) {
       for (Mode m : Mode.values()) {
@@ -147,7 +148,7 @@ public final class LabProbe {
       }
       out.flush();
     }
-    out.println("INFO phase=after tcp_syn_retries=" + synRetriesSysctl());
+    out.println("INFO phase=after tcp_syn_retries=" + synRetriesSysctl() + " uid=" + uid() + " ");
     out.println("DONE count=" + jobs.size());
     out.flush();
     System.exit(hung > 0 ? 3 : 0);
@@ -319,8 +320,10 @@ public final class LabProbe {
           .append('|').append(a.errno() == null ? "-" : a.errno().name())
           .append('|').append(ms(a.start()))
           .append('|').append(ms(a.elapsed()))
-          .append('|').append(a.reason().label());
+          .append('|').append(a.reason().label())
+          .append('|').append(icmp(a.icmp()));
     }
+    sb.append(" icmp=").append(icmp(r.icmp()));
     Throwable cause = CAUSE.get();
     CAUSE.remove();
     if (cause != null) {
@@ -329,12 +332,35 @@ public final class LabProbe {
     return sb.toString();
   }
 
+  /** {@code origin,name,from} ({@code icmp,time-exceeded,198.18.21.2}; {@code -} parts), or -. */
+  static String icmp(dev.tcpdial.IcmpReport r) {
+    if (r == null) {
+      return "-";
+    }
+    return r.origin().label() + "," + (r.hasType() ? r.name() : "-") + ","
+        + (r.from() == null ? "-" : r.fromText());
+  }
+
   static String addr(InetSocketAddress a) {
     return Target.of(a).toString();
   }
 
   static String ms(Duration d) {
     return String.format(Locale.ROOT, "%.1f", d.toNanos() / 1e6);
+  }
+
+  /** The effective user id, from /proc/self/status. */
+  private static String uid() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.substring(4).strip().split("\\s+")[1];
+        }
+      }
+    } catch (IOException e) {
+      // below
+    }
+    return "-";
   }
 
   private static String synRetriesSysctl() {

@@ -18,22 +18,24 @@ import java.util.Map;
  * @param elapsedMs the dial's elapsed time; NaN when unknown
  * @param remote the address of the deciding attempt, {@code -} for none
  * @param attempts every attempt, in order
+ * @param icmp who answered the deciding attempt: {@code origin,name,sender} or {@code -}
  * @param raw the line as printed
  */
 public record ProbeLine(String id, String target, String mode, String engine, String outcome,
-    String errno, double elapsedMs, String remote, List<AttemptLine> attempts, String raw) {
+    String errno, double elapsedMs, String remote, List<AttemptLine> attempts, String icmp,
+    String raw) {
 
-  /** One attempt: {@code address|outcome|errno|start ms|elapsed ms|reason}. */
+  /** One attempt: {@code address|outcome|errno|start ms|elapsed ms|reason|icmp}. */
   public record AttemptLine(String remote, String outcome, String errno, double startMs,
-      double elapsedMs, String reason) {
+      double elapsedMs, String reason, String icmp) {
 
     static AttemptLine parse(String s) {
       String[] p = s.split("\\|", -1);
-      if (p.length != 6) {
+      if (p.length != 7) {
         throw new IllegalArgumentException("bad attempt '" + s + "'");
       }
       return new AttemptLine(p[0], p[1], p[2], Double.parseDouble(p[3]), Double.parseDouble(p[4]),
-          p[5]);
+          p[5], p[6]);
     }
   }
 
@@ -56,7 +58,7 @@ public record ProbeLine(String id, String target, String mode, String engine, St
     return new ProbeLine(kv.get("id"), kv.get("target"), kv.get("mode"), kv.get("engine"),
         kv.get("outcome"), kv.getOrDefault("errno", "-"),
         elapsed.equals("-") ? Double.NaN : Double.parseDouble(elapsed), kv.getOrDefault("remote", "-"),
-        List.copyOf(attempts), line);
+        List.copyOf(attempts), kv.getOrDefault("icmp", "-"), line);
   }
 
   @Override

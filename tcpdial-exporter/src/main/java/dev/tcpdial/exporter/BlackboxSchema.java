@@ -385,7 +385,7 @@ final class BlackboxSchema {
   /** {@code tcpdial:} in a module: what only tcpdial does. */
   static final Struct TCPDIAL = struct("tcpdial", null,
       "happy_eyeballs", BOOL, "attempt_delay", DURATION, "syn_retries", INT, "retries", INT,
-      "family", STRING, "expect", STRING);
+      "family", STRING, "expect", STRING, "icmp_from_label", BOOL, "trace_on_failure", BOOL);
 
   static final Struct MODULE = struct("config.plain", o -> {
     if (!PROBERS.contains(o.str("prober"))) {

@@ -300,8 +300,10 @@ public record Config(String source, Map<String, Module> modules, Map<String, Str
         throw td.fail("expect", oneLine(e.getMessage()));
       }
     }
+    Module.Where where = new Module.Where(td.bool("icmp_from_label", false),
+        td.bool("trace_on_failure", false));
     Module module = new Module(name, timeout, preferIp6, fallback, source, tls, tlsConfig, steps,
-        he, delay, syn, retries, family, expect, yaml(m));
+        he, delay, syn, retries, family, expect, yaml(m), where);
     tcpModules.put(name, module);
     if (!src.isEmpty() && source == null) {
       return "tcp.source_ip_address: '" + escape(src) + "' is not an IP address"

@@ -28,6 +28,7 @@ import java.util.List;
  * @param family {@code tcpdial.family}: any, ipv4, ipv6 (default any)
  * @param expect {@code tcpdial.expect}: open, closed or filtered; null = open
  * @param yaml the module as written, for the debug page
+ * @param where {@code tcpdial.icmp_from_label} and {@code tcpdial.trace_on_failure}
  */
 record Module(
     String name,
@@ -44,20 +45,41 @@ record Module(
     int retries,
     Family family,
     PortState expect,
-    String yaml) {
+    String yaml,
+    Where where) {
 
-  /** Copies the steps; no {@code tls_config} is {@link TlsConfig#DEFAULT}. */
+  /**
+   * Who answered a failed probe, in the metrics: {@code probe_tcp_icmp} always has the ICMP
+   * type, code and name; its {@code from} label (the sender's address) only with {@code
+   * tcpdial.icmp_from_label: true}, since a label per router address multiplies the series. With
+   * {@code tcpdial.trace_on_failure: true} the connect gets half of the probe's deadline and a
+   * failed one is followed by a path trace within what is left ({@code probe_tcp_trace_hops},
+   * {@code probe_tcp_trace_last_hop_info}).
+   *
+   * @param icmpFromLabel {@code tcpdial.icmp_from_label} (default false)
+   * @param traceOnFailure {@code tcpdial.trace_on_failure} (default false)
+   */
+  record Where(boolean icmpFromLabel, boolean traceOnFailure) {
+    /** Neither. */
+    static final Where NONE = new Where(false, false);
+  }
+
+  /**
+   * Copies the steps; no {@code tls_config} is {@link TlsConfig#DEFAULT}, no {@code where} is
+   * {@link Where#NONE}.
+   */
   Module {
     tlsConfig = tlsConfig == null ? TlsConfig.DEFAULT : tlsConfig;
     queryResponse = List.copyOf(queryResponse);
+    where = where == null ? Where.NONE : where;
   }
 
-  /** A plain connect module: no TLS, no dialogue. */
+  /** A plain connect module: no TLS, no dialogue, neither {@link Where} key. */
   Module(String name, Duration timeout, boolean preferIp6, boolean fallback, InetAddress source,
       boolean happyEyeballs, Duration attemptDelay, int synRetries, int retries, Family family,
       PortState expect, String yaml) {
     this(name, timeout, preferIp6, fallback, source, false, TlsConfig.DEFAULT, List.of(),
-        happyEyeballs, attemptDelay, synRetries, retries, family, expect, yaml);
+        happyEyeballs, attemptDelay, synRetries, retries, family, expect, yaml, Where.NONE);
   }
 
   /** The module served without a configuration file: a 5 s plain connect. */

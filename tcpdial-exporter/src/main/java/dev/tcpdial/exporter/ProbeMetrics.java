@@ -106,8 +106,52 @@ final class ProbeMetrics {
             + " always 1",
         List.of(new Series(Map.of("outcome", q.outcome(), "step", q.step() == 0 ? ""
             : Integer.toString(q.step())), 1))));
+    icmp(s, r.icmp(), p.module().where().icmpFromLabel());
+    if (p.trace() != null) {
+      trace(s, p.trace());
+    }
     s.sort(Comparator.comparing(Metric::name));
     return s;
+  }
+
+  /**
+   * {@code probe_tcp_icmp}, present when an ICMP error (or this host) decided the failure: its
+   * type, code and name ({@code time-exceeded}, {@code admin-prohibited}; empty for a local route
+   * with no ICMP), who sent it ({@code icmp}, {@code local}, {@code unread}) and, when the module
+   * asks for it, the sender's address ({@code from}).
+   */
+  private static void icmp(List<Metric> s, dev.tcpdial.IcmpReport icmp, boolean fromLabel) {
+    if (icmp == null) {
+      return;
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("code", icmp.hasType() ? Integer.toString(icmp.code()) : "");
+    if (fromLabel) {
+      labels.put("from", icmp.fromText());
+    }
+    labels.put("name", icmp.name());
+    labels.put("origin", icmp.origin().label());
+    labels.put("type", icmp.hasType() ? Integer.toString(icmp.type()) : "");
+    s.add(new Metric("probe_tcp_icmp",
+        "Who answered the failed connect: the ICMP (ICMPv6) type, code and name, origin icmp"
+            + " (another node), local (this host) or unread; from: the sender, when the module"
+            + " asks for it; always 1",
+        List.of(new Series(labels, 1))));
+  }
+
+  /** The path trace made because the probe failed ({@code tcpdial.trace_on_failure}). */
+  private static void trace(List<Metric> s, dev.tcpdial.Trace t) {
+    s.add(gauge("probe_tcp_trace_hops", "The hop the path trace's verdict names: the target's"
+        + " when reached, the last that answered when the SYN is dropped, the refusing node's"
+        + " when refused; 0 for none", t.verdict().hop()));
+    dev.tcpdial.Trace.Hop last = t.lastAnswering();
+    s.add(new Metric("probe_tcp_trace_last_hop_info",
+        "The last hop of the path trace that answered: its address (empty when none did)"
+            + " and the trace's verdict (reached, dropped, refused, loop, local, incomplete,"
+            + " not_traced); always 1",
+        List.of(new Series(Map.of("address", last == null ? ""
+            : Prober.host(last.addresses().getFirst()), "verdict", t.verdict().kind().label()),
+            1))));
   }
 
   /** {@code getEarliestCertExpiry}: the soonest NotAfter, as Unix seconds. */
@@ -221,6 +265,18 @@ final class ProbeMetrics {
           "  #%d %s start=%.6fs duration=%.6fs outcome=%s errno=%s why=%s%n", a.index(),
           Prober.address(a.remote()), seconds(a.start()), seconds(a.elapsed()),
           a.outcome().label(), a.errno() == null ? "" : a.errno().name(), a.reason().label()));
+    }
+    if (r.icmp() != null) {
+      b.append("answered by: ").append(r.icmp().label()).append('\n');
+    }
+    if (p.trace() != null) {
+      b.append("\nPath trace (tcpdial.trace_on_failure): ").append(p.trace().verdict().line())
+          .append('\n');
+      for (dev.tcpdial.Trace.Hop h : p.trace().hops()) {
+        b.append("  ").append(h.ttl()).append(". ").append(h.addresses().isEmpty() ? "*"
+            : Prober.host(h.addresses().getFirst())).append(' ')
+            .append(h.probes().getFirst().what()).append('\n');
+      }
     }
     if (!t.peer().isEmpty()) {
       b.append("\nCertificates the server sent:\n");

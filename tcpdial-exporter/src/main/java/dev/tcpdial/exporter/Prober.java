@@ -5,11 +5,13 @@ import dev.tcpdial.DialException;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Dialer;
 import dev.tcpdial.Engine;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Mode;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Resolver;
 import dev.tcpdial.RetryPolicy;
 import dev.tcpdial.Target;
+import dev.tcpdial.Trace;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -105,10 +107,18 @@ final class Prober implements AutoCloseable {
    * @param tls the TLS stage (a {@code starttls} step's handshake too)
    * @param query the dialogue stage
    * @param targetError why the target did not parse (nothing was done), or null
+   * @param trace the path trace made because the connect failed ({@code
+   *     tcpdial.trace_on_failure}), or null
    */
   record Result(Module module, Duration deadline, DialResult dial, boolean success,
       Duration duration, Duration resolution, TlsStage.Result tls, Dialogue.Result query,
-      String targetError) {
+      String targetError, Trace trace) {
+
+    /** A result with no trace. */
+    Result(Module module, Duration deadline, DialResult dial, boolean success, Duration duration,
+        Duration resolution, TlsStage.Result tls, Dialogue.Result query, String targetError) {
+      this(module, deadline, dial, success, duration, resolution, tls, query, targetError, null);
+    }
 
     /** The address that decided the outcome, else the first planned one, else null. */
     InetAddress decisive() {
@@ -235,6 +245,7 @@ final class Prober implements AutoCloseable {
     }
     SocketChannel ch = null;
     DialResult r;
+    Trace trace = null;
     try {
       if (converses) {
         try {
@@ -257,6 +268,11 @@ final class Prober implements AutoCloseable {
           throw new IllegalStateException(e.getCause());
         }
       }
+      // while the dialer is open: a dialer of the probe's own is closed below
+      if (module.where().traceOnFailure() && !module.expectation().matches(r.outcome())
+          && worthTracing(r)) {
+        trace = trace(d, r, Duration.ofNanos(end - System.nanoTime()));
+      }
     } finally {
       planned.remove(id);
       connected.remove(id);
@@ -278,7 +294,7 @@ final class Prober implements AutoCloseable {
           TlsStage.Result.of(module.tls() || startsTls(module) ? TlsStage.NOT_REACHED
               : TlsStage.NOT_CONFIGURED, null),
           Dialogue.none(module.queryResponse().isEmpty() ? Dialogue.NOT_CONFIGURED
-              : Dialogue.NOT_REACHED), null);
+              : Dialogue.NOT_REACHED), null, trace);
     }
     // ---- TLS, dialogue ----
     TlsStage.Result tls = TlsStage.Result.of(startsTls(module) ? TlsStage.NOT_REACHED
@@ -370,11 +386,13 @@ final class Prober implements AutoCloseable {
       }
       return p;
     };
+    // with a trace on failure the connect gets half the deadline, the trace what is left
+    Duration dialBudget = module.where().traceOnFailure() ? deadline.dividedBy(2) : deadline;
     Dialer.Builder b = Dialer.builder()
         .mode(converses ? Mode.SYNC : Mode.ASYNC)
         .engine(converses ? Engine.JDK : Engine.AUTO)
-        .connectTimeout(deadline)
-        .deadline(deadline)
+        .connectTimeout(dialBudget)
+        .deadline(dialBudget)
         .family(module.family())
         .resolver(fromPlan)
         .retry(module.retries() > 0 ? RetryPolicy.retries(module.retries()) : RetryPolicy.none());
@@ -403,6 +421,62 @@ final class Prober implements AutoCloseable {
       d.probeEngine();
     }
     return d;
+  }
+
+  /**
+   * True when a trace can say where {@code r} failed: a timeout, unreachable, prohibited, or a
+   * refusal an ICMP error sent (the address decided; nothing this host decided by itself).
+   */
+  static boolean worthTracing(DialResult r) {
+    IcmpReport icmp = r.icmp();
+    if (r.remote() == null || r.remote().getAddress() == null
+        || (icmp != null && icmp.origin() == IcmpReport.Origin.LOCAL && !icmp.hasType())) {
+      return false;
+    }
+    return switch (r.outcome()) {
+      case TIMEOUT, HOST_UNREACHABLE, NETWORK_UNREACHABLE, PROHIBITED -> true;
+      case REFUSED -> icmp != null && icmp.origin() == IcmpReport.Origin.ICMP;
+      default -> false;
+    };
+  }
+
+  /**
+   * A path trace of the failed address within {@code left} of the scrape's deadline: one probe a
+   * hop, each waiting at most a sixth of what is left (and at most 1 s: a dropped SYN costs about
+   * three waits, with the answering hops' round trips besides); cut short when the time is up
+   * (its hops so far are kept). Null when no time is left.
+   */
+  static Trace trace(Dialer d, DialResult r, Duration left) {
+    if (left.compareTo(Duration.ofMillis(20)) < 0) {
+      return null;
+    }
+    Duration hop = left.dividedBy(6);
+    hop = hop.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : hop;
+    Trace.Options o = Trace.Options.DEFAULT.withProbesPerHop(1).withHopTimeout(hop);
+    java.util.concurrent.CompletableFuture<Trace> f = new java.util.concurrent.CompletableFuture<>();
+    Thread t = Thread.ofVirtual().name("tcpdial-probe-trace").start(() -> {
+      try {
+        f.complete(d.trace(Target.of(r.remote()), o));
+      } catch (RuntimeException | Error e) {
+        f.completeExceptionally(e);
+      }
+    });
+    try {
+      return f.get(left.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      t.interrupt(); // the trace stops within 100 ms and returns what it found
+      try {
+        return f.get(2, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception late) {
+        return null;
+      }
+    } catch (InterruptedException e) {
+      t.interrupt();
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return null;
+    }
   }
 
   // The dialer saw the probe's own name for the plan; results name the target asked for (in the

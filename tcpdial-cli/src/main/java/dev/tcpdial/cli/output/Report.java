@@ -2,6 +2,7 @@ package dev.tcpdial.cli.output;
 
 import dev.tcpdial.Attempt;
 import dev.tcpdial.DialResult;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.cli.process.ExitCodes;
 import dev.tcpdial.cli.targets.Addresses;
@@ -173,7 +174,7 @@ public final class Report {
       h.add("seq");
     }
     h.addAll(List.of("target", "host", "port", "address", "outcome", "errno", "errno_number",
-        "time_ms", "mode", "engine", "attempts"));
+        "time_ms", "mode", "engine", "attempts", "icmp", "icmp_type", "icmp_code", "icmp_from"));
     if (expectations) {
       h.add("expected");
       h.add("matched");
@@ -349,6 +350,10 @@ public final class Report {
         && !opts.verbose) {
       sb.append("  (").append(r.detail()).append(')');
     }
+    IcmpReport icmp = r.icmp();
+    if (icmp != null && icmp.origin() != IcmpReport.Origin.UNREAD) {
+      sb.append("  ").append(icmp.label()); // who answered: time-exceeded from 198.18.21.2
+    }
     if (extras != null) {
       sb.append("  ").append(extras.text(row));
     }
@@ -358,16 +363,36 @@ public final class Report {
       if (r.detail() != null) {
         out.println("    detail: " + r.detail());
       }
+      if (icmp != null) {
+        out.println("    answered by: " + answeredBy(icmp));
+      }
       for (Attempt a : r.attempts()) {
-        out.println(String.format(Locale.ROOT, "    attempt %d  %-22s %-19s %-13s start %s ms, took %s ms (%s)",
+        out.println(String.format(Locale.ROOT, "    attempt %d  %-22s %-19s %-13s start %s ms, took %s ms (%s)%s",
             a.index(), Addresses.hostPort(a.remote()), a.outcome().label(),
             a.errno() == null ? "-" : a.errno().name(), ms(a.start()), ms(a.elapsed()),
-            a.reason().label()));
+            a.reason().label(), a.icmp() == null ? "" : "  " + a.icmp().label()));
       }
       if (extras != null) {
         extras.verbose(row).forEach(l -> out.println("    " + l));
       }
     }
+  }
+
+  /**
+   * Who sent the error, for {@code -v}: {@code ICMP time-exceeded (type 11, code 0) from
+   * 198.18.21.2}, {@code this host: a local route or rule}, or why it is not known.
+   */
+  public static String answeredBy(IcmpReport icmp) {
+    String type = icmp.hasType() ? (icmp.v6() ? "ICMPv6 " : "ICMP ") + icmp.name() + " (type "
+        + icmp.type() + ", code " + icmp.code() + ")" : "";
+    return switch (icmp.origin()) {
+      case ICMP -> type + (icmp.from() != null ? " from " + icmp.fromText() : "");
+      case LOCAL -> icmp.hasType() ? "this host: " + type + " from its own address "
+          + icmp.fromText() + " (neighbour resolution failed, or a local reject rule)"
+          : "this host: a local route or rule (no packet left)";
+      case UNREAD -> "not known: the engine could not read the socket's error queue"
+          + dev.tcpdial.Dialer.socketOptionsUnavailable().map(w -> " (" + w + ")").orElse("");
+    };
   }
 
   private static String stripTrailing(StringBuilder sb) {
@@ -436,6 +461,7 @@ public final class Report {
       quoteInto(field(sb, "explanation"), r.explanation()).append(',');
     }
     quoteInto(field(sb, "detail"), r.detail()).append(',');
+    icmpInto(field(sb, "icmp"), r.icmp()).append(',');
     field(sb, "attempts").append('[');
     List<Attempt> attempts = r.attempts();
     for (int i = 0; i < attempts.size(); i++) {
@@ -449,7 +475,8 @@ public final class Report {
       errnoInto(field(sb, "errno"), a.errno()).append(',');
       msInto(field(sb, "start_ms"), a.start()).append(',');
       msInto(field(sb, "time_ms"), a.elapsed()).append(',');
-      field(sb, "reason").append('"').append(a.reason().label()).append('"');
+      field(sb, "reason").append('"').append(a.reason().label()).append("\",");
+      icmpInto(field(sb, "icmp"), a.icmp());
       sb.append('}');
     }
     sb.append(']');
@@ -462,6 +489,28 @@ public final class Report {
       extras.json(sb, row);
     }
     sb.append('}');
+  }
+
+  /**
+   * Who answered, as a JSON object ({@code origin}, {@code family}, {@code type}, {@code code},
+   * {@code name}, {@code from}; null where unknown), or {@code null}.
+   */
+  static StringBuilder icmpInto(StringBuilder sb, IcmpReport icmp) {
+    if (icmp == null) {
+      return sb.append("null");
+    }
+    sb.append('{');
+    field(sb, "origin").append('"').append(icmp.origin().label()).append("\",");
+    if (icmp.hasType()) {
+      field(sb, "family").append(icmp.v6() ? "\"ipv6\"," : "\"ipv4\",");
+      field(sb, "type").append(icmp.type()).append(',');
+      field(sb, "code").append(icmp.code()).append(',');
+      quoteInto(field(sb, "name"), icmp.name()).append(',');
+    } else {
+      sb.append("\"family\":null,\"type\":null,\"code\":null,\"name\":null,");
+    }
+    quoteInto(field(sb, "from"), icmp.from() == null ? null : icmp.fromText());
+    return sb.append('}');
   }
 
   /** Writes {@code sb} and a line separator without making a String of it. */
@@ -599,6 +648,12 @@ public final class Report {
     f.add(r.mode().label());
     f.add(r.engine().label());
     f.add(Integer.toString(r.attempts().size()));
+    IcmpReport icmp = r.icmp();
+    f.add(icmp == null ? "" : icmp.hasType() && icmp.origin() == IcmpReport.Origin.ICMP
+        ? icmp.name() : icmp.origin().label() + (icmp.hasType() ? " " + icmp.name() : ""));
+    f.add(icmp == null || !icmp.hasType() ? "" : Integer.toString(icmp.type()));
+    f.add(icmp == null || !icmp.hasType() ? "" : Integer.toString(icmp.code()));
+    f.add(icmp == null ? "" : icmp.fromText());
     if (expectations) {
       f.add(row.expected() == null ? "" : row.expected().label());
       f.add(row.expected() == null ? "" : Boolean.toString(row.matched()));

@@ -73,7 +73,9 @@ public final class ScanReport {
   }
 
   private record TableRow(String host, int port, String address, Outcome outcome, String errno,
-      double ms, String expected, boolean matched) {}
+      double ms, String expected, boolean matched, String answeredBy) {}
+
+  private final List<dev.tcpdial.Trace> traces = new ArrayList<>();
 
   /**
    * A report to be written to {@code file}; {@code all}: the table lists refused results too.
@@ -126,11 +128,22 @@ public final class ScanReport {
             : Addresses.format(remote.getAddress());
         table.add(new TableRow(r.target().host(), r.target().port(), addr, o,
             r.errno() == null ? null : r.errno().name(), ms,
-            expected == null ? null : expected.label(), !failedExpectation));
+            expected == null ? null : expected.label(), !failedExpectation,
+            r.icmp() == null ? null : r.icmp().label()));
       } else {
         tableDropped++;
       }
     }
+  }
+
+  /**
+   * Adds a path trace of a host whose ports failed ({@code scan --trace-on-failure}): the page
+   * lists where such ports stop.
+   *
+   * @param t the trace
+   */
+  public void where(dev.tcpdial.Trace t) {
+    traces.add(t);
   }
 
   static int bin(double ms) {
@@ -322,6 +335,7 @@ public final class ScanReport {
     sb.append("</div>\n");
     grid(sb);
     histogram(sb);
+    where(sb);
     table(sb);
     sb.append("</body></html>\n");
     return sb.toString();
@@ -514,6 +528,30 @@ public final class ScanReport {
     return String.format(java.util.Locale.ROOT, "%.3g\u2013%.3g ms", from, to);
   }
 
+  /** Where filtered ports stop: a row per traced host, its verdict and the last hops. */
+  private void where(StringBuilder sb) {
+    if (traces.isEmpty()) {
+      return;
+    }
+    sb.append("<h2>Where failed ports stop</h2>\n<p class=\"note\">A path trace of one failed port"
+        + " per host (the first seen): probes with TTL 1, 2, ... on one flow.</p>\n");
+    sb.append("<table id=\"where\"><thead><tr><th>traced</th><th>verdict</th><th>hops"
+        + "</th></tr></thead><tbody>\n");
+    for (dev.tcpdial.Trace t : traces) {
+      StringBuilder hops = new StringBuilder();
+      for (dev.tcpdial.Trace.Hop h : t.hops()) {
+        hops.append(hops.isEmpty() ? "" : " \u2192 ").append(h.ttl()).append(' ')
+            .append(h.addresses().isEmpty() ? "*" : Addresses.format(h.addresses().getFirst()));
+      }
+      sb.append("<tr class=\"row\" data-kind=\"").append(t.verdict().kind().label())
+          .append("\"><td>");
+      Page.esc(sb, t.target().toString()).append("</td><td>");
+      Page.esc(sb, t.verdict().line()).append("</td><td>");
+      Page.esc(sb, hops.toString()).append("</td></tr>\n");
+    }
+    sb.append("</tbody></table>\n");
+  }
+
   private void table(StringBuilder sb) {
     sb.append("<h2>Results</h2>\n<p class=\"note\">");
     sb.append(all ? "Every result" : "Every result that is not <i>refused</i> (and every failed"
@@ -536,6 +574,7 @@ public final class ScanReport {
     sb.append("</select> <span id=\"shown\" class=\"note\"></span></div>\n");
     sb.append("<table id=\"results\"><thead><tr><th data-k=\"0\">host</th><th data-k=\"1\">port</th>"
         + "<th data-k=\"2\">address</th><th data-k=\"3\">outcome</th><th data-k=\"4\">errno</th>"
+        + "<th data-k=\"8\">answered by</th>"
         + "<th data-k=\"5\">time ms</th><th data-k=\"6\">expected</th></tr></thead><tbody>"
         + "</tbody></table>\n");
     sb.append("<script id=\"rows\" type=\"application/json\">[");
@@ -548,7 +587,8 @@ public final class ScanReport {
       Page.jsonString(sb, t.host()).append(',').append(t.port()).append(',');
       Page.jsonString(sb, t.address()).append(",\"").append(t.outcome().label()).append("\",");
       Page.jsonString(sb, t.errno()).append(',').append(Page.ms(t.ms())).append(',');
-      Page.jsonString(sb, t.expected()).append(',').append(t.matched() ? 1 : 0).append(']');
+      Page.jsonString(sb, t.expected()).append(',').append(t.matched() ? 1 : 0).append(',');
+      Page.jsonString(sb, t.answeredBy()).append(']');
     }
     sb.append("]</script>\n<script>").append(SCRIPT).append("</script>\n");
   }
@@ -576,7 +616,7 @@ public final class ScanReport {
           if(r[7]===0)tr.classList.add('mismatch');
           td(tr,r[0]);td(tr,r[1],'num');td(tr,r[2]);
           const oc=document.createElement('td');const sw=document.createElement('span');sw.className='sw o-'+r[3];oc.appendChild(sw);oc.appendChild(document.createTextNode(r[3]));tr.appendChild(oc);
-          td(tr,r[4]);td(tr,r[5].toFixed(3),'num');td(tr,r[6]==null?null:r[6]+(r[7]?' ok':' FAILED'),'exp');f.appendChild(tr);}
+          td(tr,r[4]);td(tr,r[8]);td(tr,r[5].toFixed(3),'num');td(tr,r[6]==null?null:r[6]+(r[7]?' ok':' FAILED'),'exp');f.appendChild(tr);}
         body.replaceChildren(f);
         shown.textContent=view.length+' of '+rows.length+' rows'+(view.length>limit?', first '+limit+' shown ':'');
         if(view.length>limit){const b=document.createElement('button');b.textContent='more';b.onclick=()=>{limit+=500;draw();};shown.appendChild(b);}

@@ -41,6 +41,45 @@ public final class Abi {
   static final int TCP_SYNCNT = 7;
   static final int TCP_USER_TIMEOUT = 18;
   static final int IP_BIND_ADDRESS_NO_PORT = 24;
+  static final int SO_REUSEADDR = 2;
+  static final int IPPROTO_IPV6 = 41;
+  static final int IP_TTL = 2;
+  static final int IP_RECVERR = 11;
+  static final int IPV6_UNICAST_HOPS = 16;
+  static final int IPV6_RECVERR = 25;
+  static final int MSG_DONTWAIT = 0x40;
+  static final int MSG_ERRQUEUE = 0x2000;
+  static final short POLLOUT = 0x4;
+
+  // <linux/errqueue.h>: struct sock_extended_err, 16 bytes, then the offender's sockaddr
+  static final int SO_EE_ORIGIN_LOCAL = 1;
+  static final int SO_EE_ORIGIN_ICMP = 2;
+  static final int SO_EE_ORIGIN_ICMP6 = 3;
+  static final long EE_ORIGIN = 4;
+  static final long EE_TYPE = 5;
+  static final long EE_CODE = 6;
+  static final long EE_SIZE = 16;
+
+  /**
+   * {@code struct msghdr} (LP64): name and its length, the iovec array and its length, the
+   * control buffer and its length, flags.
+   */
+  static final StructLayout MSGHDR = MemoryLayout.structLayout(
+      ValueLayout.ADDRESS.withName("msg_name"),
+      ValueLayout.JAVA_INT.withName("msg_namelen"),
+      MemoryLayout.paddingLayout(4),
+      ValueLayout.ADDRESS.withName("msg_iov"),
+      ValueLayout.JAVA_LONG.withName("msg_iovlen"),
+      ValueLayout.ADDRESS.withName("msg_control"),
+      ValueLayout.JAVA_LONG.withName("msg_controllen"),
+      ValueLayout.JAVA_INT.withName("msg_flags"),
+      MemoryLayout.paddingLayout(4))
+      .withName("msghdr");
+
+  /** {@code struct cmsghdr} (LP64): a size_t length, then level and type; data from byte 16. */
+  static final long CMSG_LEVEL = 8;
+  static final long CMSG_TYPE = 12;
+  static final long CMSG_DATA = 16;
 
   // <sys/epoll.h>, <sys/eventfd.h>
   static final int EPOLL_CLOEXEC = 0x80000;
@@ -118,4 +157,6 @@ public final class Abi {
   static final long EV_EVENTS = EPOLL_EVENT.byteOffset(PathElement.groupElement("events"));
   static final long EV_DATA = EPOLL_EVENT.byteOffset(PathElement.groupElement("data"));
   static final long EV_SIZE = EPOLL_EVENT.byteSize();
+  static final long MSG_CONTROL = MSGHDR.byteOffset(PathElement.groupElement("msg_control"));
+  static final long MSG_CONTROLLEN = MSGHDR.byteOffset(PathElement.groupElement("msg_controllen"));
 }

@@ -5,7 +5,6 @@ import static dev.tcpdial.internal.nat.NativeLoop.KEEP4;
 import static dev.tcpdial.internal.nat.NativeLoop.KEEP6;
 import static dev.tcpdial.internal.nat.NativeLoop.RESET;
 
-import dev.tcpdial.internal.Errnos;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -118,7 +117,7 @@ final class EpollBackend implements IoBackend {
         loop.socket(slot, -1);
         return connect(slot, family, len, to, e);
       }
-      loop.end(slot, Errnos.outcomeOf(e), e, CLOSE);
+      loop.refusedAtOnce(slot, e);
       return -1;
     }
     if (loop.completing() >= MAX_INLINE_DEPTH) {
@@ -134,8 +133,8 @@ final class EpollBackend implements IoBackend {
       return loop.connected(slot);
     }
     if (e != Abi.EALREADY) {
-      loop.end(slot, Errnos.outcomeOf(e), e,
-          spareOff ? CLOSE : family == Abi.AF_INET ? KEEP4 : KEEP6);
+      // the error queue is read (and so emptied) before the socket may be kept for another probe
+      loop.failed(slot, e, spareOff ? CLOSE : family == Abi.AF_INET ? KEEP4 : KEEP6);
       return -1;
     }
     return register(slot, s);

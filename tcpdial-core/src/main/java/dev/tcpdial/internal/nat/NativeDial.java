@@ -5,6 +5,7 @@ import dev.tcpdial.DialListener;
 import dev.tcpdial.DialResult;
 import dev.tcpdial.Engine;
 import dev.tcpdial.Errno;
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.Target;
 import dev.tcpdial.internal.Deadline;
@@ -60,8 +61,8 @@ final class NativeDial extends TimerQueue.Timer
   private InetSocketAddress singleRemote;
   private long singleStart;
 
-  private record Report(int attempt, Outcome outcome, Errno errno, InetSocketAddress local)
-      implements RaceDriver.Report {
+  private record Report(int attempt, Outcome outcome, Errno errno, InetSocketAddress local,
+      IcmpReport icmp) implements RaceDriver.Report {
     @Override
     public Throwable cause() {
       return null;
@@ -145,7 +146,7 @@ final class NativeDial extends TimerQueue.Timer
       driver.cancel();
     } else if (single) {
       if (loop.cancel(singleHandle)) {
-        singleEnded(Outcome.CANCELLED, 0, null, loop.clock().nanoTime());
+        singleEnded(Outcome.CANCELLED, 0, null, null, loop.clock().nanoTime());
       }
     } else {
       // still resolving: end now; begin() and the resolver's own end find it delivered
@@ -164,18 +165,20 @@ final class NativeDial extends TimerQueue.Timer
     // the local address where the JDK engine knows one too: connected, or stopped by our deadline
     InetSocketAddress local = outcome == Outcome.CONNECTED || (outcome == Outcome.TIMEOUT && errno == 0)
         ? loop.localAddress() : null;
+    IcmpReport icmp = loop.icmp();
     if (single) {
-      singleEnded(outcome, errno, local, singleStart + elapsedNanos);
+      singleEnded(outcome, errno, local, icmp, singleStart + elapsedNanos);
       return;
     }
-    driver.report(new Report(index, outcome, errno == 0 ? null : Errno.of(errno), local));
+    driver.report(new Report(index, outcome, errno == 0 ? null : Errno.of(errno), local, icmp));
   }
 
-  private void singleEnded(Outcome outcome, int errno, InetSocketAddress local, long end) {
+  private void singleEnded(Outcome outcome, int errno, InetSocketAddress local, IcmpReport icmp,
+      long end) {
     singleHandle = -1;
     Errno e = errno == 0 ? null : Errno.of(errno);
     Attempt a = new Attempt(0, singleRemote, local, outcome, e, offset(singleStart),
-        Duration.ofNanos(Math.max(0, end - singleStart)), Attempt.Reason.FIRST);
+        Duration.ofNanos(Math.max(0, end - singleStart)), Attempt.Reason.FIRST, icmp);
     if (outcome != Outcome.CONNECTED) {
       owner.events().attemptFailed(target, a);
     }

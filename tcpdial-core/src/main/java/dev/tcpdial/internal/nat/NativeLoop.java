@@ -1,5 +1,6 @@
 package dev.tcpdial.internal.nat;
 
+import dev.tcpdial.IcmpReport;
 import dev.tcpdial.Outcome;
 import dev.tcpdial.internal.Clock;
 import dev.tcpdial.internal.Errnos;
@@ -48,7 +49,8 @@ public final class NativeLoop implements AutoCloseable {
     /**
      * The probe with {@code cookie} ended. {@code errno} is the kernel's errno, 0 when it gave
      * none (connected, or a deadline of ours). While this runs the probe's socket is still open:
-     * {@link NativeLoop#localAddress()} reads its local address on demand.
+     * {@link NativeLoop#localAddress()} reads its local address on demand, and {@link
+     * NativeLoop#icmp()} says who answered a failed connect.
      */
     void completed(int cookie, Outcome outcome, int errno, long elapsedNanos);
   }
@@ -110,6 +112,9 @@ public final class NativeLoop implements AutoCloseable {
   private final MemorySegment lenVal;
   private final MemorySegment linger0;
   private final MemorySegment wakeBuf;
+  private final ErrQueue errQueue;
+  private IcmpReport pendingIcmp; // who answered the connect that failed(): for the end() it calls
+  private IcmpReport currentIcmp; // the same for the completion that is running
   private final MemorySegment localSa; // bound source address, or null
   private final int localLen;
   private final int localFamily;
@@ -153,6 +158,7 @@ public final class NativeLoop implements AutoCloseable {
     linger0.set(ValueLayout.JAVA_INT, 4, 0);
     wakeBuf = arena.allocate(ValueLayout.JAVA_LONG);
     wakeBuf.set(ValueLayout.JAVA_LONG, 0, 1L);
+    errQueue = new ErrQueue(arena);
     if (options.local() != null && options.local().getAddress() != null) {
       localSa = arena.allocate(Abi.SOCKADDR_IN6);
       localLen = writeSockaddr(localSa, options.local().getAddress(), options.local().getPort());
@@ -471,8 +477,26 @@ public final class NativeLoop implements AutoCloseable {
     if (errno == 0) {
       connected(slot);
     } else {
-      end(slot, Errnos.outcomeOf(errno), errno, CLOSE);
+      failed(slot, errno, CLOSE);
     }
+  }
+
+  /**
+   * The slot's connect failed with {@code errno} after packets left (the kernel's answer): who
+   * answered is read from the socket's error queue, for {@link #icmp()}, and the probe ends.
+   */
+  void failed(int slot, int errno, int disposal) {
+    pendingIcmp = fd[slot] >= 0 ? errQueue.read(fd[slot], errno) : null;
+    end(slot, Errnos.outcomeOf(errno), errno, disposal);
+  }
+
+  /**
+   * The slot's {@code connect(2)} call itself failed with {@code errno}, before a packet left: a
+   * local route or rule decided ({@link IcmpReport#local()}); no queue to read.
+   */
+  void refusedAtOnce(int slot, int errno) {
+    pendingIcmp = ErrQueue.refusedAtOnce(errno);
+    end(slot, Errnos.outcomeOf(errno), errno, CLOSE);
   }
 
   /**
@@ -595,6 +619,10 @@ public final class NativeLoop implements AutoCloseable {
 
   /** Socket options and the source address; 0 or the errno of the first that failed. */
   private int configure(int s, int family) {
+    int e = errQueue.enable(s, family);
+    if (e != 0) {
+      return e;
+    }
     if (options.synCount() > 0
         && setInt(s, Abi.IPPROTO_TCP, Abi.TCP_SYNCNT, options.synCount()) != 0) {
       return Sys.errno(st);
@@ -637,6 +665,15 @@ public final class NativeLoop implements AutoCloseable {
     closeSocket(slot, fd[slot], true);
     release(slot);
     return true;
+  }
+
+  /**
+   * Who answered the failed connect of the probe whose completion is running ({@link
+   * IcmpReport}), or null: none asked for at another time, no ICMP error or local decision behind
+   * the failure, or the probe did not fail. No system call: read before the completion ran.
+   */
+  public IcmpReport icmp() {
+    return current < 0 ? null : currentIcmp;
   }
 
   /**
@@ -704,6 +741,9 @@ public final class NativeLoop implements AutoCloseable {
     st8[slot] = ENDING;
     Completion c = handler[slot];
     int prev = current;
+    IcmpReport prevIcmp = currentIcmp;
+    currentIcmp = pendingIcmp;
+    pendingIcmp = null;
     current = slot;
     completing++;
     try {
@@ -714,6 +754,7 @@ public final class NativeLoop implements AutoCloseable {
     } finally {
       completing--;
       current = prev;
+      currentIcmp = prevIcmp;
       if (selfSaSlot == slot) {
         selfSaSlot = -1;
       }

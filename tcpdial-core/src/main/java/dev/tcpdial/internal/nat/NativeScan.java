@@ -470,8 +470,9 @@ final class NativeScan {
       InetSocketAddress local = outcome == Outcome.CONNECTED ? loop.localAddress() : null;
       Errno e = errno == 0 ? null : Errno.of(errno);
       Duration took = Duration.ofNanos(elapsedNanos);
+      // runs inside the probe's completion (REPORT), so the loop still knows who answered it
       Attempt a = new Attempt(tried, remote, local, outcome, e, Duration.ZERO, took,
-          tried == 0 ? Attempt.Reason.FIRST : Attempt.Reason.RETRY);
+          tried == 0 ? Attempt.Reason.FIRST : Attempt.Reason.RETRY, loop.icmp());
       deliver(new DialResult(t, outcome, e, remote, local, took, Duration.ZERO,
           List.of(remote.getAddress()), settings.mode(), owner.scanEngine(), List.of(a)));
     }

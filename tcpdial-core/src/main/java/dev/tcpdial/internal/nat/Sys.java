@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * Downcall handles for the C library's socket, epoll and eventfd calls. Calls that cannot block
- * (everything but {@code epoll_wait}) are linked as critical: no thread-state transition. Every
+ * (everything but {@code epoll_wait}, {@code poll} and the ring's) are linked as critical: no thread-state transition. Every
  * call whose failure matters captures {@code errno} into a caller-supplied segment of {@link
  * #STATE_SIZE} bytes, read back with {@link #errno(MemorySegment)}.
  *
@@ -41,6 +41,8 @@ final class Sys {
   static final MethodHandle SYSCALL;
   static final MethodHandle MMAP;
   static final MethodHandle MUNMAP;
+  static final MethodHandle RECVMSG;
+  static final MethodHandle POLL;
   static final long STATE_SIZE;
   /**
    * io_uring's system call numbers: the same on x86_64 and aarch64 (added after the tables were
@@ -54,7 +56,7 @@ final class Sys {
   static final String UNAVAILABLE;
 
   static {
-    MethodHandle[] h = new MethodHandle[17];
+    MethodHandle[] h = new MethodHandle[19];
     long size = 0;
     VarHandle errno = null;
     String why = null;
@@ -88,9 +90,12 @@ final class Sys {
             Linker.Option.firstVariadicArg(1));
         h[15] = link(linker, libc, "mmap", FunctionDescriptor.of(P, P, L, I, I, I, L), ccs);
         h[16] = link(linker, libc, "munmap", FunctionDescriptor.of(I, P, L));
+        h[17] = link(linker, libc, "recvmsg", FunctionDescriptor.of(L, I, P, I), ccs, fast);
+        // poll blocks: not critical, so the JVM may reach a safepoint while it waits
+        h[18] = link(linker, libc, "poll", FunctionDescriptor.of(I, P, L, I), ccs);
       } catch (RuntimeException | Error e) {
         why = "the native engine cannot link the C library's socket calls: " + e;
-        h = new MethodHandle[17];
+        h = new MethodHandle[19];
       }
     }
     SOCKET = h[0];
@@ -110,6 +115,8 @@ final class Sys {
     SYSCALL = h[14];
     MMAP = h[15];
     MUNMAP = h[16];
+    RECVMSG = h[17];
+    POLL = h[18];
     STATE_SIZE = size;
     ERRNO = errno;
     UNAVAILABLE = why;
@@ -258,6 +265,24 @@ final class Sys {
     try {
       return (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size, 3, 0x01 | 0x8000, fd,
           offset);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code recvmsg(fd, msg, flags)}: bytes received, or -1 and the errno in {@code st}. */
+  static long recvmsg(MemorySegment st, int fd, MemorySegment msg, int flags) {
+    try {
+      return (long) RECVMSG.invokeExact(st, fd, msg, flags);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code poll(fds, n, timeoutMs)}: ready descriptors, 0 on timeout, or -1 and the errno. */
+  static int poll(MemorySegment st, MemorySegment fds, long n, int timeoutMs) {
+    try {
+      return (int) POLL.invokeExact(st, fds, n, timeoutMs);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }

@@ -70,6 +70,13 @@ final class WarmUp {
       len.set(ValueLayout.JAVA_INT, 0, (int) Abi.SOCKADDR_IN6.byteSize());
       Sys.getpeername(st, s, sa, len);
       NativeLoop.readSockaddr(sa);
+      ErrQueue q = new ErrQueue(a);
+      q.enable(s, Abi.AF_INET);
+      q.read(s, 113); // EAGAIN: an empty queue; parses nothing
+      ErrQueue.parse(a.allocate(64, 8), 0);
+      MemorySegment pfd = a.allocate(8, 4);
+      pfd.set(ValueLayout.JAVA_INT, 0, s);
+      Sys.poll(st, pfd, 1, 0);
       ev.set(ValueLayout.JAVA_INT, Abi.EV_EVENTS, Abi.EPOLLOUT | Abi.EPOLLET);
       ev.set(ValueLayout.JAVA_LONG_UNALIGNED, Abi.EV_DATA, 0L);
       Sys.epollCtl(st, ep, Abi.EPOLL_CTL_ADD, s, ev);
