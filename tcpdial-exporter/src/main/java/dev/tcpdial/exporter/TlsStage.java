@@ -100,19 +100,78 @@ final class TlsStage {
   }
 
   /**
-   * The key material and trust of one {@code tls_config}, read from its files; built per probe,
-   * as blackbox_exporter reads the files for every connection.
+   * The key material and trust of one {@code tls_config}, read from its files, and the TLS
+   * client made from them. It is kept while the files are the same versions ({@link #current}):
+   * blackbox_exporter reads the files for every connection, so a certificate renewed on disk is
+   * used by the next probe, and so it is here.
+   *
+   * @param anchors the trust anchors ({@code ca}/{@code ca_file}, else the JDK's trust store)
+   * @param keys the client certificate's key managers, or null for none
+   * @param config the {@code tls_config} they were read from
+   * @param files the version of each file read ({@code ca_file}, {@code cert_file}, {@code
+   *     key_file}), in that order; a null element when one could not be looked at
+   * @param context the TLS client: one per material, not per probe, as its making (a
+   *     {@code SecureRandom} seeded, the key managers set up) costs more than a probe's own work
+   * @param trust the context's trust manager, which hands each engine's certificates to the
+   *     {@link Verifier} of the probe that made the engine
    */
-  record Material(Set<TrustAnchor> anchors, KeyManager[] keys, TlsConfig config) {}
+  record Material(Set<TrustAnchor> anchors, KeyManager[] keys, TlsConfig config,
+      List<Pem.Stamp> files, SSLContext context, PerEngine trust) {
+    /** Whether every file read is still the version read, so this material may be used again. */
+    boolean current() {
+      for (Pem.Stamp f : files) {
+        if (f == null || !f.current()) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** More distinct {@code tls_config}s than this (reload after reload) empty the cache. */
+  private static final int MAX_CACHED = 256;
+
+  private static final java.util.concurrent.ConcurrentHashMap<TlsConfig, Material> CACHE =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * Reads {@code c}'s files.
+   * The material of {@code c}: the one read before while its files are unchanged
+   * ({@link Material#current}), else read now. Two probes that find it stale at once may both
+   * read the files; either result is the files' content, and the last one stays.
    *
    * @throws IOException with one line naming the file when one cannot be used
    */
   static Material material(TlsConfig c) throws IOException {
     if (c.caRef() != null || c.certRef() != null || c.keyRef() != null) {
       throw new IOException("tls_config: *_ref needs a secret manager, which tcpdial does not have");
+    }
+    Material m = CACHE.get(c);
+    if (m != null && m.current()) {
+      return m;
+    }
+    Material fresh;
+    try {
+      fresh = read(c);
+    } catch (IOException e) {
+      if (m != null) {
+        CACHE.remove(c, m);
+      }
+      throw e;
+    }
+    if (CACHE.size() >= MAX_CACHED) {
+      CACHE.clear();
+    }
+    CACHE.put(c, fresh);
+    return fresh;
+  }
+
+  /** Reads {@code c}'s files and makes its TLS client; each file's version is taken first. */
+  private static Material read(TlsConfig c) throws IOException {
+    List<Pem.Stamp> files = new ArrayList<>();
+    for (Path f : new Path[] {c.caFile(), c.certFile(), c.keyFile()}) {
+      if (f != null) {
+        files.add(Pem.Stamp.of(f)); // before the read: a rewrite in between is seen next time
+      }
     }
     Set<TrustAnchor> anchors;
     try {
@@ -148,7 +207,21 @@ final class TlsStage {
         throw new IOException(Config.oneLine(e.getMessage()));
       }
     }
-    return new Material(anchors, keys, c);
+    PerEngine trust = new PerEngine();
+    SSLContext ctx;
+    try {
+      ctx = SSLContext.getInstance("TLS");
+      ctx.init(keys, new TrustManager[] {trust}, null);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("tls_config: " + Config.oneLine(e.toString()));
+    }
+    // Engines are made without a peer host and port, so the JDK never looks a session up to
+    // resume (SSLSessionContextImpl.get(null, -1) is null) and every probe verifies the
+    // certificates the server sends now, as blackbox_exporter's fresh connections do. The JDK
+    // still files each finished session by its ID; one is enough (0 would mean no limit).
+    ctx.getClientSessionContext().setSessionCacheSize(1);
+    return new Material(anchors, keys, c, java.util.Collections.unmodifiableList(files), ctx,
+        trust);
   }
 
   /**
@@ -224,11 +297,9 @@ final class TlsStage {
     Verifier v = new Verifier(m.anchors(), name, c.insecureSkipVerify());
     SSLEngine e;
     try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(m.keys(), new TrustManager[] {v}, null);
-      // no peer host given: the JDK then never resumes a session, so every probe verifies the
-      // certificates the server sends now (blackbox_exporter starts every probe afresh too)
-      e = ctx.createSSLEngine();
+      // no peer host given: the JDK then never resumes a session (see read)
+      e = m.context().createSSLEngine();
+      m.trust().register(e, v);
       e.setUseClientMode(true);
       SSLParameters p = e.getSSLParameters();
       String[] wanted = protocols(c.minVersion(), c.maxVersion());
@@ -251,7 +322,7 @@ final class TlsStage {
         p.setServerNames(List.of());
       }
       e.setSSLParameters(p);
-    } catch (GeneralSecurityException | IllegalArgumentException x) {
+    } catch (IllegalArgumentException x) {
       return Result.of(CONFIG_ERROR, Config.oneLine(x.toString()));
     }
     try {
@@ -455,6 +526,71 @@ final class TlsStage {
       }
     }
     return true;
+  }
+
+  /**
+   * The trust manager of a {@link Material}'s context, shared by its probes: it passes the
+   * certificates an engine receives to the {@link Verifier} its probe registered for it, and
+   * refuses them when there is none. An engine stays registered while it lives (weakly held),
+   * so a renegotiation later in the dialogue is verified by the same probe's Verifier, as it
+   * was when each probe had a context of its own.
+   */
+  static final class PerEngine extends X509ExtendedTrustManager {
+    private final java.util.Map<SSLEngine, Verifier> verifiers =
+        java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    void register(SSLEngine e, Verifier v) {
+      verifiers.put(e, v);
+    }
+
+    private Verifier of(SSLEngine e) throws java.security.cert.CertificateException {
+      Verifier v = e == null ? null : verifiers.get(e);
+      if (v == null) {
+        throw new java.security.cert.CertificateException("no probe verifies this connection");
+      }
+      return v;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      of(engine).checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a probe's TLS runs over an SSLEngine");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a probe's TLS runs over an SSLEngine");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
   }
 
   /**
