@@ -114,9 +114,11 @@ final class TlsStage {
    *     {@code SecureRandom} seeded, the key managers set up) costs more than a probe's own work
    * @param trust the context's trust manager, which hands each engine's certificates to the
    *     {@link Verifier} of the probe that made the engine
+   * @param paths the paths built for the chains servers sent, against {@code anchors}
    */
   record Material(Set<TrustAnchor> anchors, KeyManager[] keys, TlsConfig config,
-      List<Pem.Stamp> files, SSLContext context, PerEngine trust) {
+      List<Pem.Stamp> files, SSLContext context, PerEngine trust,
+      java.util.Map<List<X509Certificate>, Built> paths) {
     /** Whether every file read is still the version read, so this material may be used again. */
     boolean current() {
       for (Pem.Stamp f : files) {
@@ -221,7 +223,7 @@ final class TlsStage {
     // still files each finished session by its ID; one is enough (0 would mean no limit).
     ctx.getClientSessionContext().setSessionCacheSize(1);
     return new Material(anchors, keys, c, java.util.Collections.unmodifiableList(files), ctx,
-        trust);
+        trust, new java.util.concurrent.ConcurrentHashMap<>());
   }
 
   /**
@@ -294,7 +296,7 @@ final class TlsStage {
   static Result handshake(Wire wire, Material m, String serverName) {
     TlsConfig c = m.config();
     String name = c.serverName() != null ? c.serverName() : serverName;
-    Verifier v = new Verifier(m.anchors(), name, c.insecureSkipVerify());
+    Verifier v = new Verifier(m.anchors(), name, c.insecureSkipVerify(), m.paths());
     SSLEngine e;
     try {
       // no peer host given: the JDK then never resumes a session (see read)
@@ -593,6 +595,46 @@ final class TlsStage {
     }
   }
 
+  /** More distinct chains than this, kept for one material, empty its {@link Built} paths. */
+  private static final int MAX_PATHS = 64;
+
+  /** How long a built path is used at most before it is built again. */
+  private static final long PATH_MILLIS = 600_000;
+
+  /**
+   * A path the JDK's PKIX builder built for a chain a server sent, kept to spare the next probes
+   * that receive the same chain the builder's work (and the signature checks, the larger part of
+   * it). The builder's answer depends on the chain, the anchors (fixed for one {@link Material})
+   * and the time only through each certificate's validity, so the same chain gets the same path
+   * until {@code until}: the first instant at which a certificate of the chain becomes valid or
+   * expires (a path tried earlier could then be chosen, or this one fail), and at most {@link
+   * #PATH_MILLIS} after it was built. Only a success is kept; a failure is built again each time.
+   *
+   * @param path the verified chain, leaf first, the trust anchor's certificate last
+   * @param root the trust anchor's certificate (its validity is checked at every use), or null
+   * @param from when it was built (epoch milliseconds); a clock set back builds again
+   * @param until when it stops being used (epoch milliseconds)
+   */
+  record Built(List<X509Certificate> path, X509Certificate root, long from, long until) {
+    Built {
+      path = List.copyOf(path);
+    }
+
+    static Built of(List<X509Certificate> chain, List<X509Certificate> path,
+        X509Certificate root, long now) {
+      long until = now + PATH_MILLIS;
+      for (X509Certificate c : chain) {
+        for (long t : new long[] {c.getNotBefore().toInstant().toEpochMilli(),
+            c.getNotAfter().toInstant().toEpochMilli() + 1}) {
+          if (t > now && t < until) {
+            until = t;
+          }
+        }
+      }
+      return new Built(path, root, now, until);
+    }
+  }
+
   /**
    * The trust decision, made the way Go's {@code crypto/x509} makes it and recorded before the
    * handshake is aborted, so the failure is named by what was found, not by the JDK's message.
@@ -601,15 +643,26 @@ final class TlsStage {
     private final Set<TrustAnchor> anchors;
     private final String name;
     private final boolean insecure;
+    private final java.util.Map<List<X509Certificate>, Built> paths;
     volatile String verdict;
     volatile String why;
     volatile List<X509Certificate> peer = List.of();
     volatile List<X509Certificate> verified = List.of();
 
     Verifier(Set<TrustAnchor> anchors, String name, boolean insecure) {
+      this(anchors, name, insecure, null);
+    }
+
+    /**
+     * @param paths the paths built before for these {@code anchors} (see {@link Built}), shared
+     *     by the probes of one {@link Material}, or null to build every time
+     */
+    Verifier(Set<TrustAnchor> anchors, String name, boolean insecure,
+        java.util.Map<List<X509Certificate>, Built> paths) {
       this.anchors = anchors;
       this.name = name;
       this.insecure = insecure;
+      this.paths = paths;
     }
 
     private void check(X509Certificate[] chain) throws java.security.cert.CertificateException {
@@ -657,41 +710,52 @@ final class TlsStage {
           return new String[0];
         }
       }
-      PKIXCertPathBuilderResult r;
-      try {
-        X509CertSelector target = new X509CertSelector();
-        target.setCertificate(leaf);
-        PKIXBuilderParameters p = new PKIXBuilderParameters(anchors, target);
-        p.setRevocationEnabled(false);
-        p.setDate(now);
-        p.addCertStore(CertStore.getInstance("Collection",
-            new CollectionCertStoreParameters(chain)));
-        r = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(p);
-      } catch (GeneralSecurityException e) {
-        for (X509Certificate x : chain.subList(1, chain.size())) {
-          String[] iv = validity(x, now, "an intermediate certificate");
-          if (iv.length > 0) {
-            return iv;
+      Built b = paths == null ? null : paths.get(chain);
+      long at = now.toInstant().toEpochMilli();
+      if (b == null || at < b.from() || at >= b.until()) {
+        PKIXCertPathBuilderResult r;
+        try {
+          X509CertSelector target = new X509CertSelector();
+          target.setCertificate(leaf);
+          PKIXBuilderParameters p = new PKIXBuilderParameters(anchors, target);
+          p.setRevocationEnabled(false);
+          p.setDate(now);
+          p.addCertStore(CertStore.getInstance("Collection",
+              new CollectionCertStoreParameters(chain)));
+          r = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(p);
+        } catch (GeneralSecurityException e) {
+          for (X509Certificate x : chain.subList(1, chain.size())) {
+            String[] iv = validity(x, now, "an intermediate certificate");
+            if (iv.length > 0) {
+              return iv;
+            }
           }
+          return new String[] {UNKNOWN_AUTHORITY,
+              "the certificate is not signed by a trusted authority"};
         }
-        return new String[] {UNKNOWN_AUTHORITY,
-            "the certificate is not signed by a trusted authority"};
+        X509Certificate root = r.getTrustAnchor().getTrustedCert();
+        List<X509Certificate> path = new ArrayList<>();
+        for (java.security.cert.Certificate x : r.getCertPath().getCertificates()) {
+          path.add((X509Certificate) x);
+        }
+        if (root != null) {
+          path.add(root);
+        }
+        b = Built.of(chain, path, root, at);
+        if (paths != null) {
+          if (paths.size() >= MAX_PATHS) {
+            paths.clear();
+          }
+          paths.put(List.copyOf(chain), b);
+        }
       }
-      X509Certificate root = r.getTrustAnchor().getTrustedCert();
-      if (root != null) {
-        String[] rv = validity(root, now, "the trusted root certificate");
+      if (b.root() != null) {
+        String[] rv = validity(b.root(), now, "the trusted root certificate");
         if (rv.length > 0) {
           return rv;
         }
       }
-      List<X509Certificate> path = new ArrayList<>();
-      for (java.security.cert.Certificate x : r.getCertPath().getCertificates()) {
-        path.add((X509Certificate) x);
-      }
-      if (root != null) {
-        path.add(root);
-      }
-      verified = path;
+      verified = b.path();
       return new String[0];
     }
 

@@ -214,6 +214,59 @@ class TlsStageCacheTest {
     assertThat(results.stream().filter(TlsStage.Result::ok).count()).isEqualTo(4);
   }
 
+  @Test
+  void aChainSeenBeforeGetsThePathBuiltForItAndEveryOtherCheckAgain() throws Exception {
+    java.util.Map<List<X509Certificate>, TlsStage.Built> paths =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Set<java.security.cert.TrustAnchor> anchors =
+        java.util.Set.of(new java.security.cert.TrustAnchor(pki.ca, null));
+    List<X509Certificate> chain = List.of(good.x509(), pki.ca);
+    java.util.Date now = new java.util.Date();
+    TlsStage.Verifier first = new TlsStage.Verifier(anchors, "127.0.0.1", false, paths);
+    assertThat(first.verify(chain, anchors, "127.0.0.1", now)).isEmpty();
+    assertThat(first.verified).containsExactly(good.x509(), pki.ca);
+    assertThat(paths).containsOnlyKeys(chain);
+    // the same chain as a later handshake parses it: equal, not the same objects
+    List<X509Certificate> again = Pem.certificates(Files.readString(good.cert()), "chain");
+    TlsStage.Verifier second = new TlsStage.Verifier(anchors, "127.0.0.1", false, paths);
+    assertThat(second.verify(again, anchors, "127.0.0.1", now)).isEmpty();
+    assertThat(second.verified).containsExactly(good.x509(), pki.ca);
+    assertThat(paths).hasSize(1);
+    // the name and the leaf's validity are still checked at every probe
+    assertThat(new TlsStage.Verifier(anchors, "other.test", false, paths)
+        .verify(again, anchors, "other.test", now)[0]).isEqualTo(TlsStage.HOSTNAME_MISMATCH);
+    java.util.Date later = new java.util.Date(good.x509().getNotAfter().getTime() + 1);
+    assertThat(new TlsStage.Verifier(anchors, "127.0.0.1", false, paths)
+        .verify(again, anchors, "127.0.0.1", later)[0]).isEqualTo(TlsStage.CERTIFICATE_EXPIRED);
+    // a failure is not kept: a chain no anchor signed is built (and refused) every time
+    List<X509Certificate> strange = List.of(stranger.x509(), pki.otherCa);
+    assertThat(new TlsStage.Verifier(anchors, "127.0.0.1", false, paths)
+        .verify(strange, anchors, "127.0.0.1", now)[0]).isEqualTo(TlsStage.UNKNOWN_AUTHORITY);
+    assertThat(paths).hasSize(1);
+  }
+
+  @Test
+  void aBuiltPathIsUsedUntilACertificateOfTheChainChangesValidityAndTenMinutesAtMost()
+      throws Exception {
+    long now = System.currentTimeMillis();
+    List<X509Certificate> path = List.of(good.x509(), pki.ca);
+    // good: valid from an hour ago for 90 days; the CA for ten years: ten minutes at most
+    assertThat(TlsStage.Built.of(path, path, pki.ca, now).until()).isEqualTo(now + 600_000);
+    TestPki.Pair soon = pki.server("soon", List.of("127.0.0.1"),
+        Instant.ofEpochMilli(now).minusSeconds(60), Instant.ofEpochMilli(now).plusSeconds(120),
+        true);
+    List<X509Certificate> expiring = List.of(soon.x509(), pki.ca);
+    assertThat(TlsStage.Built.of(expiring, expiring, pki.ca, now).until())
+        .isEqualTo(soon.x509().getNotAfter().getTime() + 1);
+    // an extra certificate the server sends that becomes valid in a minute ends it then
+    TestPki.Pair future = pki.server("future", List.of("127.0.0.1"),
+        Instant.ofEpochMilli(now).plusSeconds(60), Instant.ofEpochMilli(now).plusSeconds(86400),
+        true);
+    List<X509Certificate> sent = List.of(good.x509(), pki.ca, future.x509());
+    assertThat(TlsStage.Built.of(sent, path, pki.ca, now).until())
+        .isEqualTo(future.x509().getNotBefore().getTime());
+  }
+
   private static TlsConfig caFile(Path ca) {
     return new TlsConfig(null, ca, null, null, null, null, null, null, null, null, false, null,
         null);
