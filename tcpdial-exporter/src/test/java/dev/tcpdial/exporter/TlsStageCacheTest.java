@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
 import java.security.KeyStore;
 import java.security.Principal;
@@ -33,13 +34,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The TLS stage's material is kept between probes ({@link TlsStage#material}) and its client is
  * shared by them, without changing what a probe reports: a {@code ca_file} rewritten on disk is
  * used by the next probe, however it was rewritten, and every probe verifies the certificate
  * the server sends on that connection (nothing resumes a session). Against a JDK TLS server on
- * 127.0.0.1 that does resume sessions when asked.
+ * 127.0.0.1 that does resume sessions when asked (TLS 1.2 by session ID, TLS 1.3 by ticket) and
+ * greets each client after its handshake.
  */
 class TlsStageCacheTest {
   @TempDir Path dir;
@@ -152,28 +156,34 @@ class TlsStageCacheTest {
     assertThat(probe(c).outcome()).isEqualTo(TlsStage.ESTABLISHED);
   }
 
-  @Test
-  void probesInARowEachVerifyTheCertificateTheServerSendsThen() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = TlsConfig.Version.class, names = {"TLS12", "TLS13"})
+  void probesInARowEachVerifyTheCertificateTheServerSendsThen(TlsConfig.Version version)
+      throws Exception {
     // the server's first two connections show the trusted certificate, the third a stranger's;
-    // a client that resumed the session would see no certificate on the second and third
+    // a client that resumed the session (TLS 1.2: by its ID, cached at the client's Finished;
+    // TLS 1.3: by the ticket the server sends after its handshake, which the probe takes in as
+    // it reads the greeting) would see no certificate on the second and third
     server = new Server(i -> i < 2 ? "good" : "stranger");
     Path ca = dir.resolve("ca.pem");
     Files.writeString(ca, pem(pki.ca));
     Files.setLastModifiedTime(ca, FileTime.from(Instant.now().minusSeconds(3600)));
-    TlsConfig c = caFile(ca);
+    TlsConfig c = new TlsConfig(null, ca, null, null, null, null, null, null, null, null, false,
+        version, version);
     TlsStage.Result first = probe(c);
     TlsStage.Result second = probe(c);
     TlsStage.Result third = probe(c);
     assertThat(TlsStage.material(c).context().getClientSessionContext().getSessionCacheSize())
         .isEqualTo(1);
     assertThat(first.outcome()).isEqualTo(TlsStage.ESTABLISHED);
-    assertThat(first.peer().getFirst()).isEqualTo(good.x509());
+    assertThat(first.version()).isEqualTo(version.label());
+    assertThat(first.peer()).first().isEqualTo(good.x509());
     assertThat(first.verified()).containsExactly(good.x509(), pki.ca);
     assertThat(second.outcome()).isEqualTo(TlsStage.ESTABLISHED);
-    assertThat(second.peer().getFirst()).isEqualTo(good.x509());
+    assertThat(second.peer()).first().isEqualTo(good.x509());
     assertThat(second.verified()).containsExactly(good.x509(), pki.ca);
     assertThat(third.outcome()).isEqualTo(TlsStage.UNKNOWN_AUTHORITY);
-    assertThat(third.peer().getFirst()).isEqualTo(stranger.x509());
+    assertThat(third.peer()).first().isEqualTo(stranger.x509());
   }
 
   @Test
@@ -277,9 +287,19 @@ class TlsStageCacheTest {
     SocketChannel ch = SocketChannel.open(
         new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
     try (Wire w = new Wire(ch, System.nanoTime() + Duration.ofSeconds(10).toNanos())) {
-      return TlsStage.handshake(w, m, "127.0.0.1");
+      TlsStage.Result r = TlsStage.handshake(w, m, "127.0.0.1");
+      if (r.ok()) {
+        java.nio.ByteBuffer greeting = java.nio.ByteBuffer.allocate(GREETING.length);
+        while (greeting.hasRemaining() && w.read(greeting) > 0) {
+          // the whole greeting, after whatever the server sent first (a TLS 1.3 ticket)
+        }
+        assertThat(greeting.array()).isEqualTo(GREETING);
+      }
+      return r;
     }
   }
+
+  private static final byte[] GREETING = "hello\n".getBytes(StandardCharsets.US_ASCII);
 
   private static String pem(X509Certificate c) throws IOException {
     StringWriter s = new StringWriter();
@@ -383,6 +403,8 @@ class TlsStageCacheTest {
         current.set(alias);
         s.startHandshake();
         handshakes.incrementAndGet();
+        s.getOutputStream().write(GREETING);
+        s.getOutputStream().flush();
         InputStream in = s.getInputStream();
         while (in.read() >= 0) {
           // until the client closes
