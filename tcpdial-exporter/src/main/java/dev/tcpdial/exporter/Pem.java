@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -53,6 +55,54 @@ final class Pem {
       throw new IOException(name + " is larger than " + (MAX_BYTES >> 20) + " MiB");
     }
     return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * A file's modification time is trusted to tell one version from the next only when it is at
+   * least this much older than the moment it was looked at: a file system with coarse time
+   * stamps (FAT, some network file systems: up to 2 s) gives a rewrite within the same tick the
+   * same time, so a younger file is read again at its next use.
+   */
+  static final long SETTLE_MILLIS = 2_000;
+
+  /**
+   * One version of a file, as {@code stat(2)} tells it (symbolic links followed, so a link that
+   * is swapped to a new file, as Kubernetes does with mounted secrets, is a new version): its
+   * modification time, size and file key (device and inode). A file renamed over another (the
+   * usual way to rotate a certificate) has a new file key; one rewritten in place has a new
+   * modification time, or a new size within the same tick.
+   *
+   * @param file the file as named
+   * @param modified its modification time
+   * @param size its size in bytes
+   * @param key its file key (device and inode on Linux), or null where the platform has none
+   * @param settled the modification time was {@link #SETTLE_MILLIS} older than the look, so a
+   *     later rewrite is bound to change it
+   */
+  record Stamp(Path file, FileTime modified, long size, Object key, boolean settled) {
+    /** The file's version now, or null when it cannot be looked at (the read then says why). */
+    static Stamp of(Path file) {
+      long now = System.currentTimeMillis();
+      try {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        return new Stamp(file, a.lastModifiedTime(), a.size(), a.fileKey(),
+            a.lastModifiedTime().toMillis() < now - SETTLE_MILLIS);
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /**
+     * Whether the file is still this version: settled, and with the same time, size and key.
+     */
+    boolean current() {
+      if (!settled || key == null) {
+        return false;
+      }
+      Stamp now = of(file);
+      return now != null && now.modified.equals(modified) && now.size == size
+          && java.util.Objects.equals(now.key, key);
+    }
   }
 
   private record Block(String type, byte[] der) {}

@@ -100,19 +100,80 @@ final class TlsStage {
   }
 
   /**
-   * The key material and trust of one {@code tls_config}, read from its files; built per probe,
-   * as blackbox_exporter reads the files for every connection.
+   * The key material and trust of one {@code tls_config}, read from its files, and the TLS
+   * client made from them. It is kept while the files are the same versions ({@link #current}):
+   * blackbox_exporter reads the files for every connection, so a certificate renewed on disk is
+   * used by the next probe, and so it is here.
+   *
+   * @param anchors the trust anchors ({@code ca}/{@code ca_file}, else the JDK's trust store)
+   * @param keys the client certificate's key managers, or null for none
+   * @param config the {@code tls_config} they were read from
+   * @param files the version of each file read ({@code ca_file}, {@code cert_file}, {@code
+   *     key_file}), in that order; a null element when one could not be looked at
+   * @param context the TLS client: one per material, not per probe, as its making (a
+   *     {@code SecureRandom} seeded, the key managers set up) costs more than a probe's own work
+   * @param trust the context's trust manager, which hands each engine's certificates to the
+   *     {@link Verifier} of the probe that made the engine
+   * @param paths the paths built for the chains servers sent, against {@code anchors}
    */
-  record Material(Set<TrustAnchor> anchors, KeyManager[] keys, TlsConfig config) {}
+  record Material(Set<TrustAnchor> anchors, KeyManager[] keys, TlsConfig config,
+      List<Pem.Stamp> files, SSLContext context, PerEngine trust,
+      java.util.Map<List<X509Certificate>, Built> paths) {
+    /** Whether every file read is still the version read, so this material may be used again. */
+    boolean current() {
+      for (Pem.Stamp f : files) {
+        if (f == null || !f.current()) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** More distinct {@code tls_config}s than this (reload after reload) empty the cache. */
+  private static final int MAX_CACHED = 256;
+
+  private static final java.util.concurrent.ConcurrentHashMap<TlsConfig, Material> CACHE =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * Reads {@code c}'s files.
+   * The material of {@code c}: the one read before while its files are unchanged
+   * ({@link Material#current}), else read now. Two probes that find it stale at once may both
+   * read the files; either result is the files' content, and the last one stays.
    *
    * @throws IOException with one line naming the file when one cannot be used
    */
   static Material material(TlsConfig c) throws IOException {
     if (c.caRef() != null || c.certRef() != null || c.keyRef() != null) {
       throw new IOException("tls_config: *_ref needs a secret manager, which tcpdial does not have");
+    }
+    Material m = CACHE.get(c);
+    if (m != null && m.current()) {
+      return m;
+    }
+    Material fresh;
+    try {
+      fresh = read(c);
+    } catch (IOException e) {
+      if (m != null) {
+        CACHE.remove(c, m);
+      }
+      throw e;
+    }
+    if (CACHE.size() >= MAX_CACHED) {
+      CACHE.clear();
+    }
+    CACHE.put(c, fresh);
+    return fresh;
+  }
+
+  /** Reads {@code c}'s files and makes its TLS client; each file's version is taken first. */
+  private static Material read(TlsConfig c) throws IOException {
+    List<Pem.Stamp> files = new ArrayList<>();
+    for (Path f : new Path[] {c.caFile(), c.certFile(), c.keyFile()}) {
+      if (f != null) {
+        files.add(Pem.Stamp.of(f)); // before the read: a rewrite in between is seen next time
+      }
     }
     Set<TrustAnchor> anchors;
     try {
@@ -148,7 +209,21 @@ final class TlsStage {
         throw new IOException(Config.oneLine(e.getMessage()));
       }
     }
-    return new Material(anchors, keys, c);
+    PerEngine trust = new PerEngine();
+    SSLContext ctx;
+    try {
+      ctx = SSLContext.getInstance("TLS");
+      ctx.init(keys, new TrustManager[] {trust}, null);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("tls_config: " + Config.oneLine(e.toString()));
+    }
+    // Engines are made without a peer host and port, so the JDK never looks a session up to
+    // resume (SSLSessionContextImpl.get(null, -1) is null) and every probe verifies the
+    // certificates the server sends now, as blackbox_exporter's fresh connections do. The JDK
+    // still files each finished session by its ID; one is enough (0 would mean no limit).
+    ctx.getClientSessionContext().setSessionCacheSize(1);
+    return new Material(anchors, keys, c, java.util.Collections.unmodifiableList(files), ctx,
+        trust, new java.util.concurrent.ConcurrentHashMap<>());
   }
 
   /**
@@ -221,14 +296,12 @@ final class TlsStage {
   static Result handshake(Wire wire, Material m, String serverName) {
     TlsConfig c = m.config();
     String name = c.serverName() != null ? c.serverName() : serverName;
-    Verifier v = new Verifier(m.anchors(), name, c.insecureSkipVerify());
+    Verifier v = new Verifier(m.anchors(), name, c.insecureSkipVerify(), m.paths());
     SSLEngine e;
     try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(m.keys(), new TrustManager[] {v}, null);
-      // no peer host given: the JDK then never resumes a session, so every probe verifies the
-      // certificates the server sends now (blackbox_exporter starts every probe afresh too)
-      e = ctx.createSSLEngine();
+      // no peer host given: the JDK then never resumes a session (see read)
+      e = m.context().createSSLEngine();
+      m.trust().register(e, v);
       e.setUseClientMode(true);
       SSLParameters p = e.getSSLParameters();
       String[] wanted = protocols(c.minVersion(), c.maxVersion());
@@ -251,7 +324,7 @@ final class TlsStage {
         p.setServerNames(List.of());
       }
       e.setSSLParameters(p);
-    } catch (GeneralSecurityException | IllegalArgumentException x) {
+    } catch (IllegalArgumentException x) {
       return Result.of(CONFIG_ERROR, Config.oneLine(x.toString()));
     }
     try {
@@ -458,6 +531,111 @@ final class TlsStage {
   }
 
   /**
+   * The trust manager of a {@link Material}'s context, shared by its probes: it passes the
+   * certificates an engine receives to the {@link Verifier} its probe registered for it, and
+   * refuses them when there is none. An engine stays registered while it lives (weakly held),
+   * so a renegotiation later in the dialogue is verified by the same probe's Verifier, as it
+   * was when each probe had a context of its own.
+   */
+  static final class PerEngine extends X509ExtendedTrustManager {
+    private final java.util.Map<SSLEngine, Verifier> verifiers =
+        java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    void register(SSLEngine e, Verifier v) {
+      verifiers.put(e, v);
+    }
+
+    private Verifier of(SSLEngine e) throws java.security.cert.CertificateException {
+      Verifier v = e == null ? null : verifiers.get(e);
+      if (v == null) {
+        throw new java.security.cert.CertificateException("no probe verifies this connection");
+      }
+      return v;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      of(engine).checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a probe's TLS runs over an SSLEngine");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a probe's TLS runs over an SSLEngine");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+
+  /** More distinct chains than this, kept for one material, empty its {@link Built} paths. */
+  private static final int MAX_PATHS = 64;
+
+  /** How long a built path is used at most before it is built again. */
+  private static final long PATH_MILLIS = 600_000;
+
+  /**
+   * A path the JDK's PKIX builder built for a chain a server sent, kept to spare the next probes
+   * that receive the same chain the builder's work (and the signature checks, the larger part of
+   * it). The builder's answer depends on the chain, the anchors (fixed for one {@link Material})
+   * and the time only through each certificate's validity, so the same chain gets the same path
+   * until {@code until}: the first instant at which a certificate of the chain becomes valid or
+   * expires (a path tried earlier could then be chosen, or this one fail), and at most {@link
+   * #PATH_MILLIS} after it was built. Only a success is kept; a failure is built again each time.
+   *
+   * @param path the verified chain, leaf first, the trust anchor's certificate last
+   * @param root the trust anchor's certificate (its validity is checked at every use), or null
+   * @param from when it was built (epoch milliseconds); a clock set back builds again
+   * @param until when it stops being used (epoch milliseconds)
+   */
+  record Built(List<X509Certificate> path, X509Certificate root, long from, long until) {
+    Built {
+      path = List.copyOf(path);
+    }
+
+    static Built of(List<X509Certificate> chain, List<X509Certificate> path,
+        X509Certificate root, long now) {
+      long until = now + PATH_MILLIS;
+      for (X509Certificate c : chain) {
+        for (long t : new long[] {c.getNotBefore().toInstant().toEpochMilli(),
+            c.getNotAfter().toInstant().toEpochMilli() + 1}) {
+          if (t > now && t < until) {
+            until = t;
+          }
+        }
+      }
+      return new Built(path, root, now, until);
+    }
+  }
+
+  /**
    * The trust decision, made the way Go's {@code crypto/x509} makes it and recorded before the
    * handshake is aborted, so the failure is named by what was found, not by the JDK's message.
    */
@@ -465,15 +643,26 @@ final class TlsStage {
     private final Set<TrustAnchor> anchors;
     private final String name;
     private final boolean insecure;
+    private final java.util.Map<List<X509Certificate>, Built> paths;
     volatile String verdict;
     volatile String why;
     volatile List<X509Certificate> peer = List.of();
     volatile List<X509Certificate> verified = List.of();
 
     Verifier(Set<TrustAnchor> anchors, String name, boolean insecure) {
+      this(anchors, name, insecure, null);
+    }
+
+    /**
+     * @param paths the paths built before for these {@code anchors} (see {@link Built}), shared
+     *     by the probes of one {@link Material}, or null to build every time
+     */
+    Verifier(Set<TrustAnchor> anchors, String name, boolean insecure,
+        java.util.Map<List<X509Certificate>, Built> paths) {
       this.anchors = anchors;
       this.name = name;
       this.insecure = insecure;
+      this.paths = paths;
     }
 
     private void check(X509Certificate[] chain) throws java.security.cert.CertificateException {
@@ -521,41 +710,52 @@ final class TlsStage {
           return new String[0];
         }
       }
-      PKIXCertPathBuilderResult r;
-      try {
-        X509CertSelector target = new X509CertSelector();
-        target.setCertificate(leaf);
-        PKIXBuilderParameters p = new PKIXBuilderParameters(anchors, target);
-        p.setRevocationEnabled(false);
-        p.setDate(now);
-        p.addCertStore(CertStore.getInstance("Collection",
-            new CollectionCertStoreParameters(chain)));
-        r = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(p);
-      } catch (GeneralSecurityException e) {
-        for (X509Certificate x : chain.subList(1, chain.size())) {
-          String[] iv = validity(x, now, "an intermediate certificate");
-          if (iv.length > 0) {
-            return iv;
+      Built b = paths == null ? null : paths.get(chain);
+      long at = now.toInstant().toEpochMilli();
+      if (b == null || at < b.from() || at >= b.until()) {
+        PKIXCertPathBuilderResult r;
+        try {
+          X509CertSelector target = new X509CertSelector();
+          target.setCertificate(leaf);
+          PKIXBuilderParameters p = new PKIXBuilderParameters(anchors, target);
+          p.setRevocationEnabled(false);
+          p.setDate(now);
+          p.addCertStore(CertStore.getInstance("Collection",
+              new CollectionCertStoreParameters(chain)));
+          r = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(p);
+        } catch (GeneralSecurityException e) {
+          for (X509Certificate x : chain.subList(1, chain.size())) {
+            String[] iv = validity(x, now, "an intermediate certificate");
+            if (iv.length > 0) {
+              return iv;
+            }
           }
+          return new String[] {UNKNOWN_AUTHORITY,
+              "the certificate is not signed by a trusted authority"};
         }
-        return new String[] {UNKNOWN_AUTHORITY,
-            "the certificate is not signed by a trusted authority"};
+        X509Certificate root = r.getTrustAnchor().getTrustedCert();
+        List<X509Certificate> path = new ArrayList<>();
+        for (java.security.cert.Certificate x : r.getCertPath().getCertificates()) {
+          path.add((X509Certificate) x);
+        }
+        if (root != null) {
+          path.add(root);
+        }
+        b = Built.of(chain, path, root, at);
+        if (paths != null) {
+          if (paths.size() >= MAX_PATHS) {
+            paths.clear();
+          }
+          paths.put(List.copyOf(chain), b);
+        }
       }
-      X509Certificate root = r.getTrustAnchor().getTrustedCert();
-      if (root != null) {
-        String[] rv = validity(root, now, "the trusted root certificate");
+      if (b.root() != null) {
+        String[] rv = validity(b.root(), now, "the trusted root certificate");
         if (rv.length > 0) {
           return rv;
         }
       }
-      List<X509Certificate> path = new ArrayList<>();
-      for (java.security.cert.Certificate x : r.getCertPath().getCertificates()) {
-        path.add((X509Certificate) x);
-      }
-      if (root != null) {
-        path.add(root);
-      }
-      verified = path;
+      verified = b.path();
       return new String[0];
     }
 
