@@ -106,6 +106,7 @@ final class TraceCommand implements Callable<Integer> {
   FamilyGroup family;
 
   @Option(names = "--format", paramLabel = "text|json|csv", defaultValue = "text",
+      completionCandidates = OutputOptions.FormatNames.class,
       description = "text: a line per hop (like mtr --report) and the verdict; json: one object"
           + " per traced address, then a summary line; csv: one row per probe (the verdicts on"
           + " stderr). Default: ${DEFAULT-VALUE}.")
