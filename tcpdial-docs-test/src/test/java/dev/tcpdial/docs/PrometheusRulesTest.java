@@ -74,7 +74,7 @@ class PrometheusRulesTest {
     needPromtool();
     Run r = run(ROOT, promtool, "check", "rules", RULES.toString());
     assertThat(r.code()).as(r.out()).isZero();
-    assertThat(r.out()).contains("SUCCESS: 15 rules found");
+    assertThat(r.out()).contains("SUCCESS: 17 rules found");
   }
 
   @Test
