@@ -152,7 +152,7 @@ public record IcmpReport(Origin origin, boolean v6, int type, int code, InetAddr
    * @return the address text, or {@code ""}
    */
   public String fromText() {
-    return from == null ? "" : dev.tcpdial.internal.AddressText.of(from);
+    return from == null ? "" : dev.tcpdial.internal.Addresses.withoutZone(from);
   }
 
   /** {@link #label()}. */

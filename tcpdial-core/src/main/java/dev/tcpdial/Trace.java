@@ -412,7 +412,7 @@ public record Trace(Target target, InetSocketAddress remote, InetSocketAddress l
      * @return the line
      */
     public String line() {
-      String at = address == null ? "" : dev.tcpdial.internal.AddressText.of(address);
+      String at = address == null ? "" : dev.tcpdial.internal.Addresses.withoutZone(address);
       return switch (kind) {
         case REACHED -> "reached " + at + " at hop " + hop + ": " + outcome.label() + " ("
             + (icmp != null && icmp.hasType() ? "ICMP " + icmp.name()

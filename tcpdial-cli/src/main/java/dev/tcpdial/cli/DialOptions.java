@@ -38,12 +38,18 @@ public final class DialOptions {
           + " problem. Default: ${DEFAULT-VALUE}.")
   int retries;
 
+  /** {@code -4} or {@code -6}, one at most; shared by every command that dials. */
   static final class FamilyGroup {
     @Option(names = "-4", description = "IPv4 only.")
     boolean v4;
 
     @Option(names = "-6", description = "IPv6 only.")
     boolean v6;
+
+    /** The family {@code g} asks for ({@link Family#ANY} when neither option was given). */
+    static Family of(FamilyGroup g) {
+      return g == null ? Family.ANY : g.v4 ? Family.IPV4 : Family.IPV6;
+    }
   }
 
   @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -109,7 +115,7 @@ public final class DialOptions {
       if (retries > 0) {
         b.retry(RetryPolicy.retries(retries));
       }
-      b.family(family == null ? Family.ANY : family.v4 ? Family.IPV4 : Family.IPV6);
+      b.family(FamilyGroup.of(family));
       if (source != null) {
         b.localAddress(sourceAddress(source));
       }
@@ -147,7 +153,7 @@ public final class DialOptions {
 
   /** The family of -4/-6 ({@link Family#ANY} without either). */
   Family family() {
-    return family == null ? Family.ANY : family.v4 ? Family.IPV4 : Family.IPV6;
+    return FamilyGroup.of(family);
   }
 
   /**

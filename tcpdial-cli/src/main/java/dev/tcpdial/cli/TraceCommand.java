@@ -94,6 +94,8 @@ final class TraceCommand implements Callable<Integer> {
           + " a connect would try).")
   boolean allAddresses;
 
+  // DialOptions.FamilyGroup's twin: picocli's annotation processor refuses one ArgGroup class in
+  // two commands ("ArgGroup has no options")
   static final class FamilyGroup {
     @Option(names = "-4", description = "IPv4 only.")
     boolean v4;

@@ -23,6 +23,23 @@ public final class Addresses {
    * @return its text
    */
   public static String text(InetAddress a) {
+    String s = withoutZone(a);
+    if (!(a instanceof Inet6Address)) {
+      return s;
+    }
+    String host = a.getHostAddress();
+    int pct = host.indexOf('%');
+    return pct < 0 ? s : s + host.substring(pct);
+  }
+
+  /**
+   * As {@link #text(InetAddress)}, without an IPv6 zone: an address someone else sent (the
+   * sender of an ICMP error, a hop of a trace).
+   *
+   * @param a the address
+   * @return its text
+   */
+  public static String withoutZone(InetAddress a) {
     if (!(a instanceof Inet6Address)) {
       return a.getHostAddress();
     }
@@ -48,7 +65,7 @@ public final class Addresses {
       }
       i = j;
     }
-    StringBuilder sb = new StringBuilder(45);
+    StringBuilder sb = new StringBuilder(39);
     for (int i = 0; i < 8; i++) {
       if (i == bestStart) {
         sb.append("::");
@@ -60,9 +77,7 @@ public final class Addresses {
       }
       sb.append(Integer.toHexString(g[i]));
     }
-    String host = a.getHostAddress();
-    int pct = host.indexOf('%');
-    return pct < 0 ? sb.toString() : sb.append(host, pct, host.length()).toString();
+    return sb.toString();
   }
 
   /**

@@ -530,6 +530,32 @@ final class TlsStage {
     return true;
   }
 
+  /** A client's trust manager: it checks servers only, and suggests no issuer. */
+  abstract static class ServerTrust extends X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("a client does not check clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+
   /**
    * The trust manager of a {@link Material}'s context, shared by its probes: it passes the
    * certificates an engine receives to the {@link Verifier} its probe registered for it, and
@@ -537,7 +563,7 @@ final class TlsStage {
    * so a renegotiation later in the dialogue is verified by the same probe's Verifier, as it
    * was when each probe had a context of its own.
    */
-  static final class PerEngine extends X509ExtendedTrustManager {
+  static final class PerEngine extends ServerTrust {
     private final java.util.Map<SSLEngine, Verifier> verifiers =
         java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
@@ -569,29 +595,6 @@ final class TlsStage {
     public void checkServerTrusted(X509Certificate[] chain, String authType)
         throws java.security.cert.CertificateException {
       throw new java.security.cert.CertificateException("a probe's TLS runs over an SSLEngine");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("a client does not check clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("a client does not check clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("a client does not check clients");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 
@@ -639,7 +642,7 @@ final class TlsStage {
    * The trust decision, made the way Go's {@code crypto/x509} makes it and recorded before the
    * handshake is aborted, so the failure is named by what was found, not by the JDK's message.
    */
-  static final class Verifier extends X509ExtendedTrustManager {
+  static final class Verifier extends ServerTrust {
     private final Set<TrustAnchor> anchors;
     private final String name;
     private final boolean insecure;
@@ -788,29 +791,6 @@ final class TlsStage {
     public void checkServerTrusted(X509Certificate[] chain, String authType)
         throws java.security.cert.CertificateException {
       check(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("a client does not check clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("a client does not check clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("a client does not check clients");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }
