@@ -63,10 +63,50 @@ class ImageTest {
     return run(cmd);
   }
 
-  /** podman run's options: the limits podman needs here, the namespace, a read-only root. */
+  /**
+   * podman run's options: removed when it stops, and stopped after 300 s whatever happens to the
+   * test; the limits podman needs here, the namespace, a read-only root.
+   */
   static List<String> runOptions() {
-    return List.of("--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
-        "--network=ns:/run/netns/" + NS, "--read-only", "--read-only-tmpfs=false");
+    return List.of("--rm", "--timeout", "300", "--ulimit", "nofile=4096:4096",
+        "--ulimit", "nproc=4096:4096", "--network=ns:/run/netns/" + NS, "--read-only",
+        "--read-only-tmpfs=false");
+  }
+
+  /**
+   * {@code podman run --name NAME} with {@link #runOptions} and {@code args}, attached but not
+   * waited for: the process's output is the container's, its exit code the container's.
+   */
+  static Process start(String name, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(PODMAN);
+    cmd.addAll(List.of("run", "--name", name));
+    cmd.addAll(runOptions());
+    cmd.addAll(List.of(args));
+    containers.add(name);
+    return new ProcessBuilder(cmd).redirectOutput(tmp.resolve(name + ".out").toFile())
+        .redirectError(tmp.resolve(name + ".err").toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+  }
+
+  /** What the container {@code name} of {@link #start} wrote, stdout then stderr. */
+  static String output(String name) throws IOException {
+    return Files.readString(tmp.resolve(name + ".out"), StandardCharsets.UTF_8)
+        + Files.readString(tmp.resolve(name + ".err"), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Containers of this test left by a run that was killed before its clean-up (their network
+   * namespace is gone with it): stopped and removed.
+   */
+  static void removeLeftovers() throws IOException, InterruptedException {
+    String namespaces = run("ip", "netns", "list").out();
+    for (String c : podman("ps", "-a", "--filter", "name=^tdimg[0-9]+-", "--format",
+        "{{.Names}}").out().lines().toList()) {
+      String ns = c.substring(0, c.indexOf('-'));
+      if (!namespaces.lines().anyMatch(l -> l.split(" ")[0].equals(ns))) {
+        podman("rm", "-f", "-t", "2", c);
+      }
+    }
   }
 
   @BeforeAll
@@ -78,6 +118,7 @@ class ImageTest {
         "podman with a network namespace of the test's own needs root");
     assumeTrue(run("sh", "-c", "command -v podman && command -v runc").code() == 0,
         "no podman or runc here (scripts/setup-test-deps.sh --dist)");
+    removeLeftovers();
     Run l = podman("load", "-i", tar.get().toString());
     assertThat(l.code()).as("podman load: %s%s", l.out(), l.err()).isZero();
     String loaded = (l.out() + l.err()).lines().filter(s -> s.startsWith("Loaded image"))
@@ -99,7 +140,7 @@ class ImageTest {
   @AfterAll
   static void cleanUp() throws Exception {
     for (String c : containers) {
-      podman("rm", "-f", c);
+      podman("rm", "-f", "-t", "2", c); // gone already when it stopped (--rm): no harm
     }
     if (image != null) {
       podman("rmi", "-f", image);
@@ -117,18 +158,13 @@ class ImageTest {
   @Test
   void serveAnswersProbesWithTheOutcomeAndStopsOnSigterm() throws Exception {
     String name = NS + "-serve";
-    List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name));
-    cmd.addAll(runOptions());
-    cmd.add(image);
-    containers.add(name);
-    Run started = podman(cmd.toArray(String[]::new));
-    assertThat(started.code()).as("podman run: %s", started.err()).isZero();
+    Process container = start(name, image);
     String healthy = null;
-    for (int i = 0; i < 100 && healthy == null; i++) {
+    for (int i = 0; i < 100 && healthy == null && container.isAlive(); i++) {
       Thread.sleep(200);
       healthy = inNs("http://127.0.0.1:9115/-/healthy");
     }
-    assertThat(healthy).as("serve answered /-/healthy; logs: %s", podman("logs", name))
+    assertThat(healthy).as("serve answered /-/healthy; output: %s", output(name))
         .isEqualTo("Healthy\n");
 
     record Case(String target, String outcome, String errno) {}
@@ -171,11 +207,11 @@ class ImageTest {
     h.onExit().get(5, TimeUnit.SECONDS);
     double stopped = (System.nanoTime() - t0) / 1e6;
     assertThat(stopped).as("ms from SIGTERM to exit").isLessThan(2000);
-    Run code = podman("wait", name);
-    assertThat(code.out().strip()).isEqualTo("0");
-    Run logs = podman("logs", name);
-    assertThat(logs.out() + logs.err()).contains("level=info msg=stopped");
-    assertThat((logs.out() + logs.err()).lines().filter(l -> !l.matches("ts=\\S+ level=\\w+ msg=.*")))
+    assertThat(container.waitFor(10, TimeUnit.SECONDS)).as("podman run ends with it").isTrue();
+    assertThat(container.exitValue()).as("the container's exit code").isZero();
+    String logs = output(name);
+    assertThat(logs).contains("level=info msg=stopped");
+    assertThat(logs.lines().filter(l -> !l.matches("ts=\\S+ level=\\w+ msg=.*")))
         .as("only serve's own log lines (logfmt): no JVM warning").isEmpty();
     System.out.printf("image: serve stopped %.0f ms after SIGTERM%n", stopped);
   }
@@ -184,19 +220,15 @@ class ImageTest {
   void checkAndScanRunAsTheCommand() throws Exception {
     // a listener for them: serve in a container of its own
     String name = NS + "-target";
-    List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name));
-    cmd.addAll(runOptions());
-    cmd.addAll(List.of(image, "serve", "--web.listen-address", "127.0.0.1:9200"));
-    containers.add(name);
-    assertThat(podman(cmd.toArray(String[]::new)).code()).isZero();
+    Process target = start(name, image, "serve", "--web.listen-address", "127.0.0.1:9200");
     String healthy = null;
-    for (int i = 0; i < 100 && healthy == null; i++) {
+    for (int i = 0; i < 100 && healthy == null && target.isAlive(); i++) {
       Thread.sleep(200);
       healthy = inNs("http://127.0.0.1:9200/-/healthy");
     }
     assertThat(healthy).isEqualTo("Healthy\n");
 
-    List<String> check = new ArrayList<>(List.of("run", "--rm"));
+    List<String> check = new ArrayList<>(List.of("run"));
     check.addAll(runOptions());
     check.addAll(List.of(image, "check", "127.0.0.1:9200", "--format", "json"));
     Run c = podman(check.toArray(String[]::new));
@@ -205,7 +237,7 @@ class ImageTest {
         .containsPattern("\"engine\":\"(uring|epoll)\"");
     assertThat(c.err()).isEmpty();
 
-    List<String> scan = new ArrayList<>(List.of("run", "--rm"));
+    List<String> scan = new ArrayList<>(List.of("run"));
     scan.addAll(runOptions());
     scan.addAll(List.of(image, "scan", "127.0.0.1", "-p", "9200,1", "--format", "json"));
     Run s = podman(scan.toArray(String[]::new));
@@ -213,6 +245,7 @@ class ImageTest {
     assertThat(s.out()).contains("\"outcome\":\"connected\"").contains("\"outcome\":\"refused\"")
         .contains("\"errno\":\"ECONNREFUSED\"");
     assertThat(s.err()).isEmpty();
-    podman("rm", "-f", name);
+    podman("stop", "-t", "2", name); // and --rm removes it
+    assertThat(target.waitFor(10, TimeUnit.SECONDS)).as("the target container stopped").isTrue();
   }
 }
